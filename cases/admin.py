@@ -1,0 +1,26 @@
+"""Administration of case configuration. Cases themselves are never registered here: the
+admin must not become a way around the per-case access gate."""
+
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from cases.models import CaseType, Category, OrganisationalUnit
+
+
+class CategoryInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = Category
+    extra = 0
+    fields = ("name", "slug", "is_active")
+
+
+@admin.register(CaseType)
+class CaseTypeAdmin(SimpleHistoryAdmin):  # type: ignore[misc]
+    list_display = ("name", "workflow", "allows_named_reports", "retention_days", "is_active")
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = (CategoryInline,)
+
+
+@admin.register(OrganisationalUnit)
+class OrganisationalUnitAdmin(SimpleHistoryAdmin):  # type: ignore[misc]
+    list_display = ("name", "is_active")
+    prepopulated_fields = {"slug": ("name",)}

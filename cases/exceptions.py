@@ -1,0 +1,67 @@
+"""Domain errors raised by services and selectors; views turn them into HTTP answers.
+
+Every message here is safe to show to the person who caused it: none names a case, a
+reporter or any content.
+"""
+
+
+class SpeakUpError(Exception):
+    """Base of every domain error. ``message`` is safe to show to a user."""
+
+    message = "Something went wrong."
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or self.message)
+        self.message = message or self.message
+
+
+class CaseNotFound(SpeakUpError):
+    """The one answer for missing, forbidden, malformed and wrong: it confirms nothing."""
+
+    message = "No case was found."
+
+
+class HistoryBypassError(SpeakUpError):
+    """A bulk write would change a history-tracked model without recording history."""
+
+    message = "Bulk writes are refused on history-tracked models; save each row instead."
+
+
+class AuditRecordImmutable(SpeakUpError):
+    message = "Audit events are append-only: they cannot be changed or deleted."
+
+
+class UnknownAuditEvent(SpeakUpError):
+    message = "This audit event code is not registered."
+
+
+class CryptoError(SpeakUpError):
+    message = "Case data could not be decrypted."
+
+
+class CaseDataUnreadable(CryptoError):
+    """A ciphertext failed authentication: tampered, moved from elsewhere, or corrupt."""
+
+    message = (
+        "Part of this case's data failed its integrity check and is not shown. "
+        "The failure has been recorded; tell your administrator."
+    )
+
+
+class CaseKeyDestroyed(CryptoError):
+    """The case's data key was deleted (crypto-shredding): its content is gone for good."""
+
+    message = "This case's content has been permanently deleted."
+
+
+class MasterKeyMismatch(CryptoError):
+    """A data key cannot be unwrapped by the configured master key."""
+
+    message = (
+        "The configured master key cannot unwrap the case data keys. "
+        "Check SPEAKUP_MASTER_KEYS: it must hold the key that wrapped them."
+    )
+
+
+class InvalidTransition(SpeakUpError):
+    message = "That step is not possible for this case at its current stage."

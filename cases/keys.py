@@ -1,0 +1,97 @@
+"""Case data keys in the database: create, unwrap, re-wrap (rotation) and destroy (shredding).
+
+The only module that reads or writes ``DataKey`` rows. Master keys come from settings
+(``Keyring.from_settings``) and never touch the database.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from cases.crypto import (
+    CaseCipher,
+    Keyring,
+    data_key_generate,
+    data_key_unwrap,
+    data_key_wrap,
+)
+from cases.exceptions import CaseKeyDestroyed
+from cases.models import Case, DataKey
+
+
+def data_key_prepare(*, case_id: uuid.UUID) -> tuple[CaseCipher, DataKey]:
+    """A fresh data key for a new case: its cipher, and its wrapped row, not yet saved.
+
+    The caller saves the row in the transaction that creates the case, so a case never
+    exists without its key and its first history row already holds sealed values.
+    """
+    keyring = Keyring.from_settings()
+    data_key = data_key_generate()
+    key_id, wrapped = data_key_wrap(case_id=case_id, data_key=data_key, keyring=keyring)
+    row = DataKey(case_id=case_id, master_key_id=key_id, wrapped=wrapped)
+    return CaseCipher(case_id=case_id, data_key=data_key), row
+
+
+def case_cipher(case_id: uuid.UUID) -> CaseCipher:
+    """The cipher of one case. Raises ``CaseKeyDestroyed`` once its key has been shredded and
+    ``MasterKeyMismatch`` when the configured master keys cannot unwrap it."""
+    row = DataKey.objects.filter(case_id=case_id).values_list("master_key_id", "wrapped").first()
+    if row is None:
+        raise CaseKeyDestroyed()
+    key_id, wrapped = row
+    data_key = data_key_unwrap(
+        case_id=case_id, key_id=key_id, wrapped=wrapped, keyring=Keyring.from_settings()
+    )
+    return CaseCipher(case_id=case_id, data_key=data_key)
+
+
+def data_key_destroy(*, case_id: uuid.UUID) -> bool:
+    """Crypto-shred a case: delete its data key, so every copy of its content (current rows,
+    history rows, evidence files, backups once the master key epoch is retired) becomes
+    unreadable. Returns whether a key was there to delete."""
+    deleted, _ = DataKey.objects.filter(case_id=case_id).delete()
+    return deleted > 0
+
+
+@dataclass(frozen=True)
+class RewrapResult:
+    rewrapped: int
+    remaining: int
+
+
+def data_keys_rewrap(*, batch_size: int = 500, max_batches: int | None = None) -> RewrapResult:
+    """Re-wrap every data key not yet under the active master key, in batches.
+
+    Only data keys change; no field or file is re-encrypted. Each batch commits on its own, so
+    an interrupted run loses nothing and the next run carries on where it stopped. Rows locked
+    by another run are skipped, so two runs at once do not clash.
+    """
+    keyring = Keyring.from_settings()
+    rewrapped, batches = 0, 0
+    while max_batches is None or batches < max_batches:
+        with transaction.atomic():
+            rows = list(
+                DataKey.objects.exclude(master_key_id=keyring.active)
+                .select_for_update(skip_locked=True)
+                .order_by("pk")[:batch_size]
+            )
+            if not rows:
+                break
+            for row in rows:
+                data_key = data_key_unwrap(
+                    case_id=row.case_id,
+                    key_id=row.master_key_id,
+                    wrapped=row.wrapped,
+                    keyring=keyring,
+                )
+                row.master_key_id, row.wrapped = data_key_wrap(
+                    case_id=row.case_id, data_key=data_key, keyring=keyring
+                )
+            DataKey.objects.bulk_update(rows, ["master_key_id", "wrapped"])
+        rewrapped += len(rows)
+        batches += 1
+    remaining = DataKey.objects.exclude(master_key_id=keyring.active).count()
+    return RewrapResult(rewrapped=rewrapped, remaining=remaining)

@@ -1,0 +1,326 @@
+"""Case records: the case at the centre, everything else hanging off it.
+
+There is no person record for reporters. Free text typed by anyone about a case is stored
+only as ciphertext in a ``SealedField`` (see ``cases/crypto.py``), and reporter-originated
+times are stored to the day. Writes go through ``cases/services.py``; these classes hold
+fields and the rules that belong to a row, nothing more.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin
+from simple_history.models import HistoricalRecords
+
+from cases.exceptions import AuditRecordImmutable, HistoryBypassError
+
+
+class SealedField(models.BinaryField):
+    """A column holding AES-GCM ciphertext made by ``CaseCipher.seal``.
+
+    A marker type: services seal and selectors open values explicitly, because both need the
+    case's data key and the row's identity, which a field alone does not know. Tests find every
+    encrypted column through this class.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("editable", False)
+        super().__init__(*args, **kwargs)
+
+
+class HistoryTrackedQuerySet(models.QuerySet[Any]):
+    """Refuses the bulk writes that django-simple-history cannot see.
+
+    ``update()``, ``bulk_update()`` and ``bulk_create()`` write rows without a history record,
+    so on a tracked model they would leave a change nobody can trace. Save each row instead.
+    """
+
+    def update(self, **kwargs: Any) -> int:
+        raise HistoryBypassError()
+
+    def bulk_update(self, *args: Any, **kwargs: Any) -> int:
+        raise HistoryBypassError()
+
+    def bulk_create(self, *args: Any, **kwargs: Any) -> list[Any]:
+        raise HistoryBypassError()
+
+
+class TrackedManager(models.Manager.from_queryset(HistoryTrackedQuerySet)):  # type: ignore[misc]
+    pass
+
+
+# --- Configuration (edited by administrators; history kept) ---------------------------------
+
+
+class Workflow(models.TextChoices):
+    """Which state machine a case type follows (the machines live in ``workflows/``)."""
+
+    WHISTLEBLOWING = "whistleblowing", _("Whistleblowing")
+    BULLYING = "bullying", _("Bullying, harassment and discrimination")
+    TREND_ONLY = "trend_only", _("Report for trends only")
+
+
+class CaseType(models.Model):
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=120)
+    description = models.TextField(
+        blank=True, help_text=_("Shown to reporters: what this kind of report is for.")
+    )
+    workflow = models.CharField(max_length=32, choices=Workflow.choices)
+    allows_named_reports = models.BooleanField(
+        default=True, help_text=_("Whether a reporter may choose to give their name.")
+    )
+    acknowledge_within_days = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text=_("Acknowledge receipt within this many days.")
+    )
+    feedback_within_days = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text=_("Give feedback within this many days of acknowledging.")
+    )
+    deadlines_in_working_days = models.BooleanField(
+        default=False, help_text=_("Count deadlines in working days (bank holidays excluded).")
+    )
+    retention_days = models.PositiveIntegerField(
+        help_text=_("Delete case content this many days after the case is closed.")
+    )
+    is_active = models.BooleanField(default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    objects: ClassVar[TrackedManager] = TrackedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ("position", "name")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Category(models.Model):
+    """A category of concern within one case type, recorded without personal data."""
+
+    case_type = models.ForeignKey(CaseType, on_delete=models.PROTECT, related_name="categories")
+    slug = models.SlugField()
+    name = models.CharField(max_length=120)
+    is_active = models.BooleanField(default=True)
+
+    objects: ClassVar[TrackedManager] = TrackedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name_plural = "categories"
+        ordering = ("case_type", "name")
+        constraints = [
+            models.UniqueConstraint(fields=("case_type", "slug"), name="category_slug_per_type")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrganisationalUnit(models.Model):
+    """Where a concern arose (directorate, site, team): reporting groups by it."""
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=120)
+    is_active = models.BooleanField(default=True)
+
+    objects: ClassVar[TrackedManager] = TrackedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# --- The case and what hangs off it ---------------------------------------------------------
+
+# Kept so that workflows/ can connect the proxy models' saves to the same history table:
+# Django sends post_save with the proxy class as sender, which simple-history ignores.
+CASE_HISTORY = HistoricalRecords(excluded_fields=["token_digest"])
+
+
+class Case(FSMModelMixin, models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # Random, for staff to quote; it reveals nothing about how many cases exist or their order.
+    reference = models.CharField(max_length=9, unique=True, editable=False)
+    case_type = models.ForeignKey(CaseType, on_delete=models.PROTECT, related_name="cases")
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, null=True, blank=True, related_name="cases"
+    )
+    org_unit = models.ForeignKey(
+        OrganisationalUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="cases"
+    )
+    # Moved only by the transitions of the case type's workflow (workflows/machines.py).
+    state = FSMField(default="received", protected=True, db_index=True)
+    # Reporter-originated: the day only, never the time.
+    received_on = models.DateField()
+    closed_on = models.DateField(null=True, blank=True)
+    reporter_named = models.BooleanField(default=False)
+    # Sealed JSON of the reporter's answers, and their optional contact details.
+    answers = SealedField()
+    reporter_contact = SealedField(null=True)
+    # HMAC-SHA256 of the case token under the pepper; the token itself is never stored.
+    token_digest = models.BinaryField(max_length=32, unique=True, editable=False)
+
+    objects: ClassVar[TrackedManager] = TrackedManager()
+    history = CASE_HISTORY
+
+    class Meta:
+        indexes = [models.Index(fields=("case_type", "state"), name="case_type_state")]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class DataKey(models.Model):
+    """A case's data key, wrapped by a master key. Deleting it shreds the case's content.
+
+    Deliberately without history: a historical copy would defeat crypto-shredding.
+    """
+
+    case = models.OneToOneField(
+        Case, on_delete=models.CASCADE, primary_key=True, related_name="data_key"
+    )
+    master_key_id = models.CharField(max_length=16, db_index=True)
+    wrapped = models.BinaryField()
+
+    def __str__(self) -> str:
+        return f"data key ({self.master_key_id})"
+
+
+class MessageKind(models.TextChoices):
+    TO_REPORTER = "to_reporter", _("Message to the reporter")
+    FROM_REPORTER = "from_reporter", _("Message from the reporter")
+    INTERNAL_NOTE = "internal_note", _("Internal note")
+
+
+class Message(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="messages")
+    # Order within the case, given under the case's row lock; times alone cannot order them
+    # because the reporter's are stored to the day.
+    position = models.PositiveIntegerField()
+    kind = models.CharField(max_length=16, choices=MessageKind.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    body = SealedField()
+    created_at = models.DateTimeField()
+
+    objects: ClassVar[TrackedManager] = TrackedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ("case", "position")
+        constraints = [
+            models.UniqueConstraint(fields=("case", "position"), name="message_position_per_case")
+        ]
+
+
+class Evidence(models.Model):
+    """An evidence file: ciphertext on disk under a random name, details sealed here."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="evidence")
+    # Random; the reporter's file name never reaches a storage path.
+    stored_name = models.CharField(max_length=64, unique=True, editable=False)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    original_name = SealedField()
+    from_reporter = models.BooleanField(default=False)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    objects: ClassVar[TrackedManager] = TrackedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name_plural = "evidence"
+        ordering = ("case", "created_at")
+
+
+class Action(models.Model):
+    """A task on a case with an owner and a due date; reminders (a later issue) scan these."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="actions")
+    title = SealedField()
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    due_on = models.DateField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    objects: ClassVar[TrackedManager] = TrackedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ("case", "due_on", "created_at")
+        indexes = [
+            models.Index(
+                fields=("due_on",),
+                name="action_open_due",
+                condition=models.Q(completed_at__isnull=True),
+            )
+        ]
+
+
+# --- The audit record -----------------------------------------------------------------------
+
+
+class AppendOnlyQuerySet(models.QuerySet[Any]):
+    def update(self, **kwargs: Any) -> int:
+        raise AuditRecordImmutable()
+
+    def bulk_update(self, *args: Any, **kwargs: Any) -> int:
+        raise AuditRecordImmutable()
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AuditRecordImmutable()
+
+
+class AppendOnlyManager(models.Manager.from_queryset(AppendOnlyQuerySet)):  # type: ignore[misc]
+    pass
+
+
+class CaseEvent(models.Model):
+    """One row per change and per view of a case: who, what (a code), when, no content.
+
+    Append-only three times over: this class refuses to save an existing row or delete one,
+    its queryset refuses bulk changes, and database triggers refuse UPDATE and DELETE
+    (migration 0002). ``actor`` is the staff user; ``None`` means the reporter or the system,
+    which the code tells apart. Written only by ``cases.audit.event_record``.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    code = models.CharField(max_length=64)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField()
+    payload = models.JSONField(default=dict, blank=True)
+
+    objects: ClassVar[AppendOnlyManager] = AppendOnlyManager()
+
+    class Meta:
+        ordering = ("case", "id")
+        indexes = [models.Index(fields=("case", "id"), name="caseevent_case_id")]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AuditRecordImmutable()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AuditRecordImmutable()

@@ -1,0 +1,140 @@
+"""Reads of case content: the only module that opens sealed values.
+
+Callers obtain the case through ``permissions/access.py`` first; these functions assume the
+caller may see it. A value that fails its integrity check is never shown: it raises
+``CaseDataUnreadable`` after recording a ``case.data_unreadable`` audit event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models
+
+from cases.audit import event_record
+from cases.crypto import CaseCipher
+from cases.exceptions import CaseDataUnreadable
+from cases.keys import case_cipher
+from cases.models import Case, Evidence, Message, MessageKind
+from cases.services import evidence_path
+
+
+def _open(
+    cipher: CaseCipher, case: Case, row: models.Model, field: str, *, row_id: uuid.UUID
+) -> bytes | None:
+    sealed = getattr(row, field)
+    if sealed is None:
+        return None
+    label = row._meta.label_lower
+    # A historical row is opened as the model it copies: its values were sealed for that.
+    label = label.replace(".historical", ".", 1) if ".historical" in label else label
+    try:
+        return cipher.open(sealed, model_label=label, field=field, row_id=row_id)
+    except CaseDataUnreadable:
+        event_record(
+            case=case, code="case.data_unreadable", payload={"field": f"{label}.{field}"}
+        )
+        raise
+
+
+@dataclass(frozen=True)
+class CaseContent:
+    answers: dict[str, str]
+    reporter_contact: str | None
+
+
+def case_content(case: Case) -> CaseContent:
+    """The reporter's answers and contact details, decrypted."""
+    cipher = case_cipher(case.pk)
+    answers = _open(cipher, case, case, "answers", row_id=case.pk)
+    contact = _open(cipher, case, case, "reporter_contact", row_id=case.pk)
+    return CaseContent(
+        answers=json.loads(answers or b"{}"),
+        reporter_contact=contact.decode() if contact is not None else None,
+    )
+
+
+@dataclass(frozen=True)
+class MessageView:
+    id: uuid.UUID
+    kind: str
+    author: str | None
+    created_at: dt.datetime
+    body: str
+
+
+def message_list_for_case(case: Case, *, include_internal: bool) -> list[MessageView]:
+    """The case's messages in order, decrypted; internal notes only when asked for."""
+    messages = case.messages.select_related("author")
+    if not include_internal:
+        messages = messages.exclude(kind=MessageKind.INTERNAL_NOTE)
+    cipher = case_cipher(case.pk)
+    return [_message_view(cipher, case, m) for m in messages]
+
+
+def _message_view(cipher: CaseCipher, case: Case, message: Message) -> MessageView:
+    body = _open(cipher, case, message, "body", row_id=message.pk) or b""
+    return MessageView(
+        id=message.pk,
+        kind=message.kind,
+        author=message.author.get_username() if message.author else None,
+        created_at=message.created_at,
+        body=body.decode(),
+    )
+
+
+def evidence_name(evidence: Evidence) -> str:
+    cipher = case_cipher(evidence.case_id)
+    return (_open(cipher, evidence.case, evidence, "original_name", row_id=evidence.pk) or b"").decode()
+
+
+def evidence_read(evidence: Evidence) -> Iterator[bytes]:
+    """Stream an evidence file's verified plaintext, chunk by chunk."""
+    cipher = case_cipher(evidence.case_id)
+    with evidence_path(evidence.stored_name).open("rb") as source:
+        try:
+            yield from cipher.open_stream(source, file_id=evidence.pk)
+        except CaseDataUnreadable:
+            event_record(
+                case=evidence.case, code="case.data_unreadable", payload={"field": "evidence.file"}
+            )
+            raise
+
+
+@dataclass(frozen=True)
+class Revision:
+    history_id: int
+    history_date: dt.datetime
+    history_type: str
+    values: dict[str, Any]
+
+
+def case_revisions(case: Case) -> list[Revision]:
+    """Every historical version of the case's answers, decrypted, oldest first."""
+    cipher = case_cipher(case.pk)
+    revisions = []
+    for record in case.history.order_by("history_id"):  # type: ignore[attr-defined]
+        answers = _open(cipher, case, record, "answers", row_id=case.pk)
+        revisions.append(
+            Revision(
+                history_id=record.history_id,
+                history_date=record.history_date,
+                history_type=record.history_type,
+                values={"answers": json.loads(answers or b"{}")},
+            )
+        )
+    return revisions
+
+
+def message_revisions(message: Message) -> list[str]:
+    """Every historical body of one message, decrypted, oldest first."""
+    cipher = case_cipher(message.case_id)
+    return [
+        (_open(cipher, message.case, record, "body", row_id=message.pk) or b"").decode()
+        for record in message.history.order_by("history_id")  # type: ignore[attr-defined]
+    ]

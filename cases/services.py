@@ -1,0 +1,283 @@
+"""Writes to cases: the only module that creates or changes case records and their children.
+
+Every function here is keyword-only, seals free text with the case's data key before it
+touches a row, writes its audit event in the same transaction, and stores reporter-originated
+times to the day. State moves live in ``workflows/services.py``; access checks for staff are
+the caller's job through ``permissions/access.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+from django.conf import settings
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+
+from cases.audit import event_record
+from cases.exceptions import SpeakUpError
+from cases.keys import case_cipher, data_key_prepare
+from cases.models import (
+    Action,
+    Case,
+    CaseType,
+    Category,
+    Evidence,
+    Message,
+    MessageKind,
+    OrganisationalUnit,
+)
+from cases.tokens import reference_generate, token_digest, token_generate
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+MAX_TEXT_CHARS = 20_000
+
+
+class InvalidReport(SpeakUpError):
+    message = "The report could not be accepted."
+
+
+class EvidenceRejected(SpeakUpError):
+    message = "The file could not be accepted."
+
+
+def reporter_time(now: dt.datetime | None = None) -> dt.datetime:
+    """Midnight (local time) of today: how precisely a reporter-originated time is stored."""
+    day = timezone.localdate(now)
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def _clean_text(value: str, *, what: str, required: bool = True) -> str:
+    text = value.strip()
+    if required and not text:
+        raise InvalidReport(f"{what} is empty.")
+    if len(text) > MAX_TEXT_CHARS:
+        raise InvalidReport(f"{what} is longer than {MAX_TEXT_CHARS} characters.")
+    return text
+
+
+def case_create(
+    *,
+    case_type: CaseType,
+    answers: Mapping[str, str],
+    category: Category | None = None,
+    org_unit: OrganisationalUnit | None = None,
+    reporter_named: bool = False,
+    reporter_contact: str = "",
+) -> tuple[Case, str]:
+    """File a new case from a report and return it with its token.
+
+    This is the only moment the token exists in clear: the caller shows it once and forgets
+    it. Only its HMAC is stored. The case, its data key and its ``case.created`` event are
+    written in one transaction. Raises ``InvalidReport`` for a closed case type, a category of
+    another type, or a named report where the type allows none.
+    """
+    if not case_type.is_active:
+        raise InvalidReport("This kind of report is not open.")
+    if category is not None and category.case_type_id != case_type.pk:
+        raise InvalidReport("The category does not belong to this kind of report.")
+    if reporter_named and not case_type.allows_named_reports:
+        raise InvalidReport("This kind of report can only be made anonymously.")
+    clean_answers = {
+        key: _clean_text(value, what=key, required=False) for key, value in answers.items()
+    }
+    contact = _clean_text(reporter_contact, what="Contact details", required=False)
+
+    token = token_generate()
+    received = reporter_time()
+    case_id = uuid.uuid4()
+    cipher, data_key = data_key_prepare(case_id=case_id)
+    case = Case(
+        id=case_id,
+        case_type=case_type,
+        category=category,
+        org_unit=org_unit,
+        received_on=received.date(),
+        reporter_named=reporter_named,
+        token_digest=token_digest(token),
+    )
+    case.answers = cipher.seal(
+        json.dumps(clean_answers).encode(), model_label="cases.case", field="answers", row_id=case_id
+    )
+    if contact:
+        case.reporter_contact = cipher.seal(
+            contact.encode(), model_label="cases.case", field="reporter_contact", row_id=case_id
+        )
+    case._history_date = received  # type: ignore[attr-defined]  # simple-history hook
+    for attempt in range(5):
+        case.reference = reference_generate()
+        try:
+            with transaction.atomic():
+                case.save(force_insert=True)
+                data_key.save(force_insert=True)
+                event_record(
+                    case=case,
+                    code="case.created",
+                    at=received,
+                    payload={"case_type": case_type.slug},
+                )
+        except IntegrityError:
+            # A random reference may collide with an existing one: draw another.
+            if attempt == 4:
+                raise
+            case._state.adding = True
+            continue
+        return case, token
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _lock(case: Case) -> Case:
+    return Case.objects.select_for_update().get(pk=case.pk)
+
+
+def message_add(
+    *,
+    case: Case,
+    kind: MessageKind,
+    body: str,
+    author: AbstractBaseUser | None = None,
+) -> Message:
+    """Add a message or internal note to a case, sealed, with its ``message.added`` event.
+
+    A message from the reporter has no author and is dated to the day; a message to the
+    reporter or an internal note must name its staff author.
+    """
+    from_reporter = kind == MessageKind.FROM_REPORTER
+    if from_reporter == (author is not None):
+        raise InvalidReport("A reporter's message has no author; a staff message needs one.")
+    text = _clean_text(body, what="The message")
+    when = reporter_time() if from_reporter else timezone.now()
+    with transaction.atomic():
+        locked = _lock(case)
+        last = locked.messages.aggregate(last=models.Max("position"))["last"] or 0
+        message = Message(
+            case=locked, position=last + 1, kind=kind, author=author, created_at=when
+        )
+        message.body = case_cipher(locked.pk).seal(
+            text.encode(), model_label="cases.message", field="body", row_id=message.pk
+        )
+        message._history_date = when  # type: ignore[attr-defined]
+        message.save(force_insert=True)
+        event_record(
+            case=locked, code="message.added", actor=author, at=when, payload={"kind": kind.value}
+        )
+    return message
+
+
+class _LimitedReader:
+    """Reads from ``source`` but raises ``EvidenceRejected`` past ``limit`` bytes."""
+
+    def __init__(self, source: IO[bytes], limit: int) -> None:
+        self._source, self._limit, self.count = source, limit, 0
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self._source.read(size)
+        self.count += len(chunk)
+        if self.count > self._limit:
+            raise EvidenceRejected(f"The file is larger than {self._limit // 1_000_000} MB.")
+        return chunk
+
+
+def evidence_path(stored_name: str) -> Path:
+    """Where an evidence file's ciphertext lives: a random name, fanned out by its prefix."""
+    return Path(settings.SPEAKUP_EVIDENCE_DIR) / stored_name[:2] / stored_name
+
+
+def evidence_attach(
+    *,
+    case: Case,
+    source: IO[bytes],
+    original_name: str,
+    content_type: str,
+    added_by: AbstractBaseUser | None = None,
+) -> Evidence:
+    """Encrypt a file into evidence storage and record it on the case.
+
+    The file is streamed through encryption straight into a private temporary file beside its
+    final place, so plaintext never reaches the disk, and renamed once complete. The reporter's
+    file name is sealed in the row and never used in a path. Content checks and metadata
+    removal happen before this call (intake). If the database write fails, the file is removed.
+    """
+    from_reporter = added_by is None
+    when = reporter_time() if from_reporter else timezone.now()
+    evidence = Evidence(
+        case=case,
+        stored_name=uuid.uuid4().hex,
+        content_type=content_type[:100],
+        from_reporter=from_reporter,
+        added_by=added_by,
+        created_at=when,
+        size=0,
+    )
+    final = evidence_path(evidence.stored_name)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    partial = final.with_suffix(".partial")
+    cipher = case_cipher(case.pk)
+    limit = settings.SPEAKUP_EVIDENCE_MAX_BYTES
+    try:
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as sink:
+            evidence.size = cipher.seal_stream(
+                _LimitedReader(source, limit), sink, file_id=evidence.pk
+            )
+        os.replace(partial, final)
+        evidence.original_name = cipher.seal(
+            original_name[:255].encode(),
+            model_label="cases.evidence",
+            field="original_name",
+            row_id=evidence.pk,
+        )
+        evidence._history_date = when  # type: ignore[attr-defined]
+        with transaction.atomic():
+            evidence.save(force_insert=True)
+            event_record(
+                case=case,
+                code="evidence.attached",
+                actor=added_by,
+                at=when,
+                payload={"content_type": evidence.content_type},
+            )
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        final.unlink(missing_ok=True)
+        raise
+    return evidence
+
+
+def action_add(
+    *,
+    case: Case,
+    title: str,
+    actor: AbstractBaseUser,
+    owner: AbstractBaseUser | None = None,
+    due_on: dt.date | None = None,
+) -> Action:
+    """Add an action (a task with an owner and due date) to a case."""
+    text = _clean_text(title, what="The action")
+    action = Action(case=case, owner=owner, due_on=due_on, created_at=timezone.now())
+    action.title = case_cipher(case.pk).seal(
+        text.encode(), model_label="cases.action", field="title", row_id=action.pk
+    )
+    with transaction.atomic():
+        action.save(force_insert=True)
+        event_record(case=case, code="action.added", actor=actor)
+    return action
+
+
+def action_complete(*, action: Action, actor: AbstractBaseUser) -> Action:
+    """Mark an action done (idempotent: completing a done action changes nothing)."""
+    with transaction.atomic():
+        locked = Action.objects.select_for_update().get(pk=action.pk)
+        if locked.completed_at is None:
+            locked.completed_at = timezone.now()
+            locked.save(update_fields=["completed_at"])
+            event_record(case=locked.case, code="action.completed", actor=actor)
+    return locked

@@ -1,0 +1,28 @@
+"""The Celery application and its beat schedule, the one place periodic work is declared.
+
+Tasks are thin and idempotent (STYLE.md point 7): they take ids, call one service and are
+safe to run twice. Every beat entry expires, so ticks queued while no worker runs do not
+pile up, and nothing is ever scheduled as a far-future ETA task: a periodic scan finds what
+is due instead. Broker settings are the ``CELERY_*`` names in ``config/settings.py``.
+"""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("speakup")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.beat_schedule = {
+    # Every minute, prove that the worker and the scheduler are alive; the health page
+    # reads the heartbeat row this writes.
+    "record-heartbeat": {
+        "task": "ops.tasks.record_heartbeat",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+}
+app.autodiscover_tasks()

@@ -1,0 +1,237 @@
+"""Speak Up settings: one module, configured by environment variables, safe by default.
+
+Production is the default. Development mode (``SPEAKUP_DEV=true``, set by ``scripts/run``
+and the test runner) makes its own local secrets in a git-ignored file; outside it, every
+secret must be given and start-up stops with the name of any that is missing. Organisation
+policy (case types, deadlines, retention) is data in the database, not settings.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+from config import devsecrets
+from config.env import env_bool, env_int, env_list, env_master_keys, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DEV = env_bool("SPEAKUP_DEV", False)
+# Everything the app writes at run time (SQLite file, evidence, broker folders, dev secrets).
+DATA_DIR = Path(env_str("SPEAKUP_DATA_DIR", str(BASE_DIR / ".local"))).resolve()
+
+if DEV:
+    devsecrets.load_or_create(DATA_DIR / "dev-secrets.env")
+
+DEBUG = env_bool("DJANGO_DEBUG", False)
+if DEBUG and not DEV:
+    raise ImproperlyConfigured("DJANGO_DEBUG may only be turned on with SPEAKUP_DEV=true.")
+
+SECRET_KEY = env_str("DJANGO_SECRET_KEY", required=True)
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEV else [])
+if not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS is required in production.")
+
+# --- Case data encryption (see docs/decisions/0002-envelope-encryption.md) -----------------
+# Master keys wrap each case's data key. They live in the environment or a key file, never in
+# the database; the active one wraps new data keys, the others only unwrap until rotated away.
+SPEAKUP_MASTER_KEYS = env_master_keys("SPEAKUP_MASTER_KEYS", "SPEAKUP_MASTER_KEYS_FILE")
+if not SPEAKUP_MASTER_KEYS:
+    raise ImproperlyConfigured(
+        "SPEAKUP_MASTER_KEYS (or SPEAKUP_MASTER_KEYS_FILE) is required: "
+        "'id:base64-of-32-random-bytes'. Generate one with scripts/new-master-key."
+    )
+SPEAKUP_ACTIVE_MASTER_KEY = env_str("SPEAKUP_ACTIVE_MASTER_KEY", next(iter(SPEAKUP_MASTER_KEYS)))
+if SPEAKUP_ACTIVE_MASTER_KEY not in SPEAKUP_MASTER_KEYS:
+    raise ImproperlyConfigured(
+        f"SPEAKUP_ACTIVE_MASTER_KEY names {SPEAKUP_ACTIVE_MASTER_KEY!r}, "
+        "which is not among SPEAKUP_MASTER_KEYS."
+    )
+
+# The case-token pepper: an HMAC key that is neither SECRET_KEY nor stored in the database, so
+# a stolen database alone cannot test guesses against stored token digests.
+SPEAKUP_TOKEN_PEPPER = env_str("SPEAKUP_TOKEN_PEPPER", required=True).encode()
+if len(SPEAKUP_TOKEN_PEPPER) < 32:
+    raise ImproperlyConfigured("SPEAKUP_TOKEN_PEPPER must be at least 32 characters long.")
+if SPEAKUP_TOKEN_PEPPER == SECRET_KEY.encode():
+    raise ImproperlyConfigured("SPEAKUP_TOKEN_PEPPER must differ from DJANGO_SECRET_KEY.")
+
+# Evidence files are stored encrypted under random names in this folder.
+SPEAKUP_EVIDENCE_DIR = Path(
+    env_str("SPEAKUP_EVIDENCE_DIR", str(DATA_DIR / "evidence"))
+).resolve()
+
+SPEAKUP_EVIDENCE_MAX_BYTES = env_int("SPEAKUP_EVIDENCE_MAX_BYTES", 25_000_000, minimum=1)
+
+# --- Applications -------------------------------------------------------------------------
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "guardian",
+    "simple_history",
+    "cases",
+    "workflows",
+    "permissions",
+    "retention",
+    "intake",
+    "ops",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "guardian.backends.ObjectPermissionBackend",
+]
+# No guardian anonymous user: reporters have no account and anonymous visitors hold no
+# permission of any kind.
+ANONYMOUS_USER_NAME = None
+
+# --- Database -----------------------------------------------------------------------------
+# SQLite is the embedded default so that a newcomer needs no server; DATABASE_URL switches to
+# PostgreSQL. WAL lets readers work during a write, IMMEDIATE takes the write lock at BEGIN
+# (no upgrade deadlocks) and the timeout waits for a busy writer instead of failing at once.
+_env = environ.Env()
+DATABASES = {
+    "default": _env.db_url(
+        "DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'speakup.sqlite3'}"
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+        ),
+    }
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env_int("DATABASE_CONN_MAX_AGE", 60))
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Celery -------------------------------------------------------------------------------
+# Development needs no broker server: kombu's filesystem transport keeps the queue in files.
+# Production (and CI's integration tests) name Redis in CELERY_BROKER_URL.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://" if DEV else None)
+if not CELERY_BROKER_URL:
+    raise ImproperlyConfigured("CELERY_BROKER_URL is required in production (a Redis URL).")
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = TIME_ZONE = env_str("SPEAKUP_TIME_ZONE", "Europe/London")
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # kombu's filesystem transport: one folder for in and out, an absolute control folder,
+    # and processed messages not kept (they would grow for ever).
+    _queue, _control = DATA_DIR / "celery" / "queue", DATA_DIR / "celery" / "control"
+    _queue.mkdir(parents=True, exist_ok=True)
+    _control.mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+        "data_folder_in": str(_queue),
+        "data_folder_out": str(_queue),
+        "control_folder": str(_control),
+        "store_processed": False,
+    }
+else:
+    # Redis redelivers anything unacknowledged after the visibility timeout; tasks are short
+    # and idempotent, so an hour is a safe bound. Never schedule ETAs beyond it.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+
+# --- Passwords, sessions, security headers ---------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Strict"
+CSRF_COOKIE_SAMESITE = "Strict"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "no-referrer"
+X_FRAME_OPTIONS = "DENY"
+if not DEV:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31_536_000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Internationalisation -------------------------------------------------------------------
+LANGUAGE_CODE = "en-gb"
+LANGUAGES = [("en-gb", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files ---------------------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEV
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+
+# --- Logging --------------------------------------------------------------------------------
+# Plain messages to stderr. No formatter adds a client address or user agent, and request
+# records are not logged with their headers (anonymity rule, DESIGN.md).
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("SPEAKUP_LOG_LEVEL", "INFO")},
+    "loggers": {
+        # runserver's access log and Django's request warnings name paths only, but drop
+        # them outside development so nothing request-shaped reaches production logs.
+        "django.server": {"level": "INFO" if DEV else "ERROR"},
+        "django.request": {"level": "ERROR"},
+    },
+}

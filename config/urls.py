@@ -1,0 +1,10 @@
+"""Top-level URLs: the reporter side and the staff side never share a view."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("intake.urls")),
+    path("healthz", include("ops.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,21 @@
+"""Health check: is the database reachable, and when did the scheduler last run."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from ops.models import Heartbeat
+
+
+@never_cache
+@require_GET
+def health(request: HttpRequest) -> JsonResponse:
+    beat = Heartbeat.objects.filter(name="beat").first()
+    return JsonResponse(
+        {
+            "database": "ok",
+            "last_heartbeat": beat.last_run_at.isoformat() if beat else None,
+        }
+    )
