@@ -72,12 +72,14 @@ def case_create(
     org_unit: OrganisationalUnit | None = None,
     reporter_named: bool = False,
     reporter_contact: str = "",
+    received_on: dt.date | None = None,
 ) -> tuple[Case, str]:
     """File a new case from a report and return it with its token.
 
     This is the only moment the token exists in clear: the caller shows it once and forgets
     it. Only its HMAC is stored. The case, its data key and its ``case.created`` event are
-    written in one transaction. Raises ``InvalidReport`` for a closed case type, a category of
+    written in one transaction. ``received_on`` is for reports that arrived earlier by another
+    channel (post, phone); it defaults to today. Raises ``InvalidReport`` for a closed case type, a category of
     another type, or a named report where the type allows none.
     """
     if not case_type.is_active:
@@ -93,6 +95,10 @@ def case_create(
 
     token = token_generate()
     received = reporter_time()
+    if received_on is not None:
+        if received_on > received.date():
+            raise InvalidReport("A report cannot be received in the future.")
+        received = timezone.make_aware(dt.datetime.combine(received_on, dt.time.min))
     case_id = uuid.uuid4()
     cipher, data_key = data_key_prepare(case_id=case_id)
     case = Case(

@@ -1,0 +1,215 @@
+"""Demo data for development: case types, categories, units, staff of each role, and cases.
+
+Idempotent: configuration is created or left as it is, and cases are added only up to the
+target per case type, so running it twice changes nothing. Everything goes through the
+services, so demo cases are encrypted, tokenised and audited like real ones. Refuses to run
+outside development mode: demo logins must never reach production.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+from django.utils import timezone
+
+from cases.models import Case, CaseType, Category, MessageKind, OrganisationalUnit, Workflow
+from cases.services import case_create, message_add
+from workflows.models import transition_table
+from workflows.services import case_transition
+
+DEMO_PASSWORD = "speak-up-demo-2026"  # noqa: S105  (development only; the command refuses otherwise)
+
+CASE_TYPES: list[dict[str, Any]] = [
+    {
+        "slug": "whistleblowing",
+        "name": "Whistleblowing",
+        "description": "Wrongdoing in the public interest: fraud, danger to health and safety, "
+        "damage to the environment, a breach of the law, or a cover-up of any of these.",
+        "workflow": Workflow.WHISTLEBLOWING,
+        "allows_named_reports": True,
+        "acknowledge_within_days": 7,
+        "feedback_within_days": 90,
+        "retention_days": 5 * 365,
+        "position": 1,
+        "categories": [
+            ("fraud", "Fraud, bribery or corruption"),
+            ("health-safety", "Danger to health and safety"),
+            ("environment", "Damage to the environment"),
+            ("data-protection", "Misuse of personal data"),
+            ("other-wrongdoing", "Other wrongdoing"),
+        ],
+    },
+    {
+        "slug": "bullying-harassment",
+        "name": "Bullying, harassment or discrimination",
+        "description": "Behaviour towards you or someone else that is offensive, intimidating, "
+        "or unfair because of who they are.",
+        "workflow": Workflow.BULLYING,
+        "allows_named_reports": True,
+        "acknowledge_within_days": 5,
+        "feedback_within_days": 60,
+        "deadlines_in_working_days": True,
+        "retention_days": 3 * 365,
+        "position": 2,
+        "categories": [
+            ("bullying", "Bullying"),
+            ("harassment", "Harassment"),
+            ("sexual-harassment", "Sexual harassment"),
+            ("discrimination", "Discrimination"),
+            ("victimisation", "Victimisation"),
+        ],
+    },
+    {
+        "slug": "trends",
+        "name": "Report for trends only",
+        "description": "Tell us what happened so that we can see patterns and offer support "
+        "where it is needed. Nobody will investigate or contact you.",
+        "workflow": Workflow.TREND_ONLY,
+        "allows_named_reports": False,
+        "retention_days": 365,
+        "position": 3,
+        "categories": [
+            ("bullying", "Bullying"),
+            ("harassment", "Harassment"),
+            ("discrimination", "Discrimination"),
+            ("incivility", "Incivility"),
+        ],
+    },
+]
+
+UNITS = [
+    ("corporate-services", "Corporate Services"),
+    ("digital", "Digital and Technology"),
+    ("finance", "Finance"),
+    ("operations-north", "Operations (North)"),
+    ("operations-south", "Operations (South)"),
+    ("policy", "Policy"),
+]
+
+ROLES = [
+    ("triage", "Triage lead"),
+    ("handler", "Handler"),
+    ("investigator", "External investigator"),
+    ("governance", "Governance lead"),
+    ("admin", "Administrator"),
+]
+
+WHAT_HAPPENED = [
+    "In a team meeting my line manager shouted at me and called my work useless.",
+    "Invoices from one supplier are being approved without the usual checks.",
+    "A colleague keeps making comments about my religion in front of others.",
+    "The fire exit on the second floor has been blocked by boxes for weeks.",
+    "I was left out of training that everyone else in my grade was offered.",
+    "Someone shared customer records with a friend outside the organisation.",
+    "A senior colleague sends messages late at night that make me uncomfortable.",
+]
+WHEN = ["this-month", "last-month", "2-6-months", "6-12-months", "over-a-year"]
+# Ways out of a workflow other than its main path; demo cases take them now and then.
+EXITS = {"withdraw", "mark_not_in_scope", "refer_externally"}
+TARGET_PER_TYPE = {"whistleblowing": 120, "bullying-harassment": 140, "trends": 60}
+
+
+class Command(BaseCommand):
+    help = "Create demo configuration, staff and cases (development only; idempotent)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument(
+            "--scale", type=float, default=1.0, help="Multiply the number of demo cases."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEV:
+            raise CommandError("seed_demo only runs in development mode (SPEAKUP_DEV=true).")
+        rng = random.Random(options["seed"])  # noqa: S311  (demo data, not security)
+        with transaction.atomic():
+            case_types = self._configuration()
+            users = self._staff()
+        created = 0
+        for case_type in case_types:
+            target = round(TARGET_PER_TYPE[case_type.slug] * options["scale"])
+            missing = target - Case.objects.filter(case_type=case_type).count()
+            for _ in range(max(missing, 0)):
+                self._demo_case(case_type, rng, users["handler"])
+                created += 1
+        self.stdout.write(f"Demo data ready: {created} cases added, {Case.objects.count()} in all.")
+        self.stdout.write(f"Demo staff logins (password {DEMO_PASSWORD!r}):")
+        for username, role in ROLES:
+            self.stdout.write(f"  {username:<13} {role}")
+
+    def _configuration(self) -> list[CaseType]:
+        case_types = []
+        for spec in CASE_TYPES:
+            fields = {k: v for k, v in spec.items() if k not in ("slug", "categories")}
+            case_type, _ = CaseType.objects.get_or_create(slug=spec["slug"], defaults=fields)
+            for slug, name in spec["categories"]:
+                Category.objects.get_or_create(case_type=case_type, slug=slug, defaults={"name": name})
+            case_types.append(case_type)
+        for slug, name in UNITS:
+            OrganisationalUnit.objects.get_or_create(slug=slug, defaults={"name": name})
+        return case_types
+
+    def _staff(self) -> dict[str, Any]:
+        user_model = get_user_model()
+        users = {}
+        for username, role in ROLES:
+            group, _ = Group.objects.get_or_create(name=role)
+            user, created = user_model.objects.get_or_create(
+                username=username, defaults={"is_staff": username == "admin"}
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save(update_fields=["password"])
+            user.groups.add(group)
+            users[username] = user
+        return users
+
+    def _demo_case(self, case_type: CaseType, rng: random.Random, handler: Any) -> None:
+        categories = list(case_type.categories.all())
+        units = list(OrganisationalUnit.objects.all())
+        received = timezone.localdate() - dt.timedelta(days=rng.randint(0, 540))
+        named = case_type.allows_named_reports and rng.random() < 0.2
+        case, _token = case_create(
+            case_type=case_type,
+            answers={
+                "what_happened": rng.choice(WHAT_HAPPENED),
+                "when": rng.choice(WHEN),
+                "people_involved": "",
+            },
+            category=rng.choice(categories),
+            org_unit=rng.choice(units),
+            reporter_named=named,
+            reporter_contact="demo.reporter@example.invalid" if named else "",
+            received_on=received,
+        )
+        # Walk a random path through the workflow; older cases tend to be further along.
+        table = transition_table(case_type.workflow)
+        steps = rng.randint(0, 6) if received < timezone.localdate() - dt.timedelta(days=14) else 1
+        moved: Case = case
+        for _ in range(steps):
+            choices = [row.name for row in table if row.source == moved.state and row.name != "reopen"]
+            forward = [name for name in choices if name not in EXITS]
+            if not choices:
+                break
+            pick = rng.choice(forward if forward and rng.random() < 0.9 else choices)
+            moved = case_transition(case=moved, name=pick, actor=handler)
+        if moved.state != "received" and case_type.workflow != Workflow.TREND_ONLY:
+            message_add(
+                case=moved,
+                kind=MessageKind.TO_REPORTER,
+                body="Thank you for raising this. We have received your report and will be in touch.",
+                author=handler,
+            )
+            if rng.random() < 0.4:
+                message_add(
+                    case=moved,
+                    kind=MessageKind.FROM_REPORTER,
+                    body="Thank you. I can add more detail if that would help.",
+                )

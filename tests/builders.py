@@ -1,0 +1,66 @@
+"""Small builders that make test data through the services, never around them."""
+
+from __future__ import annotations
+
+import itertools
+from collections import deque
+from typing import Any
+
+from cases.models import Case, CaseType, Workflow
+from cases.services import case_create
+from workflows.models import transition_table
+from workflows.services import case_transition
+
+_counter = itertools.count(1)
+
+
+def make_case_type(*, workflow: str = Workflow.WHISTLEBLOWING, **fields: Any) -> CaseType:
+    n = next(_counter)
+    defaults: dict[str, Any] = {
+        "slug": f"type-{n}",
+        "name": f"Case type {n}",
+        "workflow": workflow,
+        "retention_days": 365,
+        "acknowledge_within_days": 7,
+        "feedback_within_days": 90,
+    }
+    defaults.update(fields)
+    return CaseType.objects.create(**defaults)
+
+
+def path_to(workflow: str, target: str) -> list[str]:
+    """The shortest list of transition names from ``received`` to ``target``."""
+    table = transition_table(workflow)
+    queue: deque[tuple[str, list[str]]] = deque([("received", [])])
+    seen = {"received"}
+    while queue:
+        state, path = queue.popleft()
+        if state == target:
+            return path
+        for row in table:
+            if row.source == state and row.target not in seen:
+                seen.add(row.target)
+                queue.append((row.target, [*path, row.name]))
+    raise ValueError(f"{target!r} cannot be reached in {workflow!r}")
+
+
+def make_case(
+    *,
+    case_type: CaseType | None = None,
+    state: str = "received",
+    answers: dict[str, str] | None = None,
+    with_token: bool = False,
+    **fields: Any,
+) -> Any:
+    """A case filed through ``case_create`` and moved through real transitions to ``state``.
+
+    Returns the case, or ``(case, token)`` with ``with_token=True``.
+    """
+    case_type = case_type or make_case_type()
+    case, token = case_create(
+        case_type=case_type, answers=answers or {"what_happened": "Something happened."}, **fields
+    )
+    for name in path_to(case_type.workflow, state):
+        case = case_transition(case=case, name=name, actor=None)
+    case = Case.objects.get(pk=case.pk)
+    return (case, token) if with_token else case
