@@ -14,13 +14,13 @@ class CategoryInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(CaseType)
-class CaseTypeAdmin(SimpleHistoryAdmin):  # type: ignore[misc]
+class CaseTypeAdmin(SimpleHistoryAdmin):
     list_display = ("name", "workflow", "allows_named_reports", "retention_days", "is_active")
     prepopulated_fields = {"slug": ("name",)}
     inlines = (CategoryInline,)
 
 
 @admin.register(OrganisationalUnit)
-class OrganisationalUnitAdmin(SimpleHistoryAdmin):  # type: ignore[misc]
+class OrganisationalUnitAdmin(SimpleHistoryAdmin):
     list_display = ("name", "is_active")
     prepopulated_fields = {"slug": ("name",)}

@@ -22,7 +22,7 @@ from cases.exceptions import UnknownAuditEvent
 from cases.models import CaseEvent
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import User
     from django.utils.functional import _StrPromise
 
     from cases.models import Case
@@ -61,7 +61,9 @@ register("case.viewed_by_reporter", _("The reporter viewed the case."))
 register(
     "case.transitioned", _("{actor} moved the case from {source} to {target}."), "source", "target"
 )
-register("case.data_unreadable", _("Part of the case ({field}) failed its integrity check."), "field")
+register(
+    "case.data_unreadable", _("Part of the case ({field}) failed its integrity check."), "field"
+)
 register("message.added", _("{actor} added a message ({kind})."), "kind")
 register("evidence.attached", _("{actor} attached evidence ({content_type})."), "content_type")
 register("action.added", _("{actor} added an action."))
@@ -83,7 +85,7 @@ def event_record(
     *,
     case: Case,
     code: str,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     payload: dict[str, PayloadValue] | None = None,
     at: dt.datetime | None = None,
 ) -> CaseEvent:
@@ -108,7 +110,7 @@ def event_sentence(event: CaseEvent) -> str:
     event_type = REGISTRY.get(event.code)
     if event_type is None:
         return str(_("An unrecognised event ({code}).")).format(code=event.code)
-    actor = event.actor.get_username() if event.actor_id else str(_("The reporter or system"))
+    actor = event.actor.get_username() if event.actor else str(_("The reporter or system"))
     values: dict[str, Any] = dict.fromkeys(event_type.payload_keys, "")
     values.update(event.payload)
     return str(event_type.sentence).format(actor=actor, **values)

@@ -32,7 +32,10 @@ def master_keys_unwrap_data_keys(**kwargs: Any) -> list[CheckMessage]:
                 continue
             try:
                 data_key_unwrap(
-                    case_id=sample.case_id, key_id=key_id, wrapped=sample.wrapped, keyring=keyring
+                    case_id=sample.case_id,
+                    key_id=key_id,
+                    wrapped=bytes(sample.wrapped),
+                    keyring=keyring,
                 )
             except MasterKeyMismatch as exc:
                 errors.append(Error(exc.message, id="cases.E001"))

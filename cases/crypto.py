@@ -22,7 +22,7 @@ import os
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -43,6 +43,10 @@ FILE_MAGIC = b"SUEV\x01"
 FILE_SALT_BYTES = 16
 CHUNK_BYTES = 64 * 1024
 _TAG_BYTES = 16
+
+
+class Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
 
 
 @dataclass(frozen=True)
@@ -74,9 +78,7 @@ def data_key_wrap(*, case_id: uuid.UUID, data_key: bytes, keyring: Keyring) -> t
     return keyring.active, nonce + sealed
 
 
-def data_key_unwrap(
-    *, case_id: uuid.UUID, key_id: str, wrapped: bytes, keyring: Keyring
-) -> bytes:
+def data_key_unwrap(*, case_id: uuid.UUID, key_id: str, wrapped: bytes, keyring: Keyring) -> bytes:
     """Unwrap a stored data key. Raises ``MasterKeyMismatch`` when the key is absent or wrong."""
     master = keyring.keys.get(key_id)
     if master is None:
@@ -142,7 +144,7 @@ class CaseCipher:
     def _chunk_nonce(index: int, last: bool) -> bytes:
         return index.to_bytes(NONCE_BYTES - 1, "big") + (b"\x01" if last else b"\x00")
 
-    def seal_stream(self, source: IO[bytes], sink: IO[bytes], *, file_id: uuid.UUID) -> int:
+    def seal_stream(self, source: Readable, sink: IO[bytes], *, file_id: uuid.UUID) -> int:
         """Encrypt ``source`` into ``sink`` chunk by chunk; returns the plaintext size.
 
         Only ciphertext is ever written: the plaintext is held one chunk at a time in memory.
@@ -161,7 +163,7 @@ class CaseCipher:
                 return total
             current, index = following, index + 1
 
-    def open_stream(self, source: IO[bytes], *, file_id: uuid.UUID) -> Iterator[bytes]:
+    def open_stream(self, source: Readable, *, file_id: uuid.UUID) -> Iterator[bytes]:
         """Yield verified plaintext chunks; raise ``CaseDataUnreadable`` on any alteration.
 
         Each chunk is authenticated before it is yielded, and a missing last chunk (a

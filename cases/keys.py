@@ -19,7 +19,7 @@ from cases.crypto import (
     data_key_wrap,
 )
 from cases.exceptions import CaseKeyDestroyed
-from cases.models import Case, DataKey
+from cases.models import DataKey
 
 
 def data_key_prepare(*, case_id: uuid.UUID) -> tuple[CaseCipher, DataKey]:
@@ -43,7 +43,7 @@ def case_cipher(case_id: uuid.UUID) -> CaseCipher:
         raise CaseKeyDestroyed()
     key_id, wrapped = row
     data_key = data_key_unwrap(
-        case_id=case_id, key_id=key_id, wrapped=wrapped, keyring=Keyring.from_settings()
+        case_id=case_id, key_id=key_id, wrapped=bytes(wrapped), keyring=Keyring.from_settings()
     )
     return CaseCipher(case_id=case_id, data_key=data_key)
 
@@ -84,7 +84,7 @@ def data_keys_rewrap(*, batch_size: int = 500, max_batches: int | None = None) -
                 data_key = data_key_unwrap(
                     case_id=row.case_id,
                     key_id=row.master_key_id,
-                    wrapped=row.wrapped,
+                    wrapped=bytes(row.wrapped),
                     keyring=keyring,
                 )
                 row.master_key_id, row.wrapped = data_key_wrap(

@@ -9,7 +9,7 @@ fields and the rules that belong to a row, nothing more.
 from __future__ import annotations
 
 import uuid
-from typing import Any, ClassVar
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import models
@@ -20,7 +20,7 @@ from simple_history.models import HistoricalRecords
 from cases.exceptions import AuditRecordImmutable, HistoryBypassError
 
 
-class SealedField(models.BinaryField):
+class SealedField(models.BinaryField):  # type: ignore[type-arg]
     """A column holding AES-GCM ciphertext made by ``CaseCipher.seal``.
 
     A marker type: services seal and selectors open values explicitly, because both need the
@@ -33,7 +33,10 @@ class SealedField(models.BinaryField):
         super().__init__(*args, **kwargs)
 
 
-class HistoryTrackedQuerySet(models.QuerySet[Any]):
+_M = TypeVar("_M", bound=models.Model)
+
+
+class HistoryTrackedQuerySet(models.QuerySet[_M]):
     """Refuses the bulk writes that django-simple-history cannot see.
 
     ``update()``, ``bulk_update()`` and ``bulk_create()`` write rows without a history record,
@@ -46,12 +49,8 @@ class HistoryTrackedQuerySet(models.QuerySet[Any]):
     def bulk_update(self, *args: Any, **kwargs: Any) -> int:
         raise HistoryBypassError()
 
-    def bulk_create(self, *args: Any, **kwargs: Any) -> list[Any]:
+    def bulk_create(self, *args: Any, **kwargs: Any) -> list[_M]:
         raise HistoryBypassError()
-
-
-class TrackedManager(models.Manager.from_queryset(HistoryTrackedQuerySet)):  # type: ignore[misc]
-    pass
 
 
 # --- Configuration (edited by administrators; history kept) ---------------------------------
@@ -90,7 +89,7 @@ class CaseType(models.Model):
     is_active = models.BooleanField(default=True)
     position = models.PositiveSmallIntegerField(default=0)
 
-    objects: ClassVar[TrackedManager] = TrackedManager()
+    objects = HistoryTrackedQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -108,7 +107,7 @@ class Category(models.Model):
     name = models.CharField(max_length=120)
     is_active = models.BooleanField(default=True)
 
-    objects: ClassVar[TrackedManager] = TrackedManager()
+    objects = HistoryTrackedQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -129,7 +128,7 @@ class OrganisationalUnit(models.Model):
     name = models.CharField(max_length=120)
     is_active = models.BooleanField(default=True)
 
-    objects: ClassVar[TrackedManager] = TrackedManager()
+    objects = HistoryTrackedQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -169,7 +168,7 @@ class Case(FSMModelMixin, models.Model):
     # HMAC-SHA256 of the case token under the pepper; the token itself is never stored.
     token_digest = models.BinaryField(max_length=32, unique=True, editable=False)
 
-    objects: ClassVar[TrackedManager] = TrackedManager()
+    objects = HistoryTrackedQuerySet.as_manager()
     history = CASE_HISTORY
 
     class Meta:
@@ -214,7 +213,7 @@ class Message(models.Model):
     body = SealedField()
     created_at = models.DateTimeField()
 
-    objects: ClassVar[TrackedManager] = TrackedManager()
+    objects = HistoryTrackedQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -222,6 +221,9 @@ class Message(models.Model):
         constraints = [
             models.UniqueConstraint(fields=("case", "position"), name="message_position_per_case")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.position}"
 
 
 class Evidence(models.Model):
@@ -240,12 +242,15 @@ class Evidence(models.Model):
     )
     created_at = models.DateTimeField()
 
-    objects: ClassVar[TrackedManager] = TrackedManager()
+    objects = HistoryTrackedQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
         verbose_name_plural = "evidence"
         ordering = ("case", "created_at")
+
+    def __str__(self) -> str:
+        return f"evidence {self.stored_name[:8]}"
 
 
 class Action(models.Model):
@@ -261,7 +266,7 @@ class Action(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
 
-    objects: ClassVar[TrackedManager] = TrackedManager()
+    objects = HistoryTrackedQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -274,11 +279,14 @@ class Action(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"action due {self.due_on or 'undated'}"
+
 
 # --- The audit record -----------------------------------------------------------------------
 
 
-class AppendOnlyQuerySet(models.QuerySet[Any]):
+class AppendOnlyQuerySet(models.QuerySet[_M]):
     def update(self, **kwargs: Any) -> int:
         raise AuditRecordImmutable()
 
@@ -287,10 +295,6 @@ class AppendOnlyQuerySet(models.QuerySet[Any]):
 
     def delete(self) -> tuple[int, dict[str, int]]:
         raise AuditRecordImmutable()
-
-
-class AppendOnlyManager(models.Manager.from_queryset(AppendOnlyQuerySet)):  # type: ignore[misc]
-    pass
 
 
 class CaseEvent(models.Model):
@@ -311,11 +315,14 @@ class CaseEvent(models.Model):
     at = models.DateTimeField()
     payload = models.JSONField(default=dict, blank=True)
 
-    objects: ClassVar[AppendOnlyManager] = AppendOnlyManager()
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ("case", "id")
         indexes = [models.Index(fields=("case", "id"), name="caseevent_case_id")]
+
+    def __str__(self) -> str:
+        return f"{self.code} #{self.pk}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:

@@ -36,9 +36,7 @@ def _open(
     try:
         return cipher.open(sealed, model_label=label, field=field, row_id=row_id)
     except CaseDataUnreadable:
-        event_record(
-            case=case, code="case.data_unreadable", payload={"field": f"{label}.{field}"}
-        )
+        event_record(case=case, code="case.data_unreadable", payload={"field": f"{label}.{field}"})
         raise
 
 
@@ -90,7 +88,9 @@ def _message_view(cipher: CaseCipher, case: Case, message: Message) -> MessageVi
 
 def evidence_name(evidence: Evidence) -> str:
     cipher = case_cipher(evidence.case_id)
-    return (_open(cipher, evidence.case, evidence, "original_name", row_id=evidence.pk) or b"").decode()
+    return (
+        _open(cipher, evidence.case, evidence, "original_name", row_id=evidence.pk) or b""
+    ).decode()
 
 
 def evidence_read(evidence: Evidence) -> Iterator[bytes]:
@@ -118,7 +118,7 @@ def case_revisions(case: Case) -> list[Revision]:
     """Every historical version of the case's answers, decrypted, oldest first."""
     cipher = case_cipher(case.pk)
     revisions = []
-    for record in case.history.order_by("history_id"):  # type: ignore[attr-defined]
+    for record in case.history.order_by("history_id"):
         answers = _open(cipher, case, record, "answers", row_id=case.pk)
         revisions.append(
             Revision(
@@ -136,5 +136,5 @@ def message_revisions(message: Message) -> list[str]:
     cipher = case_cipher(message.case_id)
     return [
         (_open(cipher, message.case, record, "body", row_id=message.pk) or b"").decode()
-        for record in message.history.order_by("history_id")  # type: ignore[attr-defined]
+        for record in message.history.order_by("history_id")
     ]

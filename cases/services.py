@@ -14,13 +14,14 @@ import os
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from cases.audit import event_record
+from cases.crypto import Readable
 from cases.exceptions import SpeakUpError
 from cases.keys import case_cipher, data_key_prepare
 from cases.models import (
@@ -36,7 +37,7 @@ from cases.models import (
 from cases.tokens import reference_generate, token_digest, token_generate
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import User
 
 MAX_TEXT_CHARS = 20_000
 
@@ -78,9 +79,10 @@ def case_create(
 
     This is the only moment the token exists in clear: the caller shows it once and forgets
     it. Only its HMAC is stored. The case, its data key and its ``case.created`` event are
-    written in one transaction. ``received_on`` is for reports that arrived earlier by another
-    channel (post, phone); it defaults to today. Raises ``InvalidReport`` for a closed case type, a category of
-    another type, or a named report where the type allows none.
+    written in one transaction. ``received_on`` is for reports that arrived earlier by
+    another channel (post, phone); it defaults to today. Raises ``InvalidReport`` for a
+    closed case type, a category of another type, or a named report where the type allows
+    none.
     """
     if not case_type.is_active:
         raise InvalidReport("This kind of report is not open.")
@@ -111,7 +113,10 @@ def case_create(
         token_digest=token_digest(token),
     )
     case.answers = cipher.seal(
-        json.dumps(clean_answers).encode(), model_label="cases.case", field="answers", row_id=case_id
+        json.dumps(clean_answers).encode(),
+        model_label="cases.case",
+        field="answers",
+        row_id=case_id,
     )
     if contact:
         case.reporter_contact = cipher.seal(
@@ -149,7 +154,7 @@ def message_add(
     case: Case,
     kind: MessageKind,
     body: str,
-    author: AbstractBaseUser | None = None,
+    author: User | None = None,
 ) -> Message:
     """Add a message or internal note to a case, sealed, with its ``message.added`` event.
 
@@ -164,9 +169,7 @@ def message_add(
     with transaction.atomic():
         locked = _lock(case)
         last = locked.messages.aggregate(last=models.Max("position"))["last"] or 0
-        message = Message(
-            case=locked, position=last + 1, kind=kind, author=author, created_at=when
-        )
+        message = Message(case=locked, position=last + 1, kind=kind, author=author, created_at=when)
         message.body = case_cipher(locked.pk).seal(
             text.encode(), model_label="cases.message", field="body", row_id=message.pk
         )
@@ -181,7 +184,7 @@ def message_add(
 class _LimitedReader:
     """Reads from ``source`` but raises ``EvidenceRejected`` past ``limit`` bytes."""
 
-    def __init__(self, source: IO[bytes], limit: int) -> None:
+    def __init__(self, source: Readable, limit: int) -> None:
         self._source, self._limit, self.count = source, limit, 0
 
     def read(self, size: int = -1) -> bytes:
@@ -200,10 +203,10 @@ def evidence_path(stored_name: str) -> Path:
 def evidence_attach(
     *,
     case: Case,
-    source: IO[bytes],
+    source: Readable,
     original_name: str,
     content_type: str,
-    added_by: AbstractBaseUser | None = None,
+    added_by: User | None = None,
 ) -> Evidence:
     """Encrypt a file into evidence storage and record it on the case.
 
@@ -262,8 +265,8 @@ def action_add(
     *,
     case: Case,
     title: str,
-    actor: AbstractBaseUser,
-    owner: AbstractBaseUser | None = None,
+    actor: User,
+    owner: User | None = None,
     due_on: dt.date | None = None,
 ) -> Action:
     """Add an action (a task with an owner and due date) to a case."""
@@ -278,7 +281,7 @@ def action_add(
     return action
 
 
-def action_complete(*, action: Action, actor: AbstractBaseUser) -> Action:
+def action_complete(*, action: Action, actor: User) -> Action:
     """Mark an action done (idempotent: completing a done action changes nothing)."""
     with transaction.atomic():
         locked = Action.objects.select_for_update().get(pk=action.pk)

@@ -74,7 +74,9 @@ def env_master_keys(name: str, file_name: str) -> dict[str, bytes]:
         try:
             raw = Path(path).read_text()
         except OSError as exc:
-            raise ImproperlyConfigured(f"{file_name}: cannot read {path!r} ({exc.strerror}).")
+            raise ImproperlyConfigured(
+                f"{file_name}: cannot read {path!r} ({exc.strerror})."
+            ) from None
         source, entries = file_name, raw.replace("\n", ",").split(",")
     else:
         source, entries = name, env_list(name)

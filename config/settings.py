@@ -54,13 +54,11 @@ if SPEAKUP_ACTIVE_MASTER_KEY not in SPEAKUP_MASTER_KEYS:
 SPEAKUP_TOKEN_PEPPER = env_str("SPEAKUP_TOKEN_PEPPER", required=True).encode()
 if len(SPEAKUP_TOKEN_PEPPER) < 32:
     raise ImproperlyConfigured("SPEAKUP_TOKEN_PEPPER must be at least 32 characters long.")
-if SPEAKUP_TOKEN_PEPPER == SECRET_KEY.encode():
+if SECRET_KEY.encode() == SPEAKUP_TOKEN_PEPPER:
     raise ImproperlyConfigured("SPEAKUP_TOKEN_PEPPER must differ from DJANGO_SECRET_KEY.")
 
 # Evidence files are stored encrypted under random names in this folder.
-SPEAKUP_EVIDENCE_DIR = Path(
-    env_str("SPEAKUP_EVIDENCE_DIR", str(DATA_DIR / "evidence"))
-).resolve()
+SPEAKUP_EVIDENCE_DIR = Path(env_str("SPEAKUP_EVIDENCE_DIR", str(DATA_DIR / "evidence"))).resolve()
 
 SPEAKUP_EVIDENCE_MAX_BYTES = env_int("SPEAKUP_EVIDENCE_MAX_BYTES", 25_000_000, minimum=1)
 
@@ -126,9 +124,7 @@ ANONYMOUS_USER_NAME = None
 # (no upgrade deadlocks) and the timeout waits for a busy writer instead of failing at once.
 _env = environ.Env()
 DATABASES = {
-    "default": _env.db_url(
-        "DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'speakup.sqlite3'}"
-    )
+    "default": _env.db_url("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'speakup.sqlite3'}")
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
@@ -208,6 +204,12 @@ USE_TZ = True
 # --- Static files ---------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+# WhiteNoise serves static files in every mode (no web server needed in front for them). In
+# development it finds them in the apps directly, so no collectstatic is needed.
+WHITENOISE_USE_FINDERS = DEV
+WHITENOISE_AUTOREFRESH = DEV
+if DEV:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

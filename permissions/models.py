@@ -7,22 +7,21 @@ a model-level case permission: guardian would treat it as access to every case.
 
 from __future__ import annotations
 
-from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
-
 from django.db import models
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from cases.models import Case
 
 
-class CaseUserPermission(UserObjectPermissionBase):  # type: ignore[misc]
+class CaseUserPermission(UserObjectPermissionBase):
     content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
 
-    class Meta(UserObjectPermissionBase.Meta):  # type: ignore[misc]
+    class Meta(UserObjectPermissionBase.Meta):
         indexes = [models.Index(fields=("user", "permission", "content_object"))]
 
 
-class CaseGroupPermission(GroupObjectPermissionBase):  # type: ignore[misc]
+class CaseGroupPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
 
-    class Meta(GroupObjectPermissionBase.Meta):  # type: ignore[misc]
+    class Meta(GroupObjectPermissionBase.Meta):
         indexes = [models.Index(fields=("group", "permission", "content_object"))]

@@ -17,6 +17,7 @@ from urllib.parse import urlparse
 import pytest
 from django.db import connection
 
+from cases.models import CaseType
 from tests.builders import make_case, make_case_type
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -49,30 +50,30 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
+def _fast_password_hashing(settings) -> None:
     """PBKDF2 is deliberately slow; tests hash with MD5 (never used outside tests)."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
-def _evidence_dir(settings: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Path]:
+def _evidence_dir(settings, tmp_path: Path) -> Iterator[Path]:
     """Each test stores evidence in its own folder."""
     folder = tmp_path / "evidence"
-    settings.SPEAKUP_EVIDENCE_DIR = folder  # type: ignore[attr-defined]
+    settings.SPEAKUP_EVIDENCE_DIR = folder
     yield folder
     shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture
-def case_type(db: None):  # type: ignore[no-untyped-def]
+def case_type(db: None) -> CaseType:
     return make_case_type()
 
 
 @pytest.fixture
-def case(case_type):  # type: ignore[no-untyped-def]
+def case(case_type):
     return make_case(case_type=case_type)
 
 
 @pytest.fixture
-def staff_user(django_user_model):  # type: ignore[no-untyped-def]
+def staff_user(django_user_model):
     return django_user_model.objects.create_user(username="handler", password="not-used-123!")

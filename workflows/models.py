@@ -52,11 +52,15 @@ class WhistleblowingCase(Case):
     def record_outcome(self) -> None:
         pass
 
-    @transition(field="state", source=["received", "acknowledged", "assessment"], target="not_in_scope")
+    @transition(
+        field="state", source=["received", "acknowledged", "assessment"], target="not_in_scope"
+    )
     def mark_not_in_scope(self) -> None:
         self.closed_on = timezone.localdate()
 
-    @transition(field="state", source=["acknowledged", "assessment", "investigation"], target="referred")
+    @transition(
+        field="state", source=["acknowledged", "assessment", "investigation"], target="referred"
+    )
     def refer_externally(self) -> None:
         self.closed_on = timezone.localdate()
 
@@ -73,7 +77,9 @@ class WhistleblowingCase(Case):
         self.closed_on = timezone.localdate()
 
     @transition(
-        field="state", source=["closed", "not_in_scope", "referred", "withdrawn"], target="assessment"
+        field="state",
+        source=["closed", "not_in_scope", "referred", "withdrawn"],
+        target="assessment",
     )
     def reopen(self) -> None:
         self.closed_on = None
@@ -159,7 +165,8 @@ class TrendOnlyCase(Case):
         self.closed_on = timezone.localdate()
 
 
-WORKFLOW_MODELS: dict[str, type[Case]] = {
+WorkflowCase = WhistleblowingCase | BullyingCase | TrendOnlyCase
+WORKFLOW_MODELS: dict[str, type[WorkflowCase]] = {
     Workflow.WHISTLEBLOWING: WhistleblowingCase,
     Workflow.BULLYING: BullyingCase,
     Workflow.TREND_ONLY: TrendOnlyCase,
@@ -177,7 +184,7 @@ def transition_table(workflow: str) -> list[TransitionRow]:
     """Every (transition, source, target) of a workflow, read back from django-fsm."""
     model = WORKFLOW_MODELS[workflow]
     rows = {
-        TransitionRow(name=t.name, source=t.source, target=t.target)
-        for t in model._meta.get_field("state").get_all_transitions(model)  # type: ignore[union-attr]
+        TransitionRow(name=t.name, source=str(t.source), target=str(t.target))
+        for t in model._meta.get_field("state").get_all_transitions(model)
     }
     return sorted(rows)

@@ -19,11 +19,11 @@ from cases.models import Case
 from workflows.models import WORKFLOW_MODELS
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import User
 
 
 def case_transition(
-    *, case: Case, name: str, actor: AbstractBaseUser | None, expected_state: str | None = None
+    *, case: Case, name: str, actor: User | None, expected_state: str | None = None
 ) -> Case:
     """Move ``case`` by its workflow's transition ``name`` and return the moved case.
 

@@ -1,8 +1,8 @@
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
 
 from cases.audit import REGISTRY, event_record, event_sentence
 from cases.exceptions import AuditRecordImmutable, UnknownAuditEvent
@@ -48,18 +48,24 @@ def test_audit_rows_cannot_be_deleted_through_the_model_or_queryset(event):
 
 @pytest.mark.django_db
 def test_the_database_refuses_an_update_of_an_audit_row(event):
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("UPDATE cases_caseevent SET code = 'x' WHERE id = %s", [event.pk])
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("UPDATE cases_caseevent SET code = 'x' WHERE id = %s", [event.pk])
     assert CaseEvent.objects.get(pk=event.pk).code == "case.created"
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db
 def test_postgresql_refuses_a_delete_of_an_audit_row(event):
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM cases_caseevent WHERE id = %s", [event.pk])
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("DELETE FROM cases_caseevent WHERE id = %s", [event.pk])
     assert CaseEvent.objects.filter(pk=event.pk).exists()
 
 
@@ -109,7 +115,12 @@ def test_each_change_writes_exactly_one_event(case, staff_user):
     events = CaseEvent.objects.filter(case=case).order_by("id")
     assert events.count() == before + 1
     last = events.last()
-    assert (last.code, last.actor, last.payload) == ("message.added", staff_user, {"kind": "to_reporter"})
+    assert last is not None
+    assert (last.code, last.actor, last.payload) == (
+        "message.added",
+        staff_user,
+        {"kind": "to_reporter"},
+    )
 
 
 def test_every_registered_code_is_dotted_and_has_a_sentence():

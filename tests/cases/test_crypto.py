@@ -53,13 +53,14 @@ def _write_raw(model, field, pk, value):
 
 @pytest.mark.django_db
 def test_no_column_anywhere_contains_a_marker_written_into_a_case(staff_user):
-    case = make_case(
-        answers={"what_happened": MARKER, "people": MARKER}, reporter_contact=MARKER
-    )
+    case = make_case(answers={"what_happened": MARKER, "people": MARKER}, reporter_contact=MARKER)
     message_add(case=case, kind=MessageKind.FROM_REPORTER, body=MARKER)
     message_add(case=case, kind=MessageKind.INTERNAL_NOTE, body=MARKER, author=staff_user)
     evidence_attach(
-        case=case, source=io.BytesIO(MARKER.encode()), original_name=MARKER, content_type="text/plain"
+        case=case,
+        source=io.BytesIO(MARKER.encode()),
+        original_name=MARKER,
+        content_type="text/plain",
     )
     # Every kind of sealed column was exercised.
     assert {(m.__name__, f.name) for m, f in _sealed_columns()} >= {
@@ -151,7 +152,9 @@ def test_history_rows_of_a_live_case_still_decrypt(staff_user):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("size", [0, 1, CHUNK_BYTES - 1, CHUNK_BYTES, CHUNK_BYTES + 1, 3 * CHUNK_BYTES + 7])
+@pytest.mark.parametrize(
+    "size", [0, 1, CHUNK_BYTES - 1, CHUNK_BYTES, CHUNK_BYTES + 1, 3 * CHUNK_BYTES + 7]
+)
 def test_evidence_round_trips_through_encryption(case, size, _evidence_dir):
     content = os.urandom(size)
     evidence = evidence_attach(
@@ -177,7 +180,10 @@ def _stored_file(evidence):
 @pytest.mark.django_db
 def test_a_tampered_evidence_chunk_raises(case):
     evidence = evidence_attach(
-        case=case, source=io.BytesIO(b"a" * (2 * CHUNK_BYTES)), original_name="f", content_type="x/y"
+        case=case,
+        source=io.BytesIO(b"a" * (2 * CHUNK_BYTES)),
+        original_name="f",
+        content_type="x/y",
     )
     path = _stored_file(evidence)
     data = bytearray(path.read_bytes())
@@ -191,7 +197,10 @@ def test_a_tampered_evidence_chunk_raises(case):
 @pytest.mark.django_db
 def test_a_truncated_evidence_file_raises(case):
     evidence = evidence_attach(
-        case=case, source=io.BytesIO(b"a" * (2 * CHUNK_BYTES)), original_name="f", content_type="x/y"
+        case=case,
+        source=io.BytesIO(b"a" * (2 * CHUNK_BYTES)),
+        original_name="f",
+        content_type="x/y",
     )
     path = _stored_file(evidence)
     data = path.read_bytes()
@@ -202,8 +211,12 @@ def test_a_truncated_evidence_file_raises(case):
 
 @pytest.mark.django_db
 def test_an_evidence_file_swapped_with_another_fails(case):
-    one = evidence_attach(case=case, source=io.BytesIO(b"one"), original_name="1", content_type="x/y")
-    two = evidence_attach(case=case, source=io.BytesIO(b"two"), original_name="2", content_type="x/y")
+    one = evidence_attach(
+        case=case, source=io.BytesIO(b"one"), original_name="1", content_type="x/y"
+    )
+    two = evidence_attach(
+        case=case, source=io.BytesIO(b"two"), original_name="2", content_type="x/y"
+    )
     _stored_file(two).write_bytes(_stored_file(one).read_bytes())
     with pytest.raises(CaseDataUnreadable):
         b"".join(evidence_read(two))

@@ -57,7 +57,11 @@ def test_every_write_to_a_tracked_model_records_history(staff_user):
     message = message_add(case=case, kind=MessageKind.TO_REPORTER, body="hi", author=staff_user)
     assert message.history.count() == 1
     evidence = evidence_attach(
-        case=case, source=io.BytesIO(b"x"), original_name="x", content_type="x/y", added_by=staff_user
+        case=case,
+        source=io.BytesIO(b"x"),
+        original_name="x",
+        content_type="x/y",
+        added_by=staff_user,
     )
     assert evidence.history.count() == 1
     action = action_add(case=case, title="Call back", actor=staff_user, due_on=dt.date(2027, 1, 4))

@@ -51,7 +51,9 @@ def test_rotation_rewraps_every_data_key_and_old_key_can_then_go(
 
 
 @pytest.mark.django_db
-def test_rotation_resumes_after_being_stopped_half_way(cases_under_old_key, new_key_active, settings):
+def test_rotation_resumes_after_being_stopped_half_way(
+    cases_under_old_key, new_key_active, settings
+):
     assert _rotate(batch_size=2, max_batches=2) == "Re-wrapped 4 data keys; 3 remaining.\n"
     # Half-way, every case still decrypts: both keys are configured.
     assert all(case_content(c).answers for c in cases_under_old_key)

@@ -54,7 +54,7 @@ def test_token_is_shown_in_groups_of_four():
         "O123-4567-89AB-CDEF-GHJK-MNPQ-RSTV",  # letter O for zero
         "0I23-4567-89AB-CDEF-GHJK-MNPQ-RSTV",  # I for one
         "0l23_4567.89AB CDEF-GHJK-MNPQ-RSTV",  # l for one, odd separators
-        "０１２３４５６７８９ＡＢＣＤＥＦＧＨＪＫＭＮＰＱＲＳＴＶ",  # full-width
+        "".join(chr(ord(c) + 0xFEE0) for c in "0123456789ABCDEFGHJKMNPQRSTV"),  # full-width
     ],
 )
 def test_typed_tokens_are_read_forgivingly(typed):
@@ -89,7 +89,7 @@ def test_digest_is_hmac_sha256_under_the_pepper_not_the_secret_key():
     token = token_generate()
     expected = hmac.new(settings.SPEAKUP_TOKEN_PEPPER, token.encode(), hashlib.sha256).digest()
     assert token_digest(token) == expected
-    assert settings.SPEAKUP_TOKEN_PEPPER != settings.SECRET_KEY.encode()
+    assert settings.SECRET_KEY.encode() != settings.SPEAKUP_TOKEN_PEPPER
 
 
 def test_references_are_random_and_short():

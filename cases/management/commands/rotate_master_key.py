@@ -28,6 +28,4 @@ class Command(BaseCommand):
         result = data_keys_rewrap(
             batch_size=options["batch_size"], max_batches=options["max_batches"]
         )
-        self.stdout.write(
-            f"Re-wrapped {result.rewrapped} data keys; {result.remaining} remaining."
-        )
+        self.stdout.write(f"Re-wrapped {result.rewrapped} data keys; {result.remaining} remaining.")

@@ -150,7 +150,9 @@ class Command(BaseCommand):
             fields = {k: v for k, v in spec.items() if k not in ("slug", "categories")}
             case_type, _ = CaseType.objects.get_or_create(slug=spec["slug"], defaults=fields)
             for slug, name in spec["categories"]:
-                Category.objects.get_or_create(case_type=case_type, slug=slug, defaults={"name": name})
+                Category.objects.get_or_create(
+                    case_type=case_type, slug=slug, defaults={"name": name}
+                )
             case_types.append(case_type)
         for slug, name in UNITS:
             OrganisationalUnit.objects.get_or_create(slug=slug, defaults={"name": name})
@@ -194,7 +196,9 @@ class Command(BaseCommand):
         steps = rng.randint(0, 6) if received < timezone.localdate() - dt.timedelta(days=14) else 1
         moved: Case = case
         for _ in range(steps):
-            choices = [row.name for row in table if row.source == moved.state and row.name != "reopen"]
+            choices = [
+                row.name for row in table if row.source == moved.state and row.name != "reopen"
+            ]
             forward = [name for name in choices if name not in EXITS]
             if not choices:
                 break
@@ -204,7 +208,7 @@ class Command(BaseCommand):
             message_add(
                 case=moved,
                 kind=MessageKind.TO_REPORTER,
-                body="Thank you for raising this. We have received your report and will be in touch.",
+                body="Thank you for raising this. We have your report and will be in touch.",
                 author=handler,
             )
             if rng.random() < 0.4:

@@ -1,0 +1,67 @@
+from collections import Counter
+from io import StringIO
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.core.management import CommandError, call_command
+
+from cases.models import Case, CaseEvent, CaseType, Category, OrganisationalUnit
+from cases.selectors import case_content
+
+
+def _seed(**options):
+    out = StringIO()
+    call_command("seed_demo", stdout=out, scale=0.1, **options)
+    return out.getvalue()
+
+
+def _snapshot():
+    return (
+        CaseType.objects.count(),
+        Category.objects.count(),
+        OrganisationalUnit.objects.count(),
+        User.objects.count(),
+        Group.objects.count(),
+        Case.objects.count(),
+        CaseEvent.objects.count(),
+    )
+
+
+@pytest.mark.django_db
+def test_demo_data_covers_every_case_type_and_role_and_varied_states():
+    output = _seed()
+    assert set(CaseType.objects.values_list("workflow", flat=True)) == {
+        "whistleblowing",
+        "bullying",
+        "trend_only",
+    }
+    assert set(Group.objects.values_list("name", flat=True)) == {
+        "Triage lead",
+        "Handler",
+        "External investigator",
+        "Governance lead",
+        "Administrator",
+    }
+    assert User.objects.filter(is_superuser=True).count() == 0
+    states = Counter(Case.objects.values_list("state", flat=True))
+    assert len(states) >= 5
+    assert Case.objects.count() == 32
+    assert "handler" in output and "speak-up-demo-2026" in output
+    # Demo cases are real cases: encrypted, readable with their key.
+    assert case_content(Case.objects.earliest("received_on")).answers["what_happened"]
+
+
+@pytest.mark.django_db
+def test_running_it_again_changes_nothing():
+    _seed()
+    before = _snapshot()
+    assert "0 cases added" in _seed()
+    assert _snapshot() == before
+
+
+@pytest.mark.django_db
+def test_it_refuses_to_run_outside_development(settings):
+    settings.DEV = False
+    with pytest.raises(CommandError, match="development"):
+        _seed()
+    assert Case.objects.count() == 0

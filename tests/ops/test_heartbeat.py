@@ -1,0 +1,36 @@
+import pytest
+
+from ops.models import Heartbeat
+from ops.services import heartbeat_record
+from ops.tasks import record_heartbeat
+
+
+@pytest.mark.django_db
+def test_recording_twice_keeps_one_row_and_counts_both_runs():
+    first = heartbeat_record(name="beat")
+    second = heartbeat_record(name="beat")
+    assert Heartbeat.objects.count() == 1
+    assert (first.runs, second.runs) == (1, 2)
+    assert second.last_run_at >= first.last_run_at
+
+
+@pytest.mark.django_db
+def test_the_task_calls_the_service():
+    record_heartbeat.apply()
+    assert Heartbeat.objects.get(name="beat").runs == 1
+
+
+@pytest.mark.django_db
+def test_health_reports_the_last_heartbeat(client):
+    assert client.get("/healthz").json() == {"database": "ok", "last_heartbeat": None}
+    heartbeat_record(name="beat")
+    assert client.get("/healthz").json()["last_heartbeat"] is not None
+    assert client.post("/healthz").status_code == 405
+
+
+def test_the_beat_schedule_expires_every_entry():
+    from config.celery import app
+
+    assert app.conf.beat_schedule
+    for entry in app.conf.beat_schedule.values():
+        assert entry["options"]["expires"] < entry["schedule"]
