@@ -40,7 +40,7 @@ SPEAKUP_MASTER_KEYS = env_master_keys("SPEAKUP_MASTER_KEYS", "SPEAKUP_MASTER_KEY
 if not SPEAKUP_MASTER_KEYS:
     raise ImproperlyConfigured(
         "SPEAKUP_MASTER_KEYS (or SPEAKUP_MASTER_KEYS_FILE) is required: "
-        "'id:base64-of-32-random-bytes'. Generate one with scripts/new-master-key."
+        "'id:base64-of-32-random-bytes'. .env.example shows how to make one."
     )
 SPEAKUP_ACTIVE_MASTER_KEY = env_str("SPEAKUP_ACTIVE_MASTER_KEY", next(iter(SPEAKUP_MASTER_KEYS)))
 if SPEAKUP_ACTIVE_MASTER_KEY not in SPEAKUP_MASTER_KEYS:

@@ -171,6 +171,12 @@ def test_evidence_round_trips_through_encryption(case, size, _evidence_dir):
         assert content[:16] not in files[0].read_bytes()
 
 
+def _attach(case, content: bytes):
+    return evidence_attach(
+        case=case, source=io.BytesIO(content), original_name="f", content_type="x/y"
+    )
+
+
 def _stored_file(evidence):
     from cases.services import evidence_path
 
@@ -179,12 +185,7 @@ def _stored_file(evidence):
 
 @pytest.mark.django_db
 def test_a_tampered_evidence_chunk_raises(case):
-    evidence = evidence_attach(
-        case=case,
-        source=io.BytesIO(b"a" * (2 * CHUNK_BYTES)),
-        original_name="f",
-        content_type="x/y",
-    )
+    evidence = _attach(case, b"a" * (2 * CHUNK_BYTES))
     path = _stored_file(evidence)
     data = bytearray(path.read_bytes())
     data[CHUNK_BYTES + 100] ^= 0xFF
@@ -196,12 +197,7 @@ def test_a_tampered_evidence_chunk_raises(case):
 
 @pytest.mark.django_db
 def test_a_truncated_evidence_file_raises(case):
-    evidence = evidence_attach(
-        case=case,
-        source=io.BytesIO(b"a" * (2 * CHUNK_BYTES)),
-        original_name="f",
-        content_type="x/y",
-    )
+    evidence = _attach(case, b"a" * (2 * CHUNK_BYTES))
     path = _stored_file(evidence)
     data = path.read_bytes()
     path.write_bytes(data[: len(data) - (CHUNK_BYTES + 16)])  # drop the last chunk exactly
@@ -211,12 +207,7 @@ def test_a_truncated_evidence_file_raises(case):
 
 @pytest.mark.django_db
 def test_an_evidence_file_swapped_with_another_fails(case):
-    one = evidence_attach(
-        case=case, source=io.BytesIO(b"one"), original_name="1", content_type="x/y"
-    )
-    two = evidence_attach(
-        case=case, source=io.BytesIO(b"two"), original_name="2", content_type="x/y"
-    )
+    one, two = _attach(case, b"one"), _attach(case, b"two")
     _stored_file(two).write_bytes(_stored_file(one).read_bytes())
     with pytest.raises(CaseDataUnreadable):
         b"".join(evidence_read(two))

@@ -144,3 +144,14 @@ def test_a_wrong_master_key_stops_start_up_before_anything_is_written(tmp_path):
     absent = {**dev, "SPEAKUP_MASTER_KEYS": f"other:{GOOD_KEY}"}
     checked = _start(absent, manage, "check", "--database", "default", tmp_path=tmp_path)
     assert checked.returncode != 0 and "'dev1'" in checked.stderr
+
+
+def test_sqlite_is_tuned_for_concurrent_use(tmp_path):
+    code = (
+        "import django; django.setup(); from django.db import connection as c; "
+        "cur = c.cursor(); cur.execute('PRAGMA journal_mode'); "
+        "print(cur.fetchone()[0], c.settings_dict['OPTIONS']['transaction_mode'], "
+        "c.settings_dict['OPTIONS']['timeout'])"
+    )
+    result = _start({"SPEAKUP_DEV": "true"}, "-c", code, tmp_path=tmp_path)
+    assert result.stdout.split() == ["wal", "IMMEDIATE", "20"], result.stderr
