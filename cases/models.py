@@ -88,6 +88,10 @@ class CaseType(models.Model):
     )
     is_active = models.BooleanField(default=True)
     position = models.PositiveSmallIntegerField(default=0)
+    # Who triages new cases of this type, and the team handlers are usually drawn from.
+    triage_team = models.ForeignKey(
+        "auth.Group", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     objects = HistoryTrackedQuerySet.as_manager()
     history = HistoricalRecords()
@@ -173,6 +177,8 @@ class Case(FSMModelMixin, models.Model):
 
     class Meta:
         indexes = [models.Index(fields=("case_type", "state"), name="case_type_state")]
+        # Object permissions only (permissions/access.py); never granted model-wide.
+        permissions = [("view_reporter_contact", "Can see the reporter's contact details")]
 
     def __str__(self) -> str:
         return self.reference

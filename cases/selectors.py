@@ -61,6 +61,7 @@ def case_content(case: Case) -> CaseContent:
 class MessageView:
     id: uuid.UUID
     kind: str
+    kind_label: str
     author: str | None
     created_at: dt.datetime
     body: str
@@ -80,6 +81,7 @@ def _message_view(cipher: CaseCipher, case: Case, message: Message) -> MessageVi
     return MessageView(
         id=message.pk,
         kind=message.kind,
+        kind_label=str(MessageKind(message.kind).label),
         author=message.author.get_username() if message.author else None,
         created_at=message.created_at,
         body=body.decode(),

@@ -149,6 +149,12 @@ def _lock(case: Case) -> Case:
     return Case.objects.select_for_update().get(pk=case.pk)
 
 
+def case_lock[M: Case](*, case: Case, as_model: type[M]) -> M:
+    """Re-read ``case`` under a row lock, as ``as_model`` (a workflow proxy). For services that
+    change a case; callers must already hold it through ``permissions/access.py``."""
+    return as_model.objects.select_for_update().get(pk=case.pk)
+
+
 def message_add(
     *,
     case: Case,

@@ -72,11 +72,17 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "guardian",
     "simple_history",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "cases",
     "workflows",
     "permissions",
     "retention",
     "intake",
+    "staff",
     "ops",
 ]
 
@@ -87,6 +93,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "staff.middleware.StaffSessionMiddleware",
+    "staff.middleware.CaseAccessMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -112,11 +121,72 @@ TEMPLATES = [
 
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 # No guardian anonymous user: reporters have no account and anonymous visitors hold no
 # permission of any kind.
 ANONYMOUS_USER_NAME = None
+
+# --- Staff sign-in (django-allauth) ---------------------------------------------------------
+# Staff accounts are made by administrators; nobody signs up. Every staff role must use TOTP
+# (staff/middleware.py sends anyone without it to set it up). Failed logins are limited per
+# account (5 a minute) and per client; allauth keys the client by the address, which our
+# adapter replaces with a keyed hash so no address reaches the cache.
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "staff:case_list"
+ACCOUNT_ADAPTER = "staff.adapters.StaffAccountAdapter"
+SOCIALACCOUNT_ADAPTER = "staff.adapters.StaffSocialAccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_RATE_LIMITS = {"login_failed": "20/m/ip,5/m/key", "login": "30/m/ip"}
+ACCOUNT_EMAIL_NOTIFICATIONS = False
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_ALLOW_UNVERIFIED_EMAIL = True
+MFA_TOTP_ISSUER = env_str("SPEAKUP_ORGANISATION_NAME", "Speak Up")
+MFA_TOTP_TOLERANCE = 1
+SOCIALACCOUNT_ONLY = False
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_STORE_TOKENS = False
+# Single sign-on with an OpenID Connect identity provider, switched on by configuration.
+SPEAKUP_OIDC_SERVER_URL = env_str("SPEAKUP_OIDC_SERVER_URL", "")
+SOCIALACCOUNT_PROVIDERS: dict[str, object] = {}
+if SPEAKUP_OIDC_SERVER_URL:
+    SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [
+            {
+                "provider_id": "sso",
+                "name": env_str("SPEAKUP_OIDC_NAME", "Single sign-on"),
+                "client_id": env_str("SPEAKUP_OIDC_CLIENT_ID", required=True),
+                "secret": env_str("SPEAKUP_OIDC_CLIENT_SECRET", required=True),
+                "settings": {"server_url": SPEAKUP_OIDC_SERVER_URL},
+            }
+        ],
+    }
+# Staff sessions end after 30 minutes idle and 12 hours in all (staff/middleware.py).
+SPEAKUP_STAFF_IDLE_SECONDS = env_int("SPEAKUP_STAFF_IDLE_SECONDS", 30 * 60, minimum=60)
+SPEAKUP_STAFF_ABSOLUTE_SECONDS = env_int("SPEAKUP_STAFF_ABSOLUTE_SECONDS", 12 * 3600, minimum=600)
+
+# --- Cache ----------------------------------------------------------------------------------
+# Throttles and one-time-code replay checks live here, so production shares one Redis cache
+# across processes; development and tests use process memory.
+CACHE_URL = env_str("CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+if not CACHE_URL and not DEV:
+    raise ImproperlyConfigured("CACHE_URL is required in production (a Redis URL).")
 
 # --- Database -----------------------------------------------------------------------------
 # SQLite is the embedded default so that a newcomer needs no server; DATABASE_URL switches to

@@ -5,6 +5,8 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("intake.urls")),
+    path("staff/", include("staff.urls")),
+    path("accounts/", include("allauth.urls")),
     path("healthz", include("ops.urls")),
     path("admin/", admin.site.urls),
 ]

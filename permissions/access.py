@@ -1,20 +1,145 @@
 """The one gate through which anything obtains a case (STYLE.md point 3).
 
-Every refusal is the same ``CaseNotFound``: missing, forbidden, malformed and wrong are
-indistinguishable, so an answer never confirms that a case exists. The staff side (one case
-for a user and a permission, the queryset a user may list) arrives with the staff-access
-issue; the reporter's token lookup is here from the start.
+Pages, downloads, search, exports and the API all come through here. Every refusal is the
+same ``CaseNotFound``: missing, forbidden, excluded, expired, malformed and wrong are
+indistinguishable, so an answer never confirms that a case exists. A refused staff request
+is recorded as an ``AccessRefusal`` even when the request then fails, and reading a case
+records a ``case.viewed`` event.
+
+The rules, each one ``if`` or one clause below:
+1. only an active, signed-in user gets anything;
+2. superuser status and model-level permissions grant nothing (never consulted);
+3. a per-case grant of the permission to the user, not past its end date, grants it;
+4. a per-case grant of the permission to a team the user is in grants it;
+5. a triage lead may view the new (received) cases of the case types they triage;
+6. an exclusion (conflict of interest) overrides every rule above.
 """
 
 from __future__ import annotations
 
+import contextvars
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from cases.audit import event_record
 from cases.exceptions import CaseNotFound
 from cases.models import Case
 from cases.tokens import token_digest, token_normalize
+from permissions.models import AccessRefusal, CaseExclusion, CaseGroupPermission, CaseUserPermission
+from permissions.roles import CasePerm
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+    AnyUser = AbstractBaseUser | AnonymousUser
 
 # Digested when the input cannot be a token, so a malformed guess costs the same work (an
 # HMAC and an indexed lookup) as a well-formed wrong one. No token normalises to this.
 _NOT_A_TOKEN = "not-a-token"  # noqa: S105  (not a secret: a value no token can have)
+
+# Refusals noticed inside a transaction wait here until the request's middleware writes them
+# after that transaction has ended, so a rollback cannot take them with it.
+_pending_refusals: contextvars.ContextVar[list[AccessRefusal] | None] = contextvars.ContextVar(
+    "pending_refusals", default=None
+)
+
+
+def _visible(user: AnyUser, perm: CasePerm) -> Q:
+    """The SQL condition for "``user`` holds ``perm`` on the case" (rules 3 to 6)."""
+    today = timezone.localdate()
+    user_grant = CaseUserPermission.objects.filter(
+        content_object=OuterRef("pk"), user=user, permission__codename=perm
+    ).filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))  # rule 3
+    team_grant = CaseGroupPermission.objects.filter(
+        content_object=OuterRef("pk"), permission__codename=perm, group__user=user
+    )  # rule 4
+    allowed = Q(Exists(user_grant)) | Q(Exists(team_grant))
+    if perm == CasePerm.VIEW:  # rule 5
+        triage = Group.objects.filter(pk=OuterRef("case_type__triage_team"), user=user)
+        allowed |= Q(state="received") & Q(Exists(triage))
+    excluded = CaseExclusion.objects.filter(case=OuterRef("pk"), user=user)  # rule 6
+    return allowed & ~Q(Exists(excluded))
+
+
+def case_queryset_for_user(user: AnyUser, perm: CasePerm = CasePerm.VIEW) -> QuerySet[Case]:
+    """Every case ``user`` holds ``perm`` on, as one filterable query (lists, search, exports).
+
+    Filtering happens in SQL with indexed ``EXISTS`` subqueries, so a page of any size is one
+    query and its count one more.
+    """
+    if not (user.is_authenticated and user.is_active):  # rule 1
+        return Case.objects.none()
+    return Case.objects.filter(_visible(user, perm))
+
+
+def _parse_id(case_id: object) -> uuid.UUID | None:
+    if isinstance(case_id, uuid.UUID):
+        return case_id
+    try:
+        return uuid.UUID(str(case_id))
+    except ValueError:
+        return None
+
+
+def case_for_user(
+    user: AnyUser,
+    case_id: object,
+    perm: CasePerm = CasePerm.VIEW,
+    *,
+    action: str = "view",
+    audit: bool = True,
+) -> Case:
+    """The case ``case_id`` if ``user`` holds ``perm`` on it, else ``CaseNotFound``.
+
+    With ``audit`` (the default) a successful read writes one ``case.viewed`` event naming
+    ``action`` (``view``, ``download``, ``history``...). A refusal writes an
+    ``AccessRefusal`` that survives the request failing.
+    """
+    parsed = _parse_id(case_id)
+    case = None
+    if parsed is not None:
+        case = (
+            case_queryset_for_user(user, perm)
+            .select_related("case_type", "category", "org_unit")
+            .filter(pk=parsed)
+            .first()
+        )
+    if case is None:
+        record_refusal(user, parsed, action)
+        raise CaseNotFound()
+    if audit:
+        event_record(case=case, code="case.viewed", actor=user, payload={"view": action})  # type: ignore[arg-type]
+    return case
+
+
+def user_has_case_perm(user: AnyUser, case: Case, perm: CasePerm) -> bool:
+    """Whether ``user`` holds ``perm`` on a case they already obtained (e.g. to show the
+    reporter's contact details). Writes nothing."""
+    return case_queryset_for_user(user, perm).filter(pk=case.pk).exists()
+
+
+def case_for_triage(user: AnyUser, case_id: object, *, action: str) -> Case:
+    """A case whose assignments ``user`` may manage: they triage its case type and are not
+    excluded from it. Reveals no content, so it writes no view event; refusals are recorded."""
+    parsed = _parse_id(case_id)
+    case = None
+    if parsed is not None and user.is_authenticated and user.is_active:
+        triage = Group.objects.filter(pk=OuterRef("case_type__triage_team"), user=user)
+        excluded = CaseExclusion.objects.filter(case=OuterRef("pk"), user=user)
+        case = (
+            Case.objects.select_related("case_type")
+            .filter(Exists(triage), ~Exists(excluded), pk=parsed)
+            .first()
+        )
+    if case is None:
+        record_refusal(user, parsed, action)
+        raise CaseNotFound()
+    return case
 
 
 def case_for_reporter_token(typed: object) -> Case:
@@ -31,3 +156,43 @@ def case_for_reporter_token(typed: object) -> Case:
     if case is None or normalized is None:
         raise CaseNotFound()
     return case
+
+
+# --- refusals -------------------------------------------------------------------------------
+
+
+def record_refusal(user: AnyUser, case_id: uuid.UUID | None, action: str) -> None:
+    """Record a refused staff request now, or once the current transaction has ended."""
+    refusal = AccessRefusal(
+        actor=user if user.is_authenticated else None,  # type: ignore[misc]
+        case_id=case_id,
+        action=action[:32],
+        at=timezone.now(),
+    )
+    if connection.in_atomic_block:
+        pending = _pending_refusals.get()
+        if pending is None:
+            # Outside a request (a shell, a task): nothing will flush later, so keep it in a
+            # list the caller's scope owns and write it when refusals_flush() is called.
+            pending = []
+            _pending_refusals.set(pending)
+        pending.append(refusal)
+    else:
+        refusal.save(force_insert=True)
+
+
+def refusals_begin() -> contextvars.Token[list[AccessRefusal] | None]:
+    """Start collecting refusals for one request (called by the middleware)."""
+    return _pending_refusals.set([])
+
+
+def refusals_flush(token: Any = None) -> int:
+    """Write refusals collected during a request, after its transactions have ended."""
+    pending = _pending_refusals.get() or []
+    for refusal in pending:
+        refusal.save(force_insert=True)
+    if token is not None:
+        _pending_refusals.reset(token)
+    else:
+        _pending_refusals.set(None)
+    return len(pending)

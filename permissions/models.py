@@ -1,20 +1,26 @@
-"""Per-case grants as direct foreign-key permission tables (django-guardian).
+"""Per-case grants, conflict-of-interest exclusions and refused access attempts.
 
-Rows point at the case with a real foreign key, so they cascade when a case goes, and lists
-join an indexed table instead of guardian's generic (content type, text id) pair. Never grant
-a model-level case permission: guardian would treat it as access to every case.
+Grants are django-guardian's direct foreign-key permission tables: rows point at the case
+with a real foreign key, so they cascade when a case goes, and lists join an indexed table
+instead of guardian's generic (content type, text id) pair. A user grant may end on a date
+(external investigators). Model-level case permissions are never used: the access gate
+ignores them, and a test checks that nobody holds one.
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from cases.models import Case
+from cases.models import Case, SealedField
 
 
 class CaseUserPermission(UserObjectPermissionBase):
     content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+    # The last day the grant works; empty means until revoked.
+    expires_on = models.DateField(null=True, blank=True)
 
     class Meta(UserObjectPermissionBase.Meta):
         indexes = [models.Index(fields=("user", "permission", "content_object"))]
@@ -25,3 +31,63 @@ class CaseGroupPermission(GroupObjectPermissionBase):
 
     class Meta(GroupObjectPermissionBase.Meta):
         indexes = [models.Index(fields=("group", "permission", "content_object"))]
+
+
+class ExclusionKind(models.TextChoices):
+    NAMED_BY_REPORTER = "named_by_reporter", _("Named by the reporter as not to handle the case")
+    SUBJECT = "subject", _("A subject of the report")
+    RECUSAL = "recusal", _("Stepped aside (self-recusal)")
+
+
+class CaseExclusion(models.Model):
+    """Someone who must never see or be assigned a case, whatever their role or team.
+
+    Effective from the moment it is recorded (failing closed); a subject match is then
+    confirmed by a second person, which is recorded but does not switch it on.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="exclusions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=24, choices=ExclusionKind.choices)
+    # A recusal's reason, sealed with the case's key like any other text about the case.
+    reason = SealedField(null=True)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=("case", "user"), name="one_exclusion_per_user"),
+            models.CheckConstraint(
+                condition=~models.Q(confirmed_by=models.F("proposed_by")),
+                name="exclusion_confirmed_by_a_second_person",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}"
+
+
+class AccessRefusal(models.Model):
+    """A staff request for a case that the gate refused. No content, no client details.
+
+    ``case_id`` is not a foreign key: the id asked for may not exist, and a refusal must be
+    recorded whether or not it does (and survive the request failing).
+    """
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    case_id = models.UUIDField(null=True)
+    action = models.CharField(max_length=32)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=("actor", "at"))]
+
+    def __str__(self) -> str:
+        return f"refused {self.action}"

@@ -16,6 +16,7 @@ from django_fsm import can_proceed
 from cases.audit import event_record
 from cases.exceptions import InvalidTransition
 from cases.models import Case
+from cases.services import case_lock
 from workflows.models import WORKFLOW_MODELS
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ def case_transition(
     """
     model = WORKFLOW_MODELS[case.case_type.workflow]
     with transaction.atomic():
-        locked = model.objects.select_for_update().get(pk=case.pk)
+        locked = case_lock(case=case, as_model=model)
         if expected_state is not None and locked.state != expected_state:
             raise InvalidTransition(
                 "This case has moved on since you opened it. Reload the page and try again."

@@ -16,6 +16,7 @@ PRODUCTION = {
     "SPEAKUP_TOKEN_PEPPER": "p" * 40,
     "DJANGO_ALLOWED_HOSTS": "speakup.example.org",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+    "CACHE_URL": "redis://127.0.0.1:6379/1",
 }
 
 
@@ -47,6 +48,7 @@ def test_production_settings_start_when_every_secret_is_given(tmp_path):
         "SPEAKUP_TOKEN_PEPPER",
         "DJANGO_ALLOWED_HOSTS",
         "CELERY_BROKER_URL",
+        "CACHE_URL",
     ],
 )
 def test_production_refuses_to_start_without_a_secret_and_names_it(tmp_path, missing):

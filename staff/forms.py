@@ -1,0 +1,63 @@
+"""Staff forms. Choices are limited to people who may take the action; services re-check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.models import User
+
+from cases.models import Case
+from permissions.models import ExclusionKind
+from permissions.roles import Role
+
+
+def _assignable() -> Any:
+    return (
+        User.objects.filter(
+            is_active=True,
+            groups__name__in=[Role.HANDLER.value, Role.EXTERNAL_INVESTIGATOR.value],
+        )
+        .distinct()
+        .order_by("username")
+    )
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(queryset=User.objects.none(), label="Assign to")
+    expires_on = forms.DateField(
+        required=False,
+        label="Access ends on (external investigators only)",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["assignee"]
+        assert isinstance(field, forms.ModelChoiceField)
+        # Excluded people are left out of the choice; the service refuses them regardless.
+        excluded = case.exclusions.values_list("user_id", flat=True)
+        field.queryset = _assignable().exclude(pk__in=excluded)
+
+
+class ExcludeForm(forms.Form):
+    user = forms.ModelChoiceField(queryset=User.objects.none(), label="Person to exclude")
+    kind = forms.ChoiceField(
+        choices=[
+            (ExclusionKind.SUBJECT.value, ExclusionKind.SUBJECT.label),
+            (ExclusionKind.NAMED_BY_REPORTER.value, ExclusionKind.NAMED_BY_REPORTER.label),
+        ],
+        label="Why",
+    )
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["user"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = User.objects.filter(is_active=True).order_by("username")
+
+
+class RecuseForm(forms.Form):
+    reason = forms.CharField(
+        max_length=2000, widget=forms.Textarea(attrs={"rows": 3}), label="Why you are stepping aside"
+    )

@@ -1,0 +1,27 @@
+from django.urls import path
+from django.views.generic import RedirectView
+
+from staff import views
+
+app_name = "staff"
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="staff:case_list"), name="home"),
+    path("cases/", views.case_list, name="case_list"),
+    path("cases/export.csv", views.case_export, name="case_export"),
+    path("cases/<str:case_id>/", views.case_detail, name="case_detail"),
+    path("cases/<str:case_id>/history/", views.case_history, name="case_history"),
+    path(
+        "cases/<str:case_id>/evidence/<str:evidence_id>/",
+        views.evidence_download,
+        name="evidence_download",
+    ),
+    path("cases/<str:case_id>/assign/", views.case_assign_view, name="case_assign"),
+    path("cases/<str:case_id>/unassign/", views.case_unassign_view, name="case_unassign"),
+    path("cases/<str:case_id>/exclude/", views.case_exclude_view, name="case_exclude"),
+    path(
+        "cases/<str:case_id>/exclusions/<int:exclusion_id>/confirm/",
+        views.exclusion_confirm_view,
+        name="exclusion_confirm",
+    ),
+    path("cases/<str:case_id>/recuse/", views.case_recuse_view, name="case_recuse"),
+]

@@ -1,0 +1,251 @@
+"""Staff pages. Thin: every case comes through ``permissions/access.py``, every change through
+a service, and every refusal is the same not-found (raised as ``CaseNotFound``, rendered by
+``staff.middleware.CaseAccessMiddleware``).
+
+Sign-in with two factors is enforced for every ``/staff/`` path by ``StaffSessionMiddleware``.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.models import User
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from cases.audit import event_sentence
+from cases.exceptions import CaseNotFound, SpeakUpError
+from cases.models import Case, CaseType, Evidence
+from cases.selectors import case_content, evidence_name, evidence_read, message_list_for_case
+from permissions.access import (
+    case_for_triage,
+    case_for_user,
+    case_queryset_for_user,
+    user_has_case_perm,
+)
+from permissions.models import CaseExclusion, ExclusionKind
+from permissions.roles import CasePerm, Role
+from permissions.services import (
+    case_assign,
+    case_recuse,
+    case_unassign,
+    exclusion_add,
+    exclusion_confirm,
+)
+from staff.forms import AssignForm, ExcludeForm, RecuseForm
+from workflows.models import WORKFLOW_MODELS
+
+PAGE_SIZE = 25
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _filtered_cases(request: HttpRequest) -> QuerySet[Case]:
+    """The cases the user may see, narrowed by the list's filters (all in SQL)."""
+    cases = case_queryset_for_user(request.user).select_related("case_type", "category")
+    query = request.GET.get("q", "").strip().upper()
+    if query:
+        cases = cases.filter(reference__icontains=re.sub(r"[^0-9A-Z-]", "", query)[:9])
+    case_type = request.GET.get("type", "")
+    if case_type:
+        cases = cases.filter(case_type__slug=case_type)
+    if request.GET.get("new"):
+        cases = cases.filter(state="received")
+    return cases.order_by("-received_on", "reference")
+
+
+def _state_label(case: Case) -> str:
+    model = WORKFLOW_MODELS.get(case.case_type.workflow)
+    return str(model.STATES.get(case.state, case.state)) if model else case.state
+
+
+@never_cache
+@require_GET
+def case_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(_filtered_cases(request), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(case, _state_label(case)) for case in page.object_list]
+    return render(
+        request,
+        "staff/case_list.html",
+        {
+            "page": page,
+            "rows": rows,
+            "case_types": CaseType.objects.order_by("position", "name"),
+            "filters": request.GET,
+        },
+    )
+
+
+@never_cache
+@require_GET
+def case_export(request: HttpRequest) -> HttpResponse:
+    """The list as CSV: case metadata only, never content, only cases the user may see."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="cases.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["reference", "case type", "stage", "category", "received"])
+    for case in _filtered_cases(request).iterator(chunk_size=500):
+        writer.writerow(
+            [
+                case.reference,
+                case.case_type.name,
+                _state_label(case),
+                case.category.name if case.category else "",
+                case.received_on.isoformat(),
+            ]
+        )
+    return response
+
+
+@never_cache
+@require_GET
+def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
+    user = _user(request)
+    case = case_for_user(user, case_id, action="view")
+    content = case_content(case)
+    show_contact = user_has_case_perm(user, case, CasePerm.VIEW_CONTACT)
+    can_triage = case.case_type.triage_team_id is not None and user.groups.filter(
+        pk=case.case_type.triage_team_id
+    ).exists()
+    evidence = [(item, evidence_name(item)) for item in case.evidence.all()]
+    context: dict[str, Any] = {
+        "case": case,
+        "state_label": _state_label(case),
+        "answers": content.answers,
+        "contact": content.reporter_contact if show_contact else None,
+        "messages_": message_list_for_case(case, include_internal=True),
+        "evidence": evidence,
+        "can_triage": can_triage,
+        "recuse_form": RecuseForm(),
+    }
+    if can_triage:
+        context["assign_form"] = AssignForm(case=case)
+        context["exclude_form"] = ExcludeForm(case=case)
+        context["exclusions"] = CaseExclusion.objects.filter(case=case).select_related(
+            "user", "proposed_by", "confirmed_by"
+        )
+    return render(request, "staff/case_detail.html", context)
+
+
+@never_cache
+@require_GET
+def case_history(request: HttpRequest, case_id: str) -> HttpResponse:
+    case = case_for_user(_user(request), case_id, action="history")
+    events = case.events.select_related("actor").order_by("id")
+    timeline = [(event, event_sentence(event)) for event in events]
+    return render(request, "staff/case_history.html", {"case": case, "timeline": timeline})
+
+
+@never_cache
+@require_GET
+def evidence_download(request: HttpRequest, case_id: str, evidence_id: str) -> HttpResponse:
+    case = case_for_user(_user(request), case_id, action="download")
+    evidence = Evidence.objects.filter(case=case, pk=_uuid_or_none(evidence_id)).first()
+    if evidence is None:
+        raise CaseNotFound()
+    safe_name = re.sub(r"[^\w.\- ]", "_", evidence_name(evidence))[:100] or "evidence"
+    response = StreamingHttpResponse(evidence_read(evidence), content_type=evidence.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{safe_name}"'
+    response["Content-Length"] = str(evidence.size)
+    return response
+
+
+def _uuid_or_none(value: str) -> str | None:
+    return value if re.fullmatch(r"[0-9a-fA-F-]{32,36}", value) else None
+
+
+def _back(case: Case) -> HttpResponse:
+    return redirect("staff:case_detail", case_id=case.pk)
+
+
+@require_POST
+def case_assign_view(request: HttpRequest, case_id: str) -> HttpResponse:
+    user = _user(request)
+    case = case_for_triage(user, case_id, action="assign")
+    form = AssignForm(request.POST, case=case)
+    if form.is_valid():
+        try:
+            case_assign(
+                case=case,
+                assignee=form.cleaned_data["assignee"],
+                actor=user,
+                expires_on=form.cleaned_data["expires_on"],
+            )
+            messages.success(request, "The case has been assigned.")
+        except SpeakUpError as error:
+            messages.error(request, error.message)
+    else:
+        messages.error(request, "Choose someone to assign, and an end date for an investigator.")
+    return _back(case)
+
+
+@require_POST
+def case_unassign_view(request: HttpRequest, case_id: str) -> HttpResponse:
+    user = _user(request)
+    case = case_for_triage(user, case_id, action="unassign")
+    assignee = User.objects.filter(pk=request.POST.get("user", "")[:12] or None).first()
+    if assignee is not None:
+        case_unassign(case=case, user=assignee, actor=user)
+        messages.success(request, "The assignment has been removed.")
+    return _back(case)
+
+
+@require_POST
+def case_exclude_view(request: HttpRequest, case_id: str) -> HttpResponse:
+    user = _user(request)
+    case = case_for_triage(user, case_id, action="exclude")
+    form = ExcludeForm(request.POST, case=case)
+    if form.is_valid():
+        exclusion_add(
+            case=case,
+            user=form.cleaned_data["user"],
+            kind=ExclusionKind(form.cleaned_data["kind"]),
+            actor=user,
+        )
+        messages.success(request, "That person is now excluded from the case.")
+    else:
+        messages.error(request, "Choose the person to exclude and why.")
+    return _back(case)
+
+
+@require_POST
+def exclusion_confirm_view(request: HttpRequest, case_id: str, exclusion_id: int) -> HttpResponse:
+    user = _user(request)
+    case = case_for_triage(user, case_id, action="confirm_exclusion")
+    exclusion = CaseExclusion.objects.filter(case=case, pk=exclusion_id).first()
+    if exclusion is None:
+        raise CaseNotFound()
+    try:
+        exclusion_confirm(exclusion=exclusion, actor=user)
+        messages.success(request, "The exclusion is confirmed.")
+    except SpeakUpError as error:
+        messages.error(request, error.message)
+    return _back(case)
+
+
+@require_POST
+def case_recuse_view(request: HttpRequest, case_id: str) -> HttpResponse:
+    user = _user(request)
+    case = case_for_user(user, case_id, action="recuse", audit=False)
+    form = RecuseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give a reason for stepping aside.")
+        return _back(case)
+    case_recuse(case=case, actor=user, reason=form.cleaned_data["reason"])
+    messages.success(request, "You have stepped aside from the case.")
+    return redirect("staff:case_list")
+
+
+def role_names(user: User) -> list[str]:
+    names = set(user.groups.values_list("name", flat=True))
+    return [role.value for role in Role if role.value in names]
