@@ -67,13 +67,25 @@ register(
 register("message.added", _("{actor} added a message ({kind})."), "kind")
 register("evidence.attached", _("{actor} attached evidence ({content_type})."), "content_type")
 register("action.added", _("{actor} added an action."))
-register("case.assigned", _("{actor} assigned the case to user {assignee} as {role}."), "assignee", "role")
+register(
+    "case.assigned",
+    _("{actor} assigned the case to user {assignee} as {role}."),
+    "assignee",
+    "role",
+)
 register("case.team_assigned", _("{actor} assigned the case to team {team}."), "team")
 register("case.unassigned", _("{actor} removed an assignment."), "assignee", "team")
 register(
-    "case.assignment_refused", _("{actor} tried an assignment that was refused ({reason})."), "reason"
+    "case.assignment_refused",
+    _("{actor} tried an assignment that was refused ({reason})."),
+    "reason",
 )
-register("case.exclusion_added", _("{actor} excluded user {user} from the case ({kind})."), "user", "kind")
+register(
+    "case.exclusion_added",
+    _("{actor} excluded user {user} from the case ({kind})."),
+    "user",
+    "kind",
+)
 register("case.exclusion_confirmed", _("{actor} confirmed the exclusion of user {user}."), "user")
 register("case.recused", _("{actor} stepped aside from the case."), "user", "kind")
 register("action.completed", _("{actor} completed an action."))

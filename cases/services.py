@@ -14,7 +14,7 @@ import os
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
@@ -152,7 +152,7 @@ def _lock(case: Case) -> Case:
 def case_lock[M: Case](*, case: Case, as_model: type[M]) -> M:
     """Re-read ``case`` under a row lock, as ``as_model`` (a workflow proxy). For services that
     change a case; callers must already hold it through ``permissions/access.py``."""
-    return as_model.objects.select_for_update().get(pk=case.pk)
+    return cast(M, as_model.objects.select_for_update().get(pk=case.pk))
 
 
 def message_add(

@@ -64,7 +64,7 @@ SPEAKUP_EVIDENCE_MAX_BYTES = env_int("SPEAKUP_EVIDENCE_MAX_BYTES", 25_000_000, m
 
 # --- Applications -------------------------------------------------------------------------
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "staff.apps.SpeakUpAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "guardian",
     "simple_history",
+    # Before allauth, so that its pages use the staff layout (staff/templates/allauth/).
+    "staff",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -82,7 +84,6 @@ INSTALLED_APPS = [
     "permissions",
     "retention",
     "intake",
-    "staff",
     "ops",
 ]
 
@@ -157,6 +158,10 @@ SOCIALACCOUNT_STORE_TOKENS = False
 # Single sign-on with an OpenID Connect identity provider, switched on by configuration.
 SPEAKUP_OIDC_SERVER_URL = env_str("SPEAKUP_OIDC_SERVER_URL", "")
 SOCIALACCOUNT_PROVIDERS: dict[str, object] = {}
+if SPEAKUP_OIDC_SERVER_URL and not DEV and not SPEAKUP_OIDC_SERVER_URL.startswith("https://"):
+    # allauth trusts the ID token it fetches from the token endpoint on the strength of TLS
+    # (OpenID Connect Core 3.1.3.7), so the provider must be reached over https.
+    raise ImproperlyConfigured("SPEAKUP_OIDC_SERVER_URL must be an https:// address.")
 if SPEAKUP_OIDC_SERVER_URL:
     SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
         "OAUTH_PKCE_ENABLED": True,
@@ -254,7 +259,10 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Strict"
 CSRF_COOKIE_SAMESITE = "Strict"
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "no-referrer"
+# Staff pages send their own origin only, so that browsers still send an Origin header that
+# CSRF protection can check (under "no-referrer" a form POST says "Origin: null"). Reporter
+# pages set "no-referrer" themselves (intake/views.py).
+SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if not DEV:
     SESSION_COOKIE_SECURE = True

@@ -19,4 +19,7 @@ from cases.models import CaseType
 def start(request: HttpRequest) -> HttpResponse:
     """The start page: the kinds of report that are open, and what each is for."""
     case_types = CaseType.objects.filter(is_active=True).order_by("position", "name")
-    return render(request, "intake/start.html", {"case_types": case_types})
+    response = render(request, "intake/start.html", {"case_types": case_types})
+    # A link followed from here tells the next site nothing, not even that it came from here.
+    response["Referrer-Policy"] = "no-referrer"
+    return response

@@ -19,10 +19,9 @@ from __future__ import annotations
 
 import contextvars
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import Group
-from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
@@ -42,27 +41,27 @@ if TYPE_CHECKING:
 # HMAC and an indexed lookup) as a well-formed wrong one. No token normalises to this.
 _NOT_A_TOKEN = "not-a-token"  # noqa: S105  (not a secret: a value no token can have)
 
-# Refusals noticed inside a transaction wait here until the request's middleware writes them
-# after that transaction has ended, so a rollback cannot take them with it.
+# During a request, refusals wait here until the middleware writes them after the view (and
+# every transaction it opened) has finished, so a rollback cannot take them with it.
 _pending_refusals: contextvars.ContextVar[list[AccessRefusal] | None] = contextvars.ContextVar(
     "pending_refusals", default=None
 )
 
 
-def _visible(user: AnyUser, perm: CasePerm) -> Q:
-    """The SQL condition for "``user`` holds ``perm`` on the case" (rules 3 to 6)."""
+def _visible(user_id: int, perm: CasePerm) -> Q:
+    """The SQL condition for "user ``user_id`` holds ``perm`` on the case" (rules 3 to 6)."""
     today = timezone.localdate()
     user_grant = CaseUserPermission.objects.filter(
-        content_object=OuterRef("pk"), user=user, permission__codename=perm
+        content_object=OuterRef("pk"), user_id=user_id, permission__codename=perm
     ).filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))  # rule 3
     team_grant = CaseGroupPermission.objects.filter(
-        content_object=OuterRef("pk"), permission__codename=perm, group__user=user
+        content_object=OuterRef("pk"), permission__codename=perm, group__user__id=user_id
     )  # rule 4
     allowed = Q(Exists(user_grant)) | Q(Exists(team_grant))
     if perm == CasePerm.VIEW:  # rule 5
-        triage = Group.objects.filter(pk=OuterRef("case_type__triage_team"), user=user)
+        triage = Group.objects.filter(pk=OuterRef("case_type__triage_team"), user__id=user_id)
         allowed |= Q(state="received") & Q(Exists(triage))
-    excluded = CaseExclusion.objects.filter(case=OuterRef("pk"), user=user)  # rule 6
+    excluded = CaseExclusion.objects.filter(case=OuterRef("pk"), user_id=user_id)  # rule 6
     return allowed & ~Q(Exists(excluded))
 
 
@@ -74,7 +73,7 @@ def case_queryset_for_user(user: AnyUser, perm: CasePerm = CasePerm.VIEW) -> Que
     """
     if not (user.is_authenticated and user.is_active):  # rule 1
         return Case.objects.none()
-    return Case.objects.filter(_visible(user, perm))
+    return Case.objects.filter(_visible(int(user.pk), perm))
 
 
 def _parse_id(case_id: object) -> uuid.UUID | None:
@@ -129,8 +128,8 @@ def case_for_triage(user: AnyUser, case_id: object, *, action: str) -> Case:
     parsed = _parse_id(case_id)
     case = None
     if parsed is not None and user.is_authenticated and user.is_active:
-        triage = Group.objects.filter(pk=OuterRef("case_type__triage_team"), user=user)
-        excluded = CaseExclusion.objects.filter(case=OuterRef("pk"), user=user)
+        triage = Group.objects.filter(pk=OuterRef("case_type__triage_team"), user__id=user.pk)
+        excluded = CaseExclusion.objects.filter(case=OuterRef("pk"), user_id=user.pk)
         case = (
             Case.objects.select_related("case_type")
             .filter(Exists(triage), ~Exists(excluded), pk=parsed)
@@ -162,23 +161,18 @@ def case_for_reporter_token(typed: object) -> Case:
 
 
 def record_refusal(user: AnyUser, case_id: uuid.UUID | None, action: str) -> None:
-    """Record a refused staff request now, or once the current transaction has ended."""
+    """Record a refused request: after the response during a request, at once otherwise."""
     refusal = AccessRefusal(
         actor=user if user.is_authenticated else None,  # type: ignore[misc]
         case_id=case_id,
         action=action[:32],
         at=timezone.now(),
     )
-    if connection.in_atomic_block:
-        pending = _pending_refusals.get()
-        if pending is None:
-            # Outside a request (a shell, a task): nothing will flush later, so keep it in a
-            # list the caller's scope owns and write it when refusals_flush() is called.
-            pending = []
-            _pending_refusals.set(pending)
-        pending.append(refusal)
-    else:
+    pending = _pending_refusals.get()
+    if pending is None:
         refusal.save(force_insert=True)
+    else:
+        pending.append(refusal)
 
 
 def refusals_begin() -> contextvars.Token[list[AccessRefusal] | None]:
@@ -186,13 +180,10 @@ def refusals_begin() -> contextvars.Token[list[AccessRefusal] | None]:
     return _pending_refusals.set([])
 
 
-def refusals_flush(token: Any = None) -> int:
-    """Write refusals collected during a request, after its transactions have ended."""
+def refusals_flush(token: contextvars.Token[list[AccessRefusal] | None]) -> int:
+    """Write the refusals collected during a request, after its transactions have ended."""
     pending = _pending_refusals.get() or []
+    _pending_refusals.reset(token)
     for refusal in pending:
         refusal.save(force_insert=True)
-    if token is not None:
-        _pending_refusals.reset(token)
-    else:
-        _pending_refusals.set(None)
     return len(pending)

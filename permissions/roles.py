@@ -38,6 +38,12 @@ GRANTS: dict[Role, tuple[CasePerm, ...]] = {
 }
 
 
+# Models an administrator configures (model-level permissions on these are fine); every
+# other model of the case apps holds case data and is reached only through per-case grants.
+CONFIGURATION_MODELS = frozenset({"casetype", "category", "organisationalunit"})
+CASE_DATA_APPS = ("cases", "permissions", "workflows", "guardian")
+
+
 def roles_of(user: AbstractBaseUser | AnonymousUser) -> set[Role]:
     if not user.is_authenticated:
         return set()

@@ -22,7 +22,7 @@ def client_key(request: HttpRequest) -> str:
     return "c" + salted_hmac("speakup.client-key", address, algorithm="sha256").hexdigest()[:32]
 
 
-class StaffAccountAdapter(DefaultAccountAdapter):
+class StaffAccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return False
 
@@ -33,7 +33,7 @@ class StaffAccountAdapter(DefaultAccountAdapter):
         return "not recorded"
 
 
-class StaffSocialAccountAdapter(DefaultSocialAccountAdapter):
+class StaffSocialAccountAdapter(DefaultSocialAccountAdapter):  # type: ignore[misc]
     def is_open_for_signup(self, request: HttpRequest, sociallogin: Any) -> bool:
         # Single sign-on only signs in staff who already have an account (matched by email).
         return False

@@ -34,10 +34,9 @@ class AssignForm(forms.Form):
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["assignee"]
-        assert isinstance(field, forms.ModelChoiceField)
         # Excluded people are left out of the choice; the service refuses them regardless.
         excluded = case.exclusions.values_list("user_id", flat=True)
-        field.queryset = _assignable().exclude(pk__in=excluded)
+        field.queryset = _assignable().exclude(pk__in=excluded)  # type: ignore[attr-defined]
 
 
 class ExcludeForm(forms.Form):
@@ -53,11 +52,12 @@ class ExcludeForm(forms.Form):
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["user"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = User.objects.filter(is_active=True).order_by("username")
+        field.queryset = User.objects.filter(is_active=True).order_by("username")  # type: ignore[attr-defined]
 
 
 class RecuseForm(forms.Form):
     reason = forms.CharField(
-        max_length=2000, widget=forms.Textarea(attrs={"rows": 3}), label="Why you are stepping aside"
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Why you are stepping aside",
     )

@@ -10,7 +10,9 @@ from django.dispatch import receiver
 
 
 @receiver(authenticator_added)
-def _totp_set_up_counts_as_mfa(sender: Any, request: Any, user: Any, authenticator: Any, **kw: Any) -> None:
+def _totp_set_up_counts_as_mfa(
+    sender: Any, request: Any, user: Any, authenticator: Any, **kw: Any
+) -> None:
     # Setting up TOTP proves the code generator is in hand, just as a login challenge would:
     # record it, so the session that set it up may go on to the staff pages.
     if request is not None:

@@ -46,7 +46,9 @@ PAGE_SIZE = 25
 
 
 def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
+    # StaffSessionMiddleware lets only signed-in staff reach these views.
+    if not isinstance(request.user, User):
+        raise CaseNotFound()
     return request.user
 
 
@@ -114,9 +116,10 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
     case = case_for_user(user, case_id, action="view")
     content = case_content(case)
     show_contact = user_has_case_perm(user, case, CasePerm.VIEW_CONTACT)
-    can_triage = case.case_type.triage_team_id is not None and user.groups.filter(
-        pk=case.case_type.triage_team_id
-    ).exists()
+    can_triage = (
+        case.case_type.triage_team_id is not None
+        and user.groups.filter(pk=case.case_type.triage_team_id).exists()
+    )
     evidence = [(item, evidence_name(item)) for item in case.evidence.all()]
     context: dict[str, Any] = {
         "case": case,
@@ -148,9 +151,12 @@ def case_history(request: HttpRequest, case_id: str) -> HttpResponse:
 
 @never_cache
 @require_GET
-def evidence_download(request: HttpRequest, case_id: str, evidence_id: str) -> HttpResponse:
+def evidence_download(
+    request: HttpRequest, case_id: str, evidence_id: str
+) -> StreamingHttpResponse:
     case = case_for_user(_user(request), case_id, action="download")
-    evidence = Evidence.objects.filter(case=case, pk=_uuid_or_none(evidence_id)).first()
+    wanted = _uuid_or_none(evidence_id)
+    evidence = Evidence.objects.filter(case=case, pk=wanted).first() if wanted else None
     if evidence is None:
         raise CaseNotFound()
     safe_name = re.sub(r"[^\w.\- ]", "_", evidence_name(evidence))[:100] or "evidence"
@@ -193,7 +199,8 @@ def case_assign_view(request: HttpRequest, case_id: str) -> HttpResponse:
 def case_unassign_view(request: HttpRequest, case_id: str) -> HttpResponse:
     user = _user(request)
     case = case_for_triage(user, case_id, action="unassign")
-    assignee = User.objects.filter(pk=request.POST.get("user", "")[:12] or None).first()
+    raw = request.POST.get("user", "")
+    assignee = User.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
     if assignee is not None:
         case_unassign(case=case, user=assignee, actor=user)
         messages.success(request, "The assignment has been removed.")

@@ -77,3 +77,112 @@ def case(case_type):
 @pytest.fixture
 def staff_user(django_user_model):
     return django_user_model.objects.create_user(username="handler", password="not-used-123!")
+
+
+# --- The standing cast (STYLE.md point 9) ---------------------------------------------------
+
+# Everyone in the cast who must get not-found for the cast's case, whatever their role.
+OUTSIDERS = [
+    "unassigned_handler",
+    "unassigned_investigator",
+    "governance_lead",
+    "administrator",
+    "superuser",
+    "conflicted_handler",
+    "other_triage_lead",
+]
+
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def totp_code(secret: str = TOTP_SECRET, offset: int = 0) -> str:
+    """The code an authenticator app shows now (``offset`` periods away)."""
+    import time
+
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    return str(format_hotp_value(hotp_value(secret, int(time.time()) // 30 + offset)))
+
+
+def _member(django_user_model, username: str, *roles: str, **fields):
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user(
+        username=username, password="a-long-password-1", **fields
+    )
+    for role in roles:
+        user.groups.add(Group.objects.get_or_create(name=role)[0])
+    return user
+
+
+@pytest.fixture
+def cast(db, django_user_model):
+    """A case type with a triage team, one case on it, and a person in every position."""
+    from django.contrib.auth.models import Group
+
+    from permissions.models import ExclusionKind
+    from permissions.roles import Role
+    from permissions.services import case_assign, case_assign_team, exclusion_add
+
+    triage_team = Group.objects.create(name="Whistleblowing triage")
+    team = Group.objects.create(name="Whistleblowing handlers")
+    case_type = make_case_type(triage_team=triage_team)
+    people = {
+        "triage_lead": _member(django_user_model, "triage", Role.TRIAGE_LEAD),
+        "assigned_handler": _member(django_user_model, "handler", Role.HANDLER),
+        "unassigned_handler": _member(django_user_model, "other-handler", Role.HANDLER),
+        "external_investigator": _member(
+            django_user_model, "investigator", Role.EXTERNAL_INVESTIGATOR
+        ),
+        "unassigned_investigator": _member(
+            django_user_model, "other-investigator", Role.EXTERNAL_INVESTIGATOR
+        ),
+        "governance_lead": _member(django_user_model, "governance", Role.GOVERNANCE_LEAD),
+        "administrator": _member(django_user_model, "admin", Role.ADMINISTRATOR, is_staff=True),
+        "superuser": _member(django_user_model, "root", is_staff=True, is_superuser=True),
+        "conflicted_handler": _member(django_user_model, "conflicted", Role.HANDLER),
+        "team_handler": _member(django_user_model, "team-member", Role.HANDLER),
+        "other_triage_lead": _member(django_user_model, "other-triage", Role.TRIAGE_LEAD),
+    }
+    people["triage_lead"].groups.add(triage_team)
+    Group.objects.create(name="Other triage").user_set.add(people["other_triage_lead"])
+    for member in ("conflicted_handler", "team_handler"):
+        people[member].groups.add(team)
+    case = make_case(case_type=case_type, reporter_contact="call me on 0700 000000")
+    lead = people["triage_lead"]
+    import datetime as dt
+
+    from django.utils import timezone
+
+    case_assign(case=case, assignee=people["assigned_handler"], actor=lead)
+    case_assign(
+        case=case,
+        assignee=people["external_investigator"],
+        actor=lead,
+        expires_on=timezone.localdate() + dt.timedelta(days=30),
+    )
+    case_assign_team(case=case, team=team, actor=lead)
+    exclusion_add(
+        case=case, user=people["conflicted_handler"], kind=ExclusionKind.SUBJECT, actor=lead
+    )
+    return type("Cast", (), {"case": case, "case_type": case_type, "team": team, **people})
+
+
+@pytest.fixture
+def sign_in(client):
+    """Sign a user in as if through the login page with two factors, and return the client."""
+
+    def _sign_in(user, the_client=None):
+        from allauth.mfa.models import Authenticator
+        from allauth.mfa.totp.internal.auth import TOTP
+
+        the_client = the_client or client
+        if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+            TOTP.activate(user, TOTP_SECRET)
+        the_client.force_login(user)
+        session = the_client.session
+        session["account_authentication_methods"] = [{"method": "mfa", "type": "totp"}]
+        session.save()
+        return the_client
+
+    return _sign_in

@@ -4,7 +4,7 @@ from django.apps import apps
 from django.db import migrations
 from django.db.migrations.loader import MigrationLoader
 
-OUR_APPS = {"cases", "workflows", "permissions", "retention", "intake", "ops"}
+OUR_APPS = {"cases", "workflows", "permissions", "retention", "intake", "ops", "staff"}
 DESTRUCTIVE = (migrations.RemoveField, migrations.DeleteModel, migrations.RemoveConstraint)
 
 

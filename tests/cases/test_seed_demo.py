@@ -35,13 +35,18 @@ def test_demo_data_covers_every_case_type_and_role_and_varied_states():
         "bullying",
         "trend_only",
     }
-    assert set(Group.objects.values_list("name", flat=True)) == {
+    assert set(Group.objects.values_list("name", flat=True)) >= {
         "Triage lead",
         "Handler",
         "External investigator",
         "Governance lead",
         "Administrator",
     }
+    # Every case type has a triage team with the demo triage lead in it.
+    assert all(
+        ct.triage_team and ct.triage_team.user_set.filter(username="triage").exists()
+        for ct in CaseType.objects.all()
+    )
     assert User.objects.filter(is_superuser=True).count() == 0
     states = Counter(Case.objects.values_list("state", flat=True))
     assert len(states) >= 5
@@ -49,6 +54,30 @@ def test_demo_data_covers_every_case_type_and_role_and_varied_states():
     assert "handler" in output and "speak-up-demo-2026" in output
     # Demo cases are real cases: encrypted, readable with their key.
     assert case_content(Case.objects.earliest("received_on")).answers["what_happened"]
+
+
+@pytest.mark.django_db
+@pytest.mark.django_db
+def test_the_demo_handler_has_cases_and_the_governance_lead_has_none():
+    from permissions.access import case_queryset_for_user
+
+    _seed()
+    assert case_queryset_for_user(User.objects.get(username="handler")).exists()
+    assert not case_queryset_for_user(User.objects.get(username="governance")).exists()
+    assert not case_queryset_for_user(User.objects.get(username="admin")).exists()
+
+
+@pytest.mark.django_db
+def test_demo_totp_prints_a_code_that_signs_in(client):
+    from cases.management.commands.seed_demo import DEMO_PASSWORD
+
+    _seed()
+    step = client.post("/accounts/login/", {"login": "handler", "password": DEMO_PASSWORD})
+    out = StringIO()
+    call_command("demo_totp", stdout=out)
+    done = client.post(step["Location"], {"code": out.getvalue().split()[0]})
+    assert done.status_code == 302
+    assert client.get("/staff/cases/").status_code == 200
 
 
 @pytest.mark.django_db

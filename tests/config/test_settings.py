@@ -87,6 +87,21 @@ def test_the_pepper_must_not_be_the_secret_key(tmp_path):
     assert "must differ from DJANGO_SECRET_KEY" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("url", "ok"), [("http://idp.example.org", False), ("https://idp.example.org", True)]
+)
+def test_single_sign_on_must_use_https_in_production(tmp_path, url, ok):
+    sso = {
+        "SPEAKUP_OIDC_SERVER_URL": url,
+        "SPEAKUP_OIDC_CLIENT_ID": "speakup",
+        "SPEAKUP_OIDC_CLIENT_SECRET": "s3cret",
+    }
+    result = _start({**PRODUCTION, **sso}, tmp_path=tmp_path)
+    assert (result.returncode == 0) is ok, result.stderr
+    if not ok:
+        assert "SPEAKUP_OIDC_SERVER_URL must be an https://" in result.stderr
+
+
 def test_debug_is_refused_outside_development(tmp_path):
     result = _start({**PRODUCTION, "DJANGO_DEBUG": "true"}, tmp_path=tmp_path)
     assert "DJANGO_DEBUG" in result.stderr and result.returncode != 0

@@ -12,19 +12,25 @@ import datetime as dt
 import random
 from typing import Any
 
+from allauth.mfa.totp.internal.auth import TOTP
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
 from cases.models import Case, CaseType, Category, MessageKind, OrganisationalUnit, Workflow
 from cases.services import case_create, message_add
+from permissions.roles import CONFIGURATION_MODELS, Role
+from permissions.services import case_assign
 from workflows.models import transition_table
 from workflows.services import case_transition
 
 DEMO_PASSWORD = "speak-up-demo-2026"  # noqa: S105  (development only; the command refuses otherwise)
+# Every staff role signs in with a TOTP code; demo accounts share this secret, so a developer
+# can add it to an authenticator app or print today's code with `manage.py demo_totp`.
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105
 
 CASE_TYPES: list[dict[str, Any]] = [
     {
@@ -94,11 +100,11 @@ UNITS = [
 ]
 
 ROLES = [
-    ("triage", "Triage lead"),
-    ("handler", "Handler"),
-    ("investigator", "External investigator"),
-    ("governance", "Governance lead"),
-    ("admin", "Administrator"),
+    ("triage", Role.TRIAGE_LEAD),
+    ("handler", Role.HANDLER),
+    ("investigator", Role.EXTERNAL_INVESTIGATOR),
+    ("governance", Role.GOVERNANCE_LEAD),
+    ("admin", Role.ADMINISTRATOR),
 ]
 
 WHAT_HAPPENED = [
@@ -130,24 +136,31 @@ class Command(BaseCommand):
             raise CommandError("seed_demo only runs in development mode (SPEAKUP_DEV=true).")
         rng = random.Random(options["seed"])  # noqa: S311  (demo data, not security)
         with transaction.atomic():
-            case_types = self._configuration()
             users = self._staff()
+            case_types = self._configuration(triage_lead=users["triage"])
         created = 0
         for case_type in case_types:
             target = round(TARGET_PER_TYPE[case_type.slug] * options["scale"])
             missing = target - Case.objects.filter(case_type=case_type).count()
             for _ in range(max(missing, 0)):
-                self._demo_case(case_type, rng, users["handler"])
+                self._demo_case(case_type, rng, users)
                 created += 1
         self.stdout.write(f"Demo data ready: {created} cases added, {Case.objects.count()} in all.")
         self.stdout.write(f"Demo staff logins (password {DEMO_PASSWORD!r}):")
         for username, role in ROLES:
-            self.stdout.write(f"  {username:<13} {role}")
+            self.stdout.write(f"  {username:<13} {role.value}")
+        self.stdout.write(
+            "Two-factor codes: run `.venv/bin/python manage.py demo_totp`, or add the secret "
+            f"{DEMO_TOTP_SECRET} to an authenticator app."
+        )
 
-    def _configuration(self) -> list[CaseType]:
+    def _configuration(self, triage_lead: Any) -> list[CaseType]:
         case_types = []
         for spec in CASE_TYPES:
             fields = {k: v for k, v in spec.items() if k not in ("slug", "categories")}
+            team, _ = Group.objects.get_or_create(name=f"{spec['name']}: triage")
+            triage_lead.groups.add(team)
+            fields["triage_team"] = team
             case_type, _ = CaseType.objects.get_or_create(slug=spec["slug"], defaults=fields)
             for slug, name in spec["categories"]:
                 Category.objects.get_or_create(
@@ -162,18 +175,28 @@ class Command(BaseCommand):
         user_model = get_user_model()
         users = {}
         for username, role in ROLES:
-            group, _ = Group.objects.get_or_create(name=role)
+            group, _ = Group.objects.get_or_create(name=role.value)
             user, created = user_model.objects.get_or_create(
                 username=username, defaults={"is_staff": username == "admin"}
             )
             if created:
                 user.set_password(DEMO_PASSWORD)
                 user.save(update_fields=["password"])
+                TOTP.activate(user, DEMO_TOTP_SECRET)
             user.groups.add(group)
             users[username] = user
+        # Administrators configure case types, categories, units, staff and teams; nothing else.
+        administrators = Group.objects.get(name=Role.ADMINISTRATOR.value)
+        administrators.permissions.set(
+            Permission.objects.filter(
+                content_type__app_label__in=["cases", "auth"],
+                content_type__model__in=[*CONFIGURATION_MODELS, "user", "group"],
+            )
+        )
         return users
 
-    def _demo_case(self, case_type: CaseType, rng: random.Random, handler: Any) -> None:
+    def _demo_case(self, case_type: CaseType, rng: random.Random, users: dict[str, Any]) -> None:
+        handler = users["handler"]
         categories = list(case_type.categories.all())
         units = list(OrganisationalUnit.objects.all())
         received = timezone.localdate() - dt.timedelta(days=rng.randint(0, 540))
@@ -191,6 +214,16 @@ class Command(BaseCommand):
             reporter_contact="demo.reporter@example.invalid" if named else "",
             received_on=received,
         )
+        # Most cases are assigned to the demo handler, a few also to the investigator.
+        if rng.random() < 0.7:
+            case_assign(case=case, assignee=handler, actor=users["triage"])
+            if rng.random() < 0.2:
+                case_assign(
+                    case=case,
+                    assignee=users["investigator"],
+                    actor=users["triage"],
+                    expires_on=timezone.localdate() + dt.timedelta(days=90),
+                )
         # Walk a random path through the workflow; older cases tend to be further along.
         table = transition_table(case_type.workflow)
         steps = rng.randint(0, 6) if received < timezone.localdate() - dt.timedelta(days=14) else 1

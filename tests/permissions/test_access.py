@@ -1,0 +1,151 @@
+"""The access gate, rule by rule: who may obtain a case, and what a refusal leaves behind."""
+
+import datetime as dt
+import uuid
+
+import pytest
+import time_machine
+from django.contrib.auth.models import AnonymousUser, Permission
+from django.db import transaction
+from django.utils import timezone
+
+from cases.exceptions import CaseNotFound
+from cases.models import CaseEvent
+from permissions.access import (
+    case_for_triage,
+    case_for_user,
+    case_queryset_for_user,
+    record_refusal,
+    refusals_flush,
+    user_has_case_perm,
+)
+from permissions.models import AccessRefusal
+from permissions.roles import CasePerm
+from tests.builders import make_case
+from tests.conftest import OUTSIDERS
+from workflows.services import case_transition
+
+SEE = ["assigned_handler", "external_investigator", "team_handler", "triage_lead"]
+
+
+@pytest.mark.parametrize("who", SEE)
+def test_people_with_a_grant_or_triage_duty_obtain_the_case(cast, who):
+    assert case_for_user(getattr(cast, who), cast.case.pk) == cast.case
+
+
+@pytest.mark.parametrize("who", OUTSIDERS)
+def test_everyone_else_gets_not_found_and_a_recorded_refusal(cast, who):
+    user = getattr(cast, who)
+    with pytest.raises(CaseNotFound):
+        case_for_user(user, cast.case.pk)
+    refusal = AccessRefusal.objects.get(actor=user)
+    assert (refusal.case_id, refusal.action) == (cast.case.pk, "view")
+    assert not case_queryset_for_user(user).filter(pk=cast.case.pk).exists()
+
+
+@pytest.mark.parametrize("case_id", [uuid.uuid4(), "not-a-uuid", "", None, "1' OR '1'='1", 42])
+def test_missing_and_malformed_ids_get_the_same_not_found(cast, case_id):
+    with pytest.raises(CaseNotFound) as raised:
+        case_for_user(cast.assigned_handler, case_id)
+    assert raised.value.message == CaseNotFound.message
+
+
+def test_anonymous_and_disabled_users_get_nothing(cast):
+    with pytest.raises(CaseNotFound):
+        case_for_user(AnonymousUser(), cast.case.pk)
+    assert AccessRefusal.objects.filter(actor=None).count() == 1
+    assert not case_queryset_for_user(AnonymousUser()).exists()
+    cast.assigned_handler.is_active = False
+    cast.assigned_handler.save(update_fields=["is_active"])
+    with pytest.raises(CaseNotFound):
+        case_for_user(cast.assigned_handler, cast.case.pk)
+
+
+def test_model_level_permissions_and_superuser_status_grant_nothing(cast):
+    user = cast.unassigned_handler
+    user.user_permissions.add(*Permission.objects.filter(content_type__app_label="cases"))
+    user.is_superuser = True
+    user.save(update_fields=["is_superuser"])
+    with pytest.raises(CaseNotFound):
+        case_for_user(user, cast.case.pk)
+
+
+def test_triage_leads_see_only_new_cases_of_their_case_types(cast):
+    lead = cast.triage_lead
+    other_type_case = make_case()
+    with pytest.raises(CaseNotFound):
+        case_for_user(lead, other_type_case.pk)
+    case_transition(case=cast.case, name="acknowledge", actor=cast.assigned_handler)
+    with pytest.raises(CaseNotFound):
+        case_for_user(lead, cast.case.pk)
+    # ...but may still manage its assignments, which shows no content.
+    assert case_for_triage(lead, cast.case.pk, action="assign") == cast.case
+
+
+def test_only_the_triage_team_manages_assignments(cast):
+    for who in ("assigned_handler", "other_triage_lead", "conflicted_handler", "superuser"):
+        with pytest.raises(CaseNotFound):
+            case_for_triage(getattr(cast, who), cast.case.pk, action="assign")
+    with pytest.raises(CaseNotFound):
+        case_for_triage(cast.triage_lead, "nonsense", action="assign")
+    with pytest.raises(CaseNotFound):
+        case_for_triage(AnonymousUser(), cast.case.pk, action="assign")
+
+
+def test_an_investigators_access_ends_on_its_date(cast):
+    ends = timezone.localdate() + dt.timedelta(days=30)
+    noon = dt.time(12, tzinfo=timezone.get_current_timezone())
+    with time_machine.travel(dt.datetime.combine(ends, noon), tick=False):
+        assert case_for_user(cast.external_investigator, cast.case.pk, audit=False)
+    with (
+        time_machine.travel(dt.datetime.combine(ends + dt.timedelta(days=1), noon), tick=False),
+        pytest.raises(CaseNotFound),
+    ):
+        case_for_user(cast.external_investigator, cast.case.pk)
+
+
+def test_investigators_never_hold_the_reporters_contact_details(cast):
+    assert user_has_case_perm(cast.assigned_handler, cast.case, CasePerm.VIEW_CONTACT)
+    assert not user_has_case_perm(cast.external_investigator, cast.case, CasePerm.VIEW_CONTACT)
+    assert not user_has_case_perm(cast.triage_lead, cast.case, CasePerm.VIEW_CONTACT)
+
+
+def test_triage_leads_cannot_work_a_case_they_only_triage(cast):
+    with pytest.raises(CaseNotFound):
+        case_for_user(cast.triage_lead, cast.case.pk, CasePerm.WORK)
+    assert case_for_user(cast.assigned_handler, cast.case.pk, CasePerm.WORK, audit=False)
+
+
+def test_each_view_adds_exactly_one_event_with_no_content(cast):
+    before = CaseEvent.objects.filter(case=cast.case, code="case.viewed").count()
+    case_for_user(cast.assigned_handler, cast.case.pk, action="download")
+    events = CaseEvent.objects.filter(case=cast.case, code="case.viewed")
+    assert events.count() == before + 1
+    event = events.latest("id")
+    assert (event.actor, event.payload) == (cast.assigned_handler, {"view": "download"})
+    case_for_user(cast.assigned_handler, cast.case.pk, audit=False)
+    assert events.count() == before + 1
+
+
+def test_a_case_granted_twice_is_listed_once(cast):
+    # The team handler also gets a direct grant: EXISTS, not JOIN, so no duplicate rows.
+    from permissions.services import case_assign
+
+    case_assign(case=cast.case, assignee=cast.team_handler, actor=cast.triage_lead)
+    assert list(case_queryset_for_user(cast.team_handler)) == [cast.case]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refusal_inside_a_failed_transaction_is_still_recorded(cast):
+    from permissions.access import refusals_begin
+
+    token = refusals_begin()
+    with pytest.raises(CaseNotFound), transaction.atomic():
+        case_for_user(cast.unassigned_handler, cast.case.pk, action="download")
+    assert refusals_flush(token) == 1
+    assert AccessRefusal.objects.filter(actor=cast.unassigned_handler, action="download").exists()
+
+
+def test_a_refusal_outside_a_request_is_written_at_once(cast):
+    record_refusal(cast.unassigned_handler, None, "shell")
+    assert AccessRefusal.objects.filter(action="shell").count() == 1

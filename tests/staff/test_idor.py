@@ -1,0 +1,161 @@
+"""Every URL that takes a case, message or file id answers an outsider exactly as it answers
+an id that does not exist. The URLs come from the URLconf, so a new view cannot escape."""
+
+import io
+import re
+import uuid
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from cases.services import evidence_attach
+from permissions.models import CaseExclusion
+from tests.conftest import OUTSIDERS
+
+# How to fill each id parameter: (a real value on the cast's case, a value that exists nowhere).
+ID_PARAMETERS = {"case_id", "evidence_id", "exclusion_id", "message_id"}
+
+# Id parameters that never name a case, a message or a file, and why.
+NOT_CASE_IDS = {
+    "provider_id",  # allauth: which single sign-on provider
+    "object_id",  # the admin: configuration rows only; cases are never registered there
+    "id",  # the admin: a user's password page
+}
+
+
+def _patterns(resolver=None, prefix=""):
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            namespace = f"{entry.namespace}:" if entry.namespace else ""
+            for name, route, params in _patterns(entry, prefix + str(entry.pattern)):
+                yield (namespace + name if name else name), route, params
+        elif isinstance(entry, URLPattern):
+            route = prefix + str(entry.pattern)
+            params = set(re.findall(r"<(?:\w+:)?(\w+)>", route)) | set(
+                entry.pattern.regex.groupindex
+            )
+            yield entry.name, route, params
+
+
+def id_urls():
+    return sorted(
+        (name, route, params) for name, route, params in _patterns() if params & ID_PARAMETERS
+    )
+
+
+def test_the_matrix_knows_every_id_parameter_in_the_urlconf():
+    id_like = {
+        p for _, _, params in _patterns() for p in params if p.endswith("_id") or p in {"pk", "id"}
+    }
+    unknown = id_like - ID_PARAMETERS - NOT_CASE_IDS
+    assert unknown == set(), f"teach the IDOR matrix about {unknown}"
+    assert {name for name, _, _ in id_urls()} >= {
+        "staff:case_detail",
+        "staff:case_history",
+        "staff:evidence_download",
+        "staff:case_assign",
+        "staff:case_unassign",
+        "staff:case_exclude",
+        "staff:exclusion_confirm",
+        "staff:case_recuse",
+    }
+
+
+def _fill(route, values):
+    path = route
+    for name, value in values.items():
+        path = re.sub(rf"<(?:\w+:)?{name}>", str(value), path)
+    return "/" + path
+
+
+def _normalise(body: bytes) -> bytes:
+    return re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b"", body)
+
+
+@pytest.fixture
+def real_and_missing(cast):
+    evidence = evidence_attach(
+        case=cast.case,
+        source=io.BytesIO(b"evidence"),
+        original_name="e.txt",
+        content_type="text/plain",
+    )
+    exclusion = CaseExclusion.objects.get(case=cast.case)
+    real = {
+        "case_id": cast.case.pk,
+        "evidence_id": evidence.pk,
+        "exclusion_id": exclusion.pk,
+        "message_id": uuid.uuid4(),
+    }
+    missing = {
+        "case_id": uuid.uuid4(),
+        "evidence_id": uuid.uuid4(),
+        "exclusion_id": 999999,
+        "message_id": uuid.uuid4(),
+    }
+    return real, missing
+
+
+@pytest.mark.parametrize("who", OUTSIDERS)
+@pytest.mark.parametrize(
+    ("name", "route", "params"),
+    id_urls(),
+    ids=lambda v: v if isinstance(v, str) and ":" in v else "",
+)
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_an_outsider_gets_the_same_answer_as_for_a_missing_id(
+    cast, real_and_missing, sign_in, client, who, name, route, params, method
+):
+    real, missing = real_and_missing
+    sign_in(getattr(cast, who))
+    answer_real = getattr(client, method)(
+        _fill(route, real), {"user": cast.assigned_handler.pk, "reason": "x"}
+    )
+    answer_missing = getattr(client, method)(
+        _fill(route, missing), {"user": cast.assigned_handler.pk, "reason": "x"}
+    )
+    assert answer_real.status_code == answer_missing.status_code
+    assert answer_real.status_code in (404, 405)
+    assert _normalise(answer_real.content) == _normalise(answer_missing.content)
+
+
+def test_an_insider_does_get_in_so_the_matrix_can_fail(cast, real_and_missing, sign_in, client):
+    real, _ = real_and_missing
+    sign_in(cast.assigned_handler)
+    assert client.get(_fill("staff/cases/<str:case_id>/", real)).status_code == 200
+    download = client.get(_fill("staff/cases/<str:case_id>/evidence/<str:evidence_id>/", real))
+    assert download.status_code == 200 and b"".join(download.streaming_content) == b"evidence"
+
+
+@pytest.mark.parametrize("who", OUTSIDERS)
+def test_lists_search_and_exports_leave_the_case_out(cast, sign_in, client, who):
+    sign_in(getattr(cast, who))
+    reference = cast.case.reference
+    for path in ("/staff/cases/", f"/staff/cases/?q={reference}"):
+        answer = client.get(path)
+        assert answer.status_code == 200
+        assert str(cast.case.pk).encode() not in answer.content
+        assert b"0 cases" in answer.content
+    export = client.get(f"/staff/cases/export.csv?q={reference}")
+    assert export.content.decode().splitlines() == ["reference,case type,stage,category,received"]
+
+
+def test_an_assigned_handler_finds_the_case_by_reference_and_in_the_export(cast, sign_in, client):
+    sign_in(cast.assigned_handler)
+    reference = cast.case.reference
+    assert reference.encode() in client.get(f"/staff/cases/?q={reference.lower()}").content
+    export = client.get("/staff/cases/export.csv")
+    assert reference.encode() in export.content
+    assert b"call me" not in export.content  # metadata only, never content
+
+
+def test_a_post_without_csrf_is_refused(cast, sign_in):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    sign_in(cast.triage_lead, strict)
+    answer = strict.post(
+        f"/staff/cases/{cast.case.pk}/assign/", {"assignee": cast.unassigned_handler.pk}
+    )
+    assert answer.status_code == 403

@@ -1,0 +1,118 @@
+"""Staff pages do what they say for the people allowed, through the gate and the services."""
+
+import io
+
+from cases.models import CaseEvent, MessageKind
+from cases.services import evidence_attach, message_add
+from permissions.access import case_queryset_for_user
+
+
+def test_the_case_page_shows_content_and_records_one_view(cast, sign_in, client):
+    message_add(
+        case=cast.case,
+        kind=MessageKind.INTERNAL_NOTE,
+        body="A private note",
+        author=cast.assigned_handler,
+    )
+    sign_in(cast.assigned_handler)
+    before = CaseEvent.objects.filter(case=cast.case, code="case.viewed").count()
+    page = client.get(f"/staff/cases/{cast.case.pk}/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Something happened." in text and "A private note" in text
+    assert "call me on 0700 000000" in text
+    assert CaseEvent.objects.filter(case=cast.case, code="case.viewed").count() == before + 1
+
+
+def test_an_investigator_sees_the_case_but_not_the_reporters_contact(cast, sign_in, client):
+    sign_in(cast.external_investigator)
+    page = client.get(f"/staff/cases/{cast.case.pk}/")
+    assert page.status_code == 200
+    assert "Something happened." in page.content.decode()
+    assert "0700 000000" not in page.content.decode()
+
+
+def test_the_timeline_reads_as_sentences(cast, sign_in, client):
+    sign_in(cast.assigned_handler)
+    page = client.get(f"/staff/cases/{cast.case.pk}/history/").content.decode()
+    assert "The case was received." in page
+    assert "triage assigned the case to user" in page
+
+
+def test_evidence_downloads_under_a_safe_name(cast, sign_in, client):
+    evidence = evidence_attach(
+        case=cast.case,
+        source=io.BytesIO(b"%PDF-1.7"),
+        original_name='../"evil"\r\nname.pdf',
+        content_type="application/pdf",
+    )
+    sign_in(cast.assigned_handler)
+    answer = client.get(f"/staff/cases/{cast.case.pk}/evidence/{evidence.pk}/")
+    assert answer.status_code == 200
+    assert b"".join(answer.streaming_content) == b"%PDF-1.7"
+    disposition = answer["Content-Disposition"]
+    assert "\r" not in disposition and "\n" not in disposition and "/" not in disposition
+    assert disposition.startswith('attachment; filename="')
+
+
+def test_a_triage_lead_assigns_through_the_page_and_the_handler_gets_in(cast, sign_in, client):
+    sign_in(cast.triage_lead)
+    answer = client.post(
+        f"/staff/cases/{cast.case.pk}/assign/", {"assignee": cast.unassigned_handler.pk}
+    )
+    assert answer.status_code == 302
+    assert case_queryset_for_user(cast.unassigned_handler).filter(pk=cast.case.pk).exists()
+    client.post(f"/staff/cases/{cast.case.pk}/unassign/", {"user": cast.unassigned_handler.pk})
+    assert not case_queryset_for_user(cast.unassigned_handler).filter(pk=cast.case.pk).exists()
+
+
+def test_a_triage_lead_assigning_themselves_is_refused_with_a_message(cast, sign_in, client):
+    sign_in(cast.triage_lead)
+    answer = client.post(
+        f"/staff/cases/{cast.case.pk}/assign/", {"assignee": cast.triage_lead.pk}, follow=True
+    )
+    # Not among the choices (not a handler), so the form refuses before the service does.
+    assert "Choose someone to assign" in answer.content.decode()
+
+
+def test_a_handler_trying_to_assign_themselves_gets_not_found_and_is_recorded(
+    cast, sign_in, client
+):
+    from permissions.models import AccessRefusal
+
+    sign_in(cast.assigned_handler)
+    answer = client.post(
+        f"/staff/cases/{cast.case.pk}/assign/", {"assignee": cast.assigned_handler.pk}
+    )
+    assert answer.status_code == 404
+    assert AccessRefusal.objects.filter(actor=cast.assigned_handler, action="assign").exists()
+
+
+def test_excluding_and_confirming_through_the_page(cast, sign_in, client):
+    sign_in(cast.triage_lead)
+    client.post(
+        f"/staff/cases/{cast.case.pk}/exclude/",
+        {"user": cast.assigned_handler.pk, "kind": "subject"},
+    )
+    assert not case_queryset_for_user(cast.assigned_handler).filter(pk=cast.case.pk).exists()
+    exclusion = cast.case.exclusions.get(user=cast.assigned_handler)
+    page = client.post(
+        f"/staff/cases/{cast.case.pk}/exclusions/{exclusion.pk}/confirm/", follow=True
+    )
+    assert "A second person must confirm" in page.content.decode()
+
+
+def test_stepping_aside_through_the_page(cast, sign_in, client):
+    sign_in(cast.assigned_handler)
+    empty = client.post(f"/staff/cases/{cast.case.pk}/recuse/", {"reason": ""}, follow=True)
+    assert "Give a reason" in empty.content.decode()
+    answer = client.post(f"/staff/cases/{cast.case.pk}/recuse/", {"reason": "I know them"})
+    assert answer.status_code == 302
+    assert client.get(f"/staff/cases/{cast.case.pk}/").status_code == 404
+
+
+def test_the_not_found_page_says_nothing_about_the_case(cast, sign_in, client):
+    sign_in(cast.unassigned_handler)
+    page = client.get(f"/staff/cases/{cast.case.pk}/")
+    assert page.status_code == 404
+    assert cast.case.reference not in page.content.decode()

@@ -1,0 +1,38 @@
+"""Lists filter in SQL: a page is one query and its count one more, whatever the page size."""
+
+import pytest
+from django.core.paginator import Paginator
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from permissions.access import case_queryset_for_user
+from permissions.services import case_assign
+from tests.builders import make_case
+
+
+@pytest.mark.parametrize("cases", [1, 7, 30])
+def test_a_page_of_a_handlers_cases_is_two_queries(cast, cases, django_assert_num_queries):
+    for _ in range(cases - 1):
+        case = make_case(case_type=cast.case_type)
+        case_assign(case=case, assignee=cast.assigned_handler, actor=cast.triage_lead)
+    queryset = case_queryset_for_user(cast.assigned_handler).select_related("case_type", "category")
+    with django_assert_num_queries(2):
+        page = Paginator(queryset.order_by("-received_on"), 25).get_page(1)
+        rows = [(c.reference, c.case_type.name, c.category) for c in page.object_list]
+    assert page.paginator.count == cases
+    assert len(rows) == min(cases, 25)
+
+
+def test_the_list_page_costs_the_same_for_few_and_many_cases(cast, sign_in, client):
+    sign_in(cast.assigned_handler)
+
+    def count_queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/staff/cases/").status_code == 200
+        return len(captured)
+
+    few = count_queries()
+    for _ in range(20):
+        case = make_case(case_type=cast.case_type)
+        case_assign(case=case, assignee=cast.assigned_handler, actor=cast.triage_lead)
+    assert count_queries() == few

@@ -1,0 +1,168 @@
+"""Staff sign-in: two factors, throttling, identical failures, session lifetimes."""
+
+import threading
+import time
+
+import pytest
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
+from django.contrib.auth.models import User
+from django.core.cache import cache
+
+from tests.conftest import TOTP_SECRET, totp_code
+
+LOGIN = "/accounts/login/"
+PASSWORD = "a-long-password-1"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def handler(db):
+    user = User.objects.create_user(username="handler", password=PASSWORD)
+    TOTP.activate(user, TOTP_SECRET)
+    return user
+
+
+def _error_text(response) -> str:
+    form = response.context["form"]
+    return " ".join(str(e) for e in form.non_field_errors())
+
+
+def test_unknown_user_and_wrong_password_get_identical_answers(client, handler):
+    unknown = client.post(LOGIN, {"login": "nobody", "password": "whatever-123"})
+    wrong = client.post(LOGIN, {"login": "handler", "password": "whatever-123"})
+    assert unknown.status_code == wrong.status_code == 200
+    assert _error_text(unknown) == _error_text(wrong) != ""
+
+
+def test_five_failures_in_a_minute_throttle_the_account(client, handler):
+    for _ in range(5):
+        assert (
+            client.post(LOGIN, {"login": "handler", "password": "wrong-password"}).status_code
+            == 200
+        )
+    # The right password now gets no further: no second-factor step, no session.
+    throttled = client.post(LOGIN, {"login": "handler", "password": PASSWORD})
+    assert throttled.status_code in (200, 429)
+    if throttled.status_code == 200:
+        assert "Too many failed login attempts" in _error_text(throttled)
+    assert "_auth_user_id" not in client.session
+    # Another account from the same office is not locked out by it.
+    User.objects.create_user(username="colleague", password=PASSWORD)
+    assert client.post(LOGIN, {"login": "colleague", "password": PASSWORD}).status_code == 302
+
+
+def test_throttle_keys_hold_no_client_address(client, handler):
+    for _ in range(3):
+        client.post(
+            LOGIN,
+            {"login": "handler", "password": "wrong"},
+            REMOTE_ADDR="203.0.113.77",
+            HTTP_X_FORWARDED_FOR="203.0.113.77",
+        )
+    keys = list(cache._cache.keys())  # type: ignore[attr-defined]  # LocMemCache's store
+    assert keys, "the throttle wrote nothing"
+    assert not any("203.0.113.77" in key for key in keys)
+
+
+def test_sign_in_needs_the_second_factor_and_rotates_the_session(client, handler):
+    client.get(LOGIN)
+    before = client.session.session_key
+    step = client.post(LOGIN, {"login": "handler", "password": PASSWORD})
+    assert step.status_code == 302 and "/2fa/authenticate" in step["Location"]
+    assert "_auth_user_id" not in client.session
+    done = client.post(step["Location"], {"code": totp_code()})
+    assert done.status_code == 302
+    assert client.session["_auth_user_id"] == str(handler.pk)
+    assert client.session.session_key != before
+    assert client.get("/staff/cases/").status_code == 200
+
+
+def test_a_totp_code_works_only_once(client, handler):
+    code = totp_code()
+    step = client.post(LOGIN, {"login": "handler", "password": PASSWORD})
+    assert client.post(step["Location"], {"code": code}).status_code == 302
+    client.logout()
+    step = client.post(LOGIN, {"login": "handler", "password": PASSWORD})
+    replay = client.post(step["Location"], {"code": code})
+    assert replay.status_code == 200  # the form again, with an error
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_totp_code_sent_twice_in_parallel_succeeds_once(handler):
+    authenticator = Authenticator.objects.get(user=handler, type=Authenticator.Type.TOTP)
+    code, results, start = totp_code(), [], threading.Barrier(8)
+
+    def attempt():
+        start.wait()
+        results.append(TOTP(authenticator).validate_code(code))
+
+    threads = [threading.Thread(target=attempt) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [False] * 7 + [True]
+
+
+def test_staff_pages_send_someone_without_totp_to_set_it_up(client, db):
+    user = User.objects.create_user(username="new", password=PASSWORD)
+    client.force_login(user)
+    answer = client.get("/staff/cases/")
+    assert answer.status_code == 302 and "/2fa/totp/activate" in answer["Location"]
+
+
+def test_a_session_without_the_second_factor_is_sent_back_to_sign_in(client, handler):
+    client.force_login(handler)  # password only: no "mfa" record in the session
+    answer = client.get("/staff/cases/")
+    assert answer.status_code == 302 and answer["Location"].startswith(LOGIN)
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_admin_is_behind_the_same_sign_in(client, handler):
+    answer = client.get("/admin/")
+    assert answer.status_code == 302 and answer["Location"].startswith(LOGIN)
+    client.force_login(handler)
+    assert client.get("/admin/").status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("key", "age"), [("staff_seen", 31 * 60), ("staff_started", 12 * 3600 + 1)]
+)
+def test_sessions_end_after_idle_and_absolute_limits(client, handler, sign_in, key, age):
+    sign_in(handler)
+    assert client.get("/staff/cases/").status_code == 200
+    session = client.session
+    session[key] = int(time.time()) - age
+    session.save()
+    answer = client.get("/staff/cases/")
+    assert answer.status_code == 302 and "timed_out" in answer["Location"]
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_disabled_users_sessions_end(client, handler, sign_in):
+    sign_in(handler)
+    assert client.get("/staff/cases/").status_code == 200
+    handler.is_active = False
+    handler.save(update_fields=["is_active"])
+    answer = client.get("/staff/cases/")
+    assert answer.status_code == 302 and answer["Location"].startswith(LOGIN)
+
+
+def test_nobody_can_sign_up(client, db):
+    answer = client.post(
+        "/accounts/signup/",
+        {
+            "username": "intruder",
+            "password1": "a-long-password-9",
+            "password2": "a-long-password-9",
+        },
+    )
+    assert answer.status_code in (200, 403)
+    assert not User.objects.filter(username="intruder").exists()

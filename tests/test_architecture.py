@@ -1,0 +1,28 @@
+"""Only cases/ and permissions/ query cases directly; everything else goes through the gate
+(permissions/access.py) or a service (STYLE.md point 3)."""
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ALLOWED = {"cases", "permissions", "tests", ".venv", ".local"}
+CASE_MODELS = r"(?:Case|WhistleblowingCase|BullyingCase|TrendOnlyCase|WorkflowCase|model)"
+DIRECT = re.compile(rf"\b{CASE_MODELS}\.(?:objects|_default_manager|_base_manager)\b")
+
+
+def test_no_code_outside_cases_and_permissions_queries_cases_directly():
+    offenders = []
+    for path in ROOT.rglob("*.py"):
+        top = path.relative_to(ROOT).parts[0]
+        if top in ALLOWED or "migrations" in path.parts:
+            continue
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if DIRECT.search(line):
+                offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert offenders == []
+
+
+def test_the_rule_would_catch_a_direct_query():
+    assert DIRECT.search("cases = Case.objects.filter(state='received')")
+    assert DIRECT.search("model.objects.select_for_update()")
+    assert not DIRECT.search("CaseType.objects.all()")
