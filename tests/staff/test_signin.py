@@ -166,3 +166,15 @@ def test_nobody_can_sign_up(client, db):
     )
     assert answer.status_code in (200, 403)
     assert not User.objects.filter(username="intruder").exists()
+
+
+def test_a_recovery_code_signs_in_once(client, handler):
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+
+    code = RecoveryCodes.activate(handler).get_unused_codes()[0]
+    step = client.post(LOGIN, {"login": "handler", "password": PASSWORD})
+    assert client.post(step["Location"], {"code": code}).status_code == 302
+    client.logout()
+    step = client.post(LOGIN, {"login": "handler", "password": PASSWORD})
+    assert client.post(step["Location"], {"code": code}).status_code == 200
+    assert "_auth_user_id" not in client.session
