@@ -3,4 +3,18 @@ from django.urls import path
 from intake import views
 
 app_name = "intake"
-urlpatterns = [path("", views.start, name="start")]
+urlpatterns = [
+    path("", views.start, name="start"),
+    path("anonymity/", views.anonymity, name="anonymity"),
+    path("logo", views.logo, name="logo"),
+    path("brand.css", views.brand_css, name="brand_css"),
+    path("report/<slug:slug>/", views.report, name="report"),
+    path("report/<slug:slug>/send/", views.send, name="send"),
+    path("report-kept/", views.token_kept, name="token_kept"),
+    path("receipt/", views.receipt_download, name="receipt"),
+    path("follow-up/", views.follow_up, name="follow_up"),
+    path("follow-up/case/", views.follow_up_case, name="follow_up_case"),
+    path("follow-up/reply/", views.follow_up_reply, name="follow_up_reply"),
+    path("follow-up/evidence/", views.follow_up_evidence, name="follow_up_evidence"),
+    path("follow-up/sign-out/", views.follow_up_sign_out, name="follow_up_sign_out"),
+]

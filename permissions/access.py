@@ -157,6 +157,17 @@ def case_for_reporter_token(typed: object) -> Case:
     return case
 
 
+def case_for_follow_up(case_id: uuid.UUID) -> Case:
+    """The case of a live follow-up session: the reporter proved the token when it began
+    (``intake/followup.py`` seals the case id into their cookie). ``CaseNotFound`` if the case
+    is no longer there."""
+    case = Case.objects.select_related("case_type", "category").filter(pk=case_id).first()
+    # Rule: a follow-up session outlives nothing; a missing case is simply not found.
+    if case is None:
+        raise CaseNotFound()
+    return case
+
+
 # --- refusals -------------------------------------------------------------------------------
 
 

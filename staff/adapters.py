@@ -6,20 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
-from allauth.core.internal.httpkit import get_client_ip
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.http import HttpRequest
-from django.utils.crypto import salted_hmac
 
-
-def client_key(request: HttpRequest) -> str:
-    """A keyed hash standing for the client's address, for throttles only.
-
-    The address itself is never stored or logged; the hash changes with ``SECRET_KEY``, and
-    throttle entries expire within minutes.
-    """
-    address = get_client_ip(request) or "unknown"
-    return "c" + salted_hmac("speakup.client-key", address, algorithm="sha256").hexdigest()[:32]
+from ops.clients import client_key
 
 
 class StaffAccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]

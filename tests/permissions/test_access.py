@@ -146,6 +146,14 @@ def test_a_refusal_inside_a_failed_transaction_is_still_recorded(cast):
     assert AccessRefusal.objects.filter(actor=cast.unassigned_handler, action="download").exists()
 
 
+def test_a_follow_up_session_finds_its_case_and_nothing_else(cast):
+    from permissions.access import case_for_follow_up
+
+    assert case_for_follow_up(cast.case.pk) == cast.case
+    with pytest.raises(CaseNotFound):
+        case_for_follow_up(uuid.uuid4())
+
+
 def test_a_refusal_outside_a_request_is_written_at_once(cast):
     record_refusal(cast.unassigned_handler, None, "shell")
     assert AccessRefusal.objects.filter(action="shell").count() == 1

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from cases.models import Case, CaseType, Category, MessageKind, OrganisationalUnit, Workflow
 from cases.services import case_create, message_add
+from intake.models import Branding, SupportResource
 from permissions.roles import CONFIGURATION_MODELS, Role
 from permissions.services import case_assign
 from workflows.models import transition_table
@@ -107,6 +108,34 @@ ROLES = [
     ("admin", Role.ADMINISTRATOR),
 ]
 
+SUPPORT = [
+    (
+        "Employee assistance programme",
+        "Free, confidential counselling and advice, 24 hours a day.",
+        "0800 000 0000",
+        [],
+    ),
+    (
+        "Bullying and harassment advisers",
+        "Trained colleagues who can listen and explain your options. They are not part of any "
+        "investigation.",
+        "",
+        ["bullying", "harassment", "sexual-harassment", "incivility"],
+    ),
+    (
+        "Equality networks",
+        "Staff networks for people who have faced discrimination.",
+        "",
+        ["discrimination", "victimisation"],
+    ),
+    (
+        "Counter-fraud team",
+        "Can advise on what counts as fraud and how evidence should be kept.",
+        "",
+        ["fraud"],
+    ),
+]
+
 WHAT_HAPPENED = [
     "In a team meeting my line manager shouted at me and called my work useless.",
     "Invoices from one supplier are being approved without the usual checks.",
@@ -169,6 +198,17 @@ class Command(BaseCommand):
             case_types.append(case_type)
         for slug, name in UNITS:
             OrganisationalUnit.objects.get_or_create(slug=slug, defaults={"name": name})
+        if not Branding.objects.exists():
+            Branding.objects.create(
+                organisation_name="Demo Department",
+                welcome="If something at work is wrong, you can tell us here, safely.",
+            )
+        for title, description, phone, slugs in SUPPORT:
+            resource, created = SupportResource.objects.get_or_create(
+                title=title, defaults={"description": description, "phone": phone}
+            )
+            if created and slugs:
+                resource.categories.set(Category.objects.filter(slug__in=slugs))
         return case_types
 
     def _staff(self) -> dict[str, Any]:

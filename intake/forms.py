@@ -1,0 +1,166 @@
+"""Reporter forms. Every label and message is plain, translatable and safe to show."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import CaseType, Category, OrganisationalUnit
+
+WHEN_CHOICES = [
+    ("this-month", _("This month")),
+    ("last-month", _("Last month")),
+    ("2-6-months", _("2 to 6 months ago")),
+    ("6-12-months", _("6 to 12 months ago")),
+    ("over-a-year", _("More than a year ago")),
+    ("not-sure", _("I'd rather not say or I'm not sure")),
+]
+NOT_SAY = "not-say"
+
+
+class ReportForm(forms.Form):
+    """The questions of a report. Its cleaned data becomes the sealed answers of the case."""
+
+    what_happened = forms.CharField(
+        label=_("What happened?"),
+        help_text=_(
+            "Say what happened in your own words. Leave out anything that would identify you "
+            "if you want to stay anonymous."
+        ),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        max_length=10_000,
+        error_messages={"required": _("Enter what happened")},
+    )
+    when = forms.ChoiceField(
+        label=_("When did it happen?"),
+        choices=WHEN_CHOICES,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Select when it happened")},
+    )
+    where = forms.ChoiceField(
+        label=_("Where did it happen?"),
+        help_text=_("The part of the organisation, if you want to say."),
+        error_messages={"required": _("Select where it happened")},
+    )
+    category = forms.ChoiceField(
+        label=_("What kind of concern is it?"),
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Select what kind of concern it is")},
+    )
+    people_involved = forms.CharField(
+        label=_("Who was involved? (optional)"),
+        help_text=_("Names or roles of the people involved, and of anyone who saw it."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2_000,
+        required=False,
+    )
+    not_to_handle = forms.CharField(
+        label=_("Is there anyone who must not handle your report? (optional)"),
+        help_text=_(
+            "For example someone involved, or someone close to them. They will not be able to "
+            "see your report."
+        ),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=1_000,
+        required=False,
+    )
+    identity = forms.ChoiceField(
+        label=_("Do you want to give your name?"),
+        choices=[
+            ("anonymous", _("No, keep me anonymous")),
+            ("named", _("Yes, I want to give my name")),
+        ],
+        initial="anonymous",
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Select whether you want to give your name")},
+    )
+    name = forms.CharField(label=_("Your name"), max_length=200, required=False)
+    contact = forms.CharField(
+        label=_("How can we contact you? (optional)"),
+        help_text=_(
+            "Only if you want us to. An email address or phone number that is not your work "
+            "one is safest. You can always use your case token instead."
+        ),
+        max_length=300,
+        required=False,
+    )
+
+    def __init__(self, *args: Any, case_type: CaseType, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.case_type = case_type
+        self.categories = {
+            str(c.pk): c for c in Category.objects.filter(case_type=case_type, is_active=True)
+        }
+        self.units = {str(u.pk): u for u in OrganisationalUnit.objects.filter(is_active=True)}
+        self.fields["category"].choices = [(k, c.name) for k, c in self.categories.items()]  # type: ignore[attr-defined]
+        self.fields["where"].choices = [  # type: ignore[attr-defined]
+            ("", _("Select a part of the organisation")),
+            *[(k, u.name) for k, u in self.units.items()],
+            (NOT_SAY, _("I'd rather not say")),
+        ]
+        if not case_type.allows_named_reports:
+            del self.fields["identity"]
+            del self.fields["name"]
+        if not self.categories:
+            del self.fields["category"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("identity") == "named" and not data.get("name", "").strip():
+            self.add_error("name", _("Enter your name, or choose to stay anonymous"))
+        return data
+
+    @property
+    def named(self) -> bool:
+        return self.cleaned_data.get("identity") == "named"
+
+    def chosen_category(self) -> Category | None:
+        return self.categories.get(self.cleaned_data.get("category", ""))
+
+    def chosen_unit(self) -> OrganisationalUnit | None:
+        return self.units.get(self.cleaned_data.get("where", ""))
+
+    def answers(self) -> dict[str, str]:
+        """What is sealed into the case: the reporter's words, and labels, never ids."""
+        when = dict(WHEN_CHOICES).get(self.cleaned_data["when"], "")
+        result = {
+            "what_happened": self.cleaned_data["what_happened"],
+            "when": str(when),
+            "people_involved": self.cleaned_data.get("people_involved", ""),
+            "not_to_handle": self.cleaned_data.get("not_to_handle", ""),
+        }
+        if self.named:
+            result["name"] = self.cleaned_data["name"].strip()
+        return result
+
+    def summary(self) -> list[tuple[str, str]]:
+        """Question and answer pairs for the check-your-answers page."""
+        rows: list[tuple[str, str]] = []
+        for name, field in self.fields.items():
+            if name == "name" and not self.named:
+                continue
+            value = self.cleaned_data.get(name, "")
+            choices = dict(getattr(field, "choices", []) or [])
+            shown = str(choices.get(value, value)) if choices else str(value)
+            rows.append((str(field.label), shown or str(_("Not given"))))
+        return rows
+
+
+class TokenForm(forms.Form):
+    token = forms.CharField(
+        label=_("Your case token"),
+        help_text=_("The code you were given when you made your report, for example ABCD-EFGH-…"),
+        max_length=200,
+        error_messages={"required": _("Enter your case token")},
+    )
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(
+        label=_("Your message"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=10_000,
+        error_messages={"required": _("Enter your message")},
+    )

@@ -1,0 +1,246 @@
+"""The reporter's journey through the test client: report, token, follow-up, reply, evidence."""
+
+import io
+import re
+
+import pytest
+
+from cases.models import Case, CaseEvent, Evidence, MessageKind
+from cases.selectors import case_content, message_list_for_case
+from cases.services import message_add
+from intake.followup import COOKIE
+from tests.intake.conftest import answers
+
+REPORT = "/report/whistleblowing/"
+SEND = "/report/whistleblowing/send/"
+
+
+def _token(response) -> str:
+    match = re.search(rb'id="token">([0-9A-Z-]+)<', response.content)
+    assert match, "no token on the receipt page"
+    return match.group(1).decode()
+
+
+def _send(client, case_type, **overrides):
+    return client.post(SEND, answers(case_type, **overrides))
+
+
+def test_the_empty_form_and_the_start_page_set_no_cookie(client, whistleblowing):
+    for path in ("/", REPORT, "/anonymity/", "/follow-up/"):
+        answer = client.get(path)
+        assert answer.status_code == 200, path
+        assert answer.cookies == {}, path
+
+
+def test_every_reporter_page_carries_the_privacy_headers(client, whistleblowing):
+    pages = [
+        client.get("/"),
+        client.get(REPORT),
+        client.post(REPORT, answers(whistleblowing)),
+        _send(client, whistleblowing),
+        client.post("/follow-up/", {"token": "wrong"}),
+    ]
+    for answer in pages:
+        assert answer["Referrer-Policy"] == "no-referrer"
+        assert "no-store" in answer["Cache-Control"]
+        csp = answer["Content-Security-Policy"]
+        assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+        assert "unsafe-inline" not in csp
+
+
+def test_a_malformed_form_shows_the_errors_and_keeps_what_was_typed(client, whistleblowing):
+    answer = client.post(REPORT, answers(whistleblowing, when="", identity="named", name=""))
+    assert answer.status_code == 400
+    text = answer.content.decode()
+    assert "There is a problem" in text
+    assert 'href="#id_when"' in text and "Select when it happened" in text
+    assert "Enter your name, or choose to stay anonymous" in text
+    assert "Invoices are approved without checks." in text
+
+
+def test_check_your_answers_comes_before_anything_is_stored(client, whistleblowing):
+    answer = client.post(REPORT, answers(whistleblowing))
+    assert answer.status_code == 200
+    assert "Check your answers" in answer.content.decode()
+    assert Case.objects.count() == 0
+    changed = client.post(REPORT, {**answers(whistleblowing), "change": "1"})
+    assert "Invoices are approved without checks." in changed.content.decode()
+
+
+def test_sending_files_one_sealed_case_and_shows_the_token_once(client, whistleblowing):
+    answer = _send(
+        client, whistleblowing, not_to_handle="J. Smith, Finance", contact="me@home.example"
+    )
+    assert answer.status_code == 200
+    token = _token(answer)
+    case = Case.objects.get()
+    content = case_content(case)
+    assert content.answers["what_happened"] == "Invoices are approved without checks."
+    assert content.answers["not_to_handle"] == "J. Smith, Finance"
+    assert content.reporter_contact == "me@home.example"
+    assert case.category.slug == "fraud" and case.org_unit.slug == "finance"
+    assert not case.reporter_named
+    assert answer.cookies == {}
+    assert "Download a receipt" in answer.content.decode()
+    assert len(token.replace("-", "")) == 28
+
+
+def test_sending_twice_files_one_case(client, whistleblowing):
+    first = _send(client, whistleblowing)
+    second = _send(client, whistleblowing)
+    assert first.status_code == 200 and second.status_code == 409
+    assert Case.objects.count() == 1
+    assert b'id="token"' not in second.content
+
+
+def test_a_named_report_only_where_the_case_type_allows_it(client, whistleblowing):
+    whistleblowing.allows_named_reports = False
+    whistleblowing.save(update_fields=["allows_named_reports"])
+    _send(client, whistleblowing, identity="named", name="Alex")
+    case = Case.objects.get()
+    assert not case.reporter_named and "name" not in case_content(case).answers
+
+
+def test_the_receipt_downloads_only_as_issued(client, whistleblowing):
+    page = _send(client, whistleblowing).content.decode()
+    receipt = re.search(r'name="receipt" value="([^"]+)"', page, re.S).group(1)
+    import html
+
+    receipt = html.unescape(receipt)
+    download = client.post("/receipt/", {"receipt": receipt})
+    assert download.status_code == 200
+    text = download.content.decode()
+    assert "Kind of report: Whistleblowing" in text and "Signature: " in text
+    assert "Invoices" not in text
+    forged = client.post("/receipt/", {"receipt": receipt.replace("Whistleblowing", "Fraud")})
+    assert forged.status_code == 400
+
+
+def test_leaving_the_receipt_needs_the_token_kept(client, whistleblowing):
+    assert client.post("/report-kept/", {}).status_code == 400
+    assert client.post("/report-kept/", {"kept": "yes"}).status_code == 200
+
+
+def test_following_up_shows_progress_and_messages_and_takes_a_reply(
+    client, whistleblowing, django_user_model
+):
+    staff_user = django_user_model.objects.create_user(username="jane.doe.staff")
+    token = _token(_send(client, whistleblowing))
+    case = Case.objects.get()
+    message_add(
+        case=case, kind=MessageKind.TO_REPORTER, body="Thanks, we are on it.", author=staff_user
+    )
+    message_add(case=case, kind=MessageKind.INTERNAL_NOTE, body="Secret note", author=staff_user)
+
+    start = client.post("/follow-up/", {"token": token.lower().replace("-", " ")})
+    assert start.status_code == 302
+    cookie = start.cookies[COOKIE]
+    assert cookie["secure"] and cookie["httponly"] and cookie["samesite"] == "Strict"
+    page = client.get("/follow-up/case/")
+    text = page.content.decode()
+    assert "Thanks, we are on it." in text
+    assert "Secret note" not in text and staff_user.username not in text
+    assert "We will acknowledge your report by" in text
+    form_key = re.search(r'name="form_key" value="([^"]+)"', text).group(1)
+
+    assert (
+        client.post(
+            "/follow-up/reply/", {"body": "Here is more.", "form_key": "forged"}
+        ).status_code
+        == 403
+    )
+    assert client.post("/follow-up/reply/", {"body": "", "form_key": form_key}).status_code == 400
+    assert (
+        client.post(
+            "/follow-up/reply/", {"body": "Here is more.", "form_key": form_key}
+        ).status_code
+        == 302
+    )
+    bodies = [m.body for m in message_list_for_case(case, include_internal=False)]
+    assert bodies[-1] == "Here is more."
+    assert CaseEvent.objects.filter(case=case, code="case.viewed_by_reporter").exists()
+
+
+def test_evidence_added_on_follow_up_is_cleaned_and_sealed(client, whistleblowing):
+    token = _token(_send(client, whistleblowing))
+    client.post("/follow-up/", {"token": token})
+    text = client.get("/follow-up/case/").content.decode()
+    form_key = re.search(r'name="form_key" value="([^"]+)"', text).group(1)
+    upload = io.BytesIO(b"Notes about the invoices\n")
+    upload.name = "../../notes.txt"
+    answer = client.post("/follow-up/evidence/", {"form_key": form_key, "evidence": upload})
+    assert answer.status_code == 200
+    evidence = Evidence.objects.get()
+    assert evidence.content_type == "text/plain" and evidence.from_reporter
+    hostile = io.BytesIO(b"MZ\x90\x00 not really a picture")
+    hostile.name = "photo.jpg"
+    refused = client.post("/follow-up/evidence/", {"form_key": form_key, "evidence": hostile})
+    assert refused.status_code == 400 and Evidence.objects.count() == 1
+
+
+def test_a_hostile_file_with_the_report_stores_nothing_and_keeps_the_answers(
+    client, whistleblowing
+):
+    bad = io.BytesIO(b"<html><script>alert(1)</script></html>")
+    bad.name = "report.pdf"
+    answer = client.post(SEND, {**answers(whistleblowing), "evidence": bad})
+    assert answer.status_code == 400
+    assert Case.objects.count() == 0
+    assert "Invoices are approved without checks." in answer.content.decode()
+
+
+def test_an_oversized_file_is_refused_as_it_streams(client, whistleblowing, settings):
+    settings.SPEAKUP_EVIDENCE_MAX_BYTES = 10_000
+    big = io.BytesIO(b"a" * 50_000)
+    big.name = "big.txt"
+    answer = client.post(SEND, {**answers(whistleblowing), "evidence": big})
+    assert answer.status_code == 400 and "too big" in answer.content.decode()
+    assert Case.objects.count() == 0
+
+
+@pytest.mark.parametrize("typed", ["wrong", "", "x" * 5000, "0123-4567-89AB-CDEF-GHJK-MNPQ-RSTV"])
+def test_wrong_and_malformed_tokens_get_the_same_answer(client, whistleblowing, typed):
+    _send(client, whistleblowing)
+    answer = client.post("/follow-up/", {"token": typed})
+    assert answer.status_code in (400, 404)
+    assert COOKIE not in answer.cookies
+
+
+def test_signing_out_clears_the_site_data(client, whistleblowing):
+    token = _token(_send(client, whistleblowing))
+    client.post("/follow-up/", {"token": token})
+    answer = client.post("/follow-up/sign-out/")
+    assert answer["Clear-Site-Data"] == '"cookies", "storage", "cache"'
+    assert answer.cookies[COOKIE].value == ""
+    assert client.get("/follow-up/case/").status_code == 403
+
+
+def test_the_follow_up_ends_after_fifteen_idle_minutes(client, whistleblowing):
+    import datetime as dt
+
+    import time_machine
+
+    token = _token(_send(client, whistleblowing))
+    client.post("/follow-up/", {"token": token})
+    assert client.get("/follow-up/case/").status_code == 200
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=16)
+    with time_machine.travel(later, tick=False):
+        assert client.get("/follow-up/case/").status_code == 403
+
+
+def test_support_is_chosen_by_the_reports_category(client, whistleblowing):
+    from cases.models import Category
+    from intake.models import SupportResource
+
+    SupportResource.objects.create(title="Counselling line")
+    fraud = SupportResource.objects.create(title="Counter-fraud advice")
+    fraud.categories.add(Category.objects.get(slug="fraud"))
+    other = SupportResource.objects.create(title="Harassment advisers")
+    other.categories.add(
+        Category.objects.create(case_type=whistleblowing, slug="harassment", name="Harassment")
+    )
+    start = client.get("/").content.decode()
+    assert "Counselling line" in start and "Counter-fraud advice" not in start
+    receipt = _send(client, whistleblowing).content.decode()
+    assert "Counselling line" in receipt and "Counter-fraud advice" in receipt
+    assert "Harassment advisers" not in receipt
