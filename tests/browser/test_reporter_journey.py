@@ -83,3 +83,16 @@ def test_a_reporter_files_follows_up_and_replies(page, live_server, open_for_rep
     page.get_by_role("heading", name="You have signed out").wait_for()
     _accessible(page)
     assert page.context.cookies() == []
+
+
+def test_the_other_reporter_pages_are_accessible_too(page, live_server, open_for_reports):
+    make_case_type(slug="trends", name="Report for trends only", workflow="trend_only")
+    for path in ("/anonymity/", "/report/trends/", "/follow-up/"):
+        page.goto(live_server.url + path)
+        _accessible(page)
+    page.get_by_label("Your case token").fill("not-a-real-token")
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_text("No report matches that token").first.wait_for()
+    _accessible(page)
+    page.goto(live_server.url + "/follow-up/case/")  # no session: the ended page
+    _accessible(page)
