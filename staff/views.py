@@ -43,6 +43,14 @@ from staff.forms import AssignForm, ExcludeForm, RecuseForm
 from workflows.models import WORKFLOW_MODELS
 
 PAGE_SIZE = 25
+# How the reporter's answers are headed on the case page (the keys intake seals).
+ANSWER_LABELS = {
+    "what_happened": "What happened",
+    "when": "When it happened",
+    "people_involved": "Who was involved",
+    "not_to_handle": "Must not handle the report (conflict of interest)",
+    "name": "Reporter's name",
+}
 
 
 def _user(request: HttpRequest) -> User:
@@ -124,7 +132,10 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
     context: dict[str, Any] = {
         "case": case,
         "state_label": _state_label(case),
-        "answers": content.answers,
+        "answers": {
+            ANSWER_LABELS.get(key, key.replace("_", " ").capitalize()): value
+            for key, value in content.answers.items()
+        },
         "contact": content.reporter_contact if show_contact else None,
         "messages_": message_list_for_case(case, include_internal=True),
         "evidence": evidence,

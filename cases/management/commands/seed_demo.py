@@ -145,7 +145,13 @@ WHAT_HAPPENED = [
     "Someone shared customer records with a friend outside the organisation.",
     "A senior colleague sends messages late at night that make me uncomfortable.",
 ]
-WHEN = ["this-month", "last-month", "2-6-months", "6-12-months", "over-a-year"]
+WHEN = [
+    "This month",
+    "Last month",
+    "2 to 6 months ago",
+    "6 to 12 months ago",
+    "More than a year ago",
+]
 # Ways out of a workflow other than its main path; demo cases take them now and then.
 EXITS = {"withdraw", "mark_not_in_scope", "refer_externally"}
 TARGET_PER_TYPE = {"whistleblowing": 120, "bullying-harassment": 140, "trends": 60}
