@@ -59,7 +59,11 @@ register("case.created", _("The case was received."), "case_type")
 register("case.viewed", _("{actor} viewed the case."), "view")
 register("case.viewed_by_reporter", _("The reporter viewed the case."))
 register(
-    "case.transitioned", _("{actor} moved the case from {source} to {target}."), "source", "target"
+    "case.transitioned",
+    _("{actor} moved the case from {source} to {target}."),
+    "source",
+    "target",
+    "transition",
 )
 register(
     "case.data_unreadable", _("Part of the case ({field}) failed its integrity check."), "field"
@@ -88,6 +92,33 @@ register(
 )
 register("case.exclusion_confirmed", _("{actor} confirmed the exclusion of user {user}."), "user")
 register("case.recused", _("{actor} stepped aside from the case."), "user", "kind")
+register(
+    "case.transition_refused",
+    _("{actor} tried to {transition}, which was refused ({reason})."),
+    "transition",
+    "reason",
+)
+register("case.police_referred", _("{actor} recorded a referral to the police."))
+register("case.support_offered", _("{actor} recorded support offered to the {party}."), "party")
+register("clock.met", _("The deadline to {clock} (due {due_on}) was met."), "clock", "due_on")
+register("clock.missed", _("The deadline to {clock} (due {due_on}) was missed."), "clock", "due_on")
+register(
+    "clock.overdue", _("The deadline to {clock} (due {due_on}) has passed."), "clock", "due_on"
+)
+register("clock.paused", _("{actor} paused the deadline to {clock}."), "clock")
+register(
+    "clock.resumed",
+    _("{actor} resumed the deadline to {clock}, now due {due_on}."),
+    "clock",
+    "due_on",
+)
+register(
+    "clock.extended",
+    _("{actor} extended the deadline to {clock} by {days} days, now due {due_on}."),
+    "clock",
+    "days",
+    "due_on",
+)
 register("action.completed", _("{actor} completed an action."))
 
 

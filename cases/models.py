@@ -149,6 +149,18 @@ class OrganisationalUnit(models.Model):
 CASE_HISTORY = HistoricalRecords(excluded_fields=["token_digest"])
 
 
+class Outcome(models.TextChoices):
+    """How a case ended, recorded without personal data so that reports can count it."""
+
+    SUBSTANTIATED = "substantiated", _("Substantiated")
+    PARTLY_SUBSTANTIATED = "partly_substantiated", _("Partly substantiated")
+    NOT_SUBSTANTIATED = "not_substantiated", _("Not substantiated")
+    RESOLVED_INFORMALLY = "resolved_informally", _("Resolved informally")
+    NO_FURTHER_ACTION = "no_further_action", _("No further action")
+    APPEAL_UPHELD = "appeal_upheld", _("Appeal upheld")
+    APPEAL_DISMISSED = "appeal_dismissed", _("Appeal dismissed")
+
+
 class Case(FSMModelMixin, models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     # Random, for staff to quote; it reveals nothing about how many cases exist or their order.
@@ -166,6 +178,10 @@ class Case(FSMModelMixin, models.Model):
     received_on = models.DateField()
     closed_on = models.DateField(null=True, blank=True)
     reporter_named = models.BooleanField(default=False)
+    # Recorded by transitions that need them (workflows/rules.py); no personal data.
+    outcome = models.CharField(max_length=32, choices=Outcome.choices, blank=True)
+    mediation_consented_on = models.DateField(null=True, blank=True)
+    police_referred_on = models.DateField(null=True, blank=True)
     # Sealed JSON of the reporter's answers, and their optional contact details.
     answers = SealedField()
     reporter_contact = SealedField(null=True)

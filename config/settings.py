@@ -61,6 +61,10 @@ if SECRET_KEY.encode() == SPEAKUP_TOKEN_PEPPER:
 # Evidence files are stored encrypted under random names in this folder.
 SPEAKUP_EVIDENCE_DIR = Path(env_str("SPEAKUP_EVIDENCE_DIR", str(DATA_DIR / "evidence"))).resolve()
 
+# Bank holidays skipped by working-day clocks: a country and region code of the holidays
+# package (GB with ENG, SCT, WLS or NIR).
+SPEAKUP_HOLIDAYS_COUNTRY = env_str("SPEAKUP_HOLIDAYS_COUNTRY", "GB")
+SPEAKUP_HOLIDAYS_REGION = env_str("SPEAKUP_HOLIDAYS_REGION", "ENG")
 SPEAKUP_EVIDENCE_MAX_BYTES = env_int("SPEAKUP_EVIDENCE_MAX_BYTES", 25_000_000, minimum=1)
 
 # --- Applications -------------------------------------------------------------------------

@@ -3,7 +3,6 @@ organisation committed to. Never internal notes, handlers' names or subjects."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from django.utils.formats import date_format
@@ -41,30 +40,30 @@ class Progress:
     trend_only: bool
 
 
-def _add_days(start: dt.date, days: int, *, working: bool) -> dt.date:
-    """Calendar days, or weekdays when the case type counts working days (bank holidays
-    arrive with the statutory clocks of the workflows issue)."""
-    if not working:
-        return start + dt.timedelta(days=days)
-    day, left = start, days
-    while left:
-        day += dt.timedelta(days=1)
-        if day.weekday() < 5:
-            left -= 1
-    return day
-
-
 def progress_of(case: Case) -> Progress:
+    """The stage in plain words and the dates still ahead, from the case's statutory clocks."""
+    from workflows.clocks import clocks_ensure
+    from workflows.models import ClockKind
+
     case_type = case.case_type
     commitments: list[str] = []
-    working = case_type.deadlines_in_working_days
-    if case_type.acknowledge_within_days:
-        due = _add_days(case.received_on, case_type.acknowledge_within_days, working=working)
+    clocks = {clock.kind: clock for clock in clocks_ensure(case)}
+    ack, feedback = clocks.get(ClockKind.ACKNOWLEDGE), clocks.get(ClockKind.FEEDBACK)
+    if ack is not None and ack.stopped_on is None:
         commitments.append(
             str(_("We will acknowledge your report by %(date)s."))
-            % {"date": date_format(due, "j F Y")}
+            % {"date": date_format(ack.due_on, "j F Y")}
         )
-    if case_type.feedback_within_days:
+    if feedback is not None and feedback.stopped_on is None:
+        commitments.append(
+            str(_("We will give you feedback by %(date)s."))
+            % {"date": date_format(feedback.due_on, "j F Y")}
+        )
+    elif (
+        feedback is None
+        and case_type.feedback_within_days
+        and (ack is None or ack.stopped_on is None)
+    ):
         commitments.append(
             str(_("We will give you feedback within %(days)d days of acknowledging it."))
             % {"days": case_type.feedback_within_days}

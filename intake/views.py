@@ -60,6 +60,7 @@ from intake.throttle import (
 )
 from ops.clients import client_address
 from permissions.access import case_for_follow_up, case_for_reporter_token
+from workflows.clocks import clocks_ensure
 
 MAX_FILES = 5
 
@@ -237,6 +238,7 @@ def send(request: HttpRequest, slug: str) -> HttpResponse:
     except IntegrityError:
         # The same check-your-answers form was sent before (back button, double click).
         return _render(request, "intake/already_sent.html", {}, status=409)
+    clocks_ensure(case)  # the acknowledgement deadline starts today
     for cleaned in files:
         evidence_attach(
             case=case,

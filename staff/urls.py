@@ -7,6 +7,7 @@ app_name = "staff"
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="staff:case_list"), name="home"),
     path("cases/", views.case_list, name="case_list"),
+    path("workflows/", views.workflows_page, name="workflows"),
     path("cases/export.csv", views.case_export, name="case_export"),
     path("cases/<str:case_id>/", views.case_detail, name="case_detail"),
     path("cases/<str:case_id>/history/", views.case_history, name="case_history"),
@@ -24,4 +25,6 @@ urlpatterns = [
         name="exclusion_confirm",
     ),
     path("cases/<str:case_id>/recuse/", views.case_recuse_view, name="case_recuse"),
+    path("cases/<str:case_id>/step/", views.case_transition_view, name="case_transition"),
+    path("cases/<str:case_id>/message/", views.case_message_view, name="case_message"),
 ]

@@ -17,13 +17,15 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from cases.audit import event_sentence
-from cases.exceptions import CaseNotFound, SpeakUpError
-from cases.models import Case, CaseType, Evidence
+from cases.exceptions import CaseNotFound, InvalidTransition, SpeakUpError
+from cases.models import Case, CaseType, Evidence, MessageKind, Outcome, Workflow
 from cases.selectors import case_content, evidence_name, evidence_read, message_list_for_case
+from cases.services import message_add
 from permissions.access import (
     case_for_triage,
     case_for_user,
@@ -31,7 +33,7 @@ from permissions.access import (
     user_has_case_perm,
 )
 from permissions.models import CaseExclusion, ExclusionKind
-from permissions.roles import CasePerm, Role
+from permissions.roles import CasePerm, Role, roles_of
 from permissions.services import (
     case_assign,
     case_recuse,
@@ -40,7 +42,10 @@ from permissions.services import (
     exclusion_confirm,
 )
 from staff.forms import AssignForm, ExcludeForm, RecuseForm
-from workflows.models import WORKFLOW_MODELS
+from workflows.clocks import clocks_ensure
+from workflows.models import WORKFLOW_MODELS, transition_table
+from workflows.rules import RULES
+from workflows.services import case_transition
 
 PAGE_SIZE = 25
 # How the reporter's answers are headed on the case page (the keys intake seals).
@@ -141,6 +146,11 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
         "evidence": evidence,
         "can_triage": can_triage,
         "recuse_form": RecuseForm(),
+        "can_work": user_has_case_perm(user, case, CasePerm.WORK),
+        "steps": _available_steps(user, case),
+        "outcomes": Outcome.choices,
+        "clocks": clocks_ensure(case),
+        "today": timezone.localdate(),
     }
     if can_triage:
         context["assign_form"] = AssignForm(case=case)
@@ -149,6 +159,64 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
             "user", "proposed_by", "confirmed_by"
         )
     return render(request, "staff/case_detail.html", context)
+
+
+def _available_steps(user: User, case: Case) -> list[dict[str, Any]]:
+    """The steps this user may take from the case's state, with the data each needs."""
+    roles = roles_of(user)
+    rules = RULES[case.case_type.workflow]
+    steps = []
+    for row in transition_table(case.case_type.workflow):
+        rule = rules[row.name]
+        if row.source == case.state and roles & rule.roles:
+            steps.append(
+                {
+                    "name": row.name,
+                    "label": row.name.replace("_", " ").capitalize(),
+                    "needs": rule.needs,
+                }
+            )
+    return steps
+
+
+@require_POST
+def case_transition_view(request: HttpRequest, case_id: str) -> HttpResponse:
+    user = _user(request)
+    case = case_for_user(user, case_id, CasePerm.WORK, action="transition", audit=False)
+    try:
+        case_transition(
+            case=case,
+            name=request.POST.get("step", "")[:64],
+            actor=user,
+            expected_state=request.POST.get("expected_state", "")[:32],
+            outcome=request.POST.get("outcome", "")[:32],
+            consent=request.POST.get("consent") == "yes",
+            reason=request.POST.get("reason", "")[:2000],
+        )
+        messages.success(request, "The case has moved on.")
+    except InvalidTransition as error:
+        messages.error(request, error.message)
+    return _back(case)
+
+
+@require_POST
+def case_message_view(request: HttpRequest, case_id: str) -> HttpResponse:
+    user = _user(request)
+    case = case_for_user(user, case_id, CasePerm.WORK, action="message", audit=False)
+    kind = request.POST.get("kind")
+    if kind not in (MessageKind.TO_REPORTER, MessageKind.INTERNAL_NOTE):
+        raise CaseNotFound()
+    try:
+        message_add(
+            case=case, kind=MessageKind(kind), body=request.POST.get("body", ""), author=user
+        )
+        messages.success(
+            request,
+            "Message sent to the reporter." if kind == MessageKind.TO_REPORTER else "Note added.",
+        )
+    except SpeakUpError as error:
+        messages.error(request, error.message)
+    return _back(case)
 
 
 @never_cache
@@ -262,6 +330,30 @@ def case_recuse_view(request: HttpRequest, case_id: str) -> HttpResponse:
     case_recuse(case=case, actor=user, reason=form.cleaned_data["reason"])
     messages.success(request, "You have stepped aside from the case.")
     return redirect("staff:case_list")
+
+
+@never_cache
+@require_GET
+def workflows_page(request: HttpRequest) -> HttpResponse:
+    """Each case type's process, read from the code: states, steps, who takes them, what they
+    need. For administrators and auditors; shows no case."""
+    machines = []
+    for workflow in Workflow:
+        model = WORKFLOW_MODELS[workflow]
+        rules = RULES[workflow]
+        rows = [
+            {
+                "step": row.name.replace("_", " ").capitalize(),
+                "source": model.STATES[row.source],
+                "target": model.STATES[row.target],
+                "roles": ", ".join(sorted(role.value for role in rules[row.name].roles)),
+                "needs": ", ".join(sorted(rules[row.name].needs)),
+                "independent": rules[row.name].independent,
+            }
+            for row in transition_table(workflow)
+        ]
+        machines.append({"name": workflow.label, "states": model.STATES.values(), "rows": rows})
+    return render(request, "staff/workflows.html", {"machines": machines})
 
 
 def role_names(user: User) -> list[str]:

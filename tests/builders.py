@@ -61,6 +61,34 @@ def make_case(
         case_type=case_type, answers=answers or {"what_happened": "Something happened."}, **fields
     )
     for name in path_to(case_type.workflow, state):
-        case = case_transition(case=case, name=name, actor=None)
+        case = case_transition(case=case, name=name, actor=None, **STEP_DATA)
     case = Case.objects.get(pk=case.pk)
     return (case, token) if with_token else case
+
+
+def make_handler(case: Case, username: str = "handler", *, role: str = "Handler") -> Any:
+    """A member of staff with ``role``, assigned to ``case`` through the assignment service."""
+    from django.contrib.auth.models import Group, User
+
+    from permissions.services import case_assign
+
+    user, _ = User.objects.get_or_create(username=username)
+    user.groups.add(Group.objects.get_or_create(name=role)[0])
+    lead, _ = User.objects.get_or_create(username="builder-triage-lead")
+    expires = None
+    if role == "External investigator":
+        import datetime as dt
+
+        from django.utils import timezone
+
+        expires = timezone.localdate() + dt.timedelta(days=30)
+    case_assign(case=case, assignee=user, actor=lead, expires_on=expires)
+    return user
+
+
+# Data that satisfies every step's needs (workflows/rules.py), for tests that only move.
+STEP_DATA: dict[str, Any] = {
+    "outcome": "substantiated",
+    "consent": True,
+    "reason": "Recorded in a test.",
+}

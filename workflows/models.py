@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import transition
+from simple_history.models import HistoricalRecords
 
-from cases.models import Case, Workflow
+from cases.models import Case, HistoryTrackedQuerySet, SealedField, Workflow
 
 
 class WhistleblowingCase(Case):
@@ -131,9 +133,13 @@ class BullyingCase(Case):
     def open_appeal(self) -> None:
         pass
 
+    @transition(field="state", source="appeal", target="closed")
+    def decide_appeal(self) -> None:
+        self.closed_on = timezone.localdate()
+
     @transition(
         field="state",
-        source=["informal_resolution", "mediation", "decision", "appeal"],
+        source=["informal_resolution", "mediation", "decision"],
         target="closed",
     )
     def close(self) -> None:
@@ -188,3 +194,40 @@ def transition_table(workflow: str) -> list[TransitionRow]:
         for t in model._meta.get_field("state").get_all_transitions(model)
     }
     return sorted(rows)
+
+
+# --- Statutory clocks -----------------------------------------------------------------------
+
+
+class ClockKind(models.TextChoices):
+    ACKNOWLEDGE = "acknowledge", _("Acknowledge receipt")
+    FEEDBACK = "feedback", _("Give feedback")
+
+
+class Clock(models.Model):
+    """A deadline the organisation committed to for one case, and whether it was met.
+
+    Started and stopped by steps of the workflow (workflows/clocks.py); paused and extended
+    only by an audited action with a reason. ``met`` is the evidence: set when the clock stops.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="clocks")
+    kind = models.CharField(max_length=16, choices=ClockKind.choices)
+    working_days = models.BooleanField(default=False)
+    started_on = models.DateField()
+    due_on = models.DateField(db_index=True)
+    paused_on = models.DateField(null=True, blank=True)
+    stopped_on = models.DateField(null=True, blank=True)
+    met = models.BooleanField(null=True)
+    missed_recorded = models.BooleanField(default=False)
+    # The latest pause or extension reason, sealed with the case's key.
+    reason = SealedField(null=True)
+
+    objects = HistoryTrackedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=("case", "kind"), name="one_clock_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} by {self.due_on}"

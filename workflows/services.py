@@ -1,55 +1,190 @@
 """The only module that changes a case's state.
 
-Each move happens in one transaction in a fixed order: lock the row, check the move is
-allowed from the state the row has now, move, save only the fields the move touched, write
-the ``case.transitioned`` audit event. Two people pressing the same button at once: the
-second waits for the lock, then finds the state has moved on and is refused.
+Each move happens in a fixed order: the actor must be able to work the case (through
+``permissions/access.py``) and hold a role the step allows (``workflows/rules.py``); then, in one
+transaction, lock the row, refuse a stale step, check the move from the locked state and the
+data it needs, move, save only the touched fields, write the ``case.transitioned`` event, and
+start or stop the statutory clocks. A refused step changes nothing and is audited (after the
+rolled-back transaction, so the record survives). Two people pressing the same button at once:
+the second waits for the lock, finds the state has moved on, and is refused.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.utils import timezone
 from django_fsm import can_proceed
 
 from cases.audit import event_record
 from cases.exceptions import InvalidTransition
-from cases.models import Case
-from cases.services import case_lock
-from workflows.models import WORKFLOW_MODELS
+from cases.models import Case, MessageKind, Outcome
+from cases.services import case_lock, message_add
+from permissions.access import case_for_user
+from permissions.roles import CasePerm, roles_of
+from workflows.clocks import clock_start, clock_stop, clocks_ensure
+from workflows.models import WORKFLOW_MODELS, ClockKind
+from workflows.rules import RULES, StepRule
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
+# Steps after which the reporter has had their answer: the feedback clock stops.
+FEEDBACK_GIVEN = {
+    "record_outcome",
+    "mark_not_in_scope",
+    "refer_externally",
+    "record_decision",
+    "decide_appeal",
+    "resolve_informally",
+    "review",
+}
+
+
+@dataclass(frozen=True)
+class _Refusal:
+    reason: str
+    message: str
+
+
+def _refused(case: Case, actor: User | None, name: str, refusal: _Refusal) -> InvalidTransition:
+    event_record(
+        case=case,
+        code="case.transition_refused",
+        actor=actor,
+        payload={"transition": name[:64], "reason": refusal.reason},
+    )
+    return InvalidTransition(refusal.message)
+
+
+def _check_data(rule: StepRule, *, outcome: str, consent: bool, reason: str) -> _Refusal | None:
+    if "outcome" in rule.needs and outcome not in Outcome.values:
+        return _Refusal("data", "Choose the outcome before recording it.")
+    if "consent" in rule.needs and not consent:
+        return _Refusal("data", "Mediation needs the recorded consent of both parties.")
+    if "reason" in rule.needs and not reason.strip():
+        return _Refusal("data", "Give a reason for this step.")
+    return None
+
+
+def _took_part(case: Case, actor: User) -> bool:
+    return case.events.filter(code="case.transitioned", actor=actor).exists()
+
 
 def case_transition(
-    *, case: Case, name: str, actor: User | None, expected_state: str | None = None
+    *,
+    case: Case,
+    name: str,
+    actor: User | None,
+    expected_state: str | None = None,
+    outcome: str = "",
+    consent: bool = False,
+    reason: str = "",
 ) -> Case:
-    """Move ``case`` by its workflow's transition ``name`` and return the moved case.
+    """Move ``case`` by its workflow's step ``name`` and return the moved case.
 
-    ``expected_state`` is the state the actor saw; if the case has moved on since, the step
-    is refused rather than applied to a state they did not see. Raises ``InvalidTransition``
-    (nothing changed) for an unknown transition or one not allowed from the current state.
-    Guards by role and required data arrive with the workflows issue.
+    ``actor`` ``None`` is the system (demo data, imports): no role check. ``expected_state`` is
+    the state the actor saw; if the case has moved on since, the step is refused. Raises
+    ``CaseNotFound`` if the actor cannot work the case, and ``InvalidTransition`` (audited,
+    nothing changed) for an unknown step, the wrong role, the wrong state, missing data, a stale
+    page, or an appeal heard by someone who took part before.
     """
-    model = WORKFLOW_MODELS[case.case_type.workflow]
+    workflow = case.case_type.workflow
+    model = WORKFLOW_MODELS[workflow]
+    rule = RULES[workflow].get(name)
+    if actor is not None:
+        case = case_for_user(actor, case.pk, CasePerm.WORK, action="transition", audit=False)
+    if rule is None:
+        raise _refused(case, actor, name, _Refusal("unknown", InvalidTransition.message))
+    if actor is not None and not roles_of(actor) & rule.roles:
+        raise _refused(case, actor, name, _Refusal("role", "Your role does not allow this step."))
+    refusal: _Refusal | None = None
     with transaction.atomic():
         locked = case_lock(case=case, as_model=model)
-        if expected_state is not None and locked.state != expected_state:
-            raise InvalidTransition(
-                "This case has moved on since you opened it. Reload the page and try again."
-            )
         method = getattr(locked, name, None)
-        if method is None or not hasattr(method, "_django_fsm") or not can_proceed(method):
-            raise InvalidTransition()
-        source = locked.state
-        method()
-        locked.save(update_fields=["state", "closed_on"])
-        event_record(
+        if expected_state is not None and locked.state != expected_state:
+            refusal = _Refusal(
+                "stale",
+                "This case has moved on since you opened it. Reload the page and try again.",
+            )
+        elif method is None or not hasattr(method, "_django_fsm") or not can_proceed(method):
+            refusal = _Refusal("state", InvalidTransition.message)
+        else:
+            refusal = _check_data(rule, outcome=outcome, consent=consent, reason=reason)
+        if refusal is None and rule.independent and actor is not None and _took_part(locked, actor):
+            refusal = _Refusal(
+                "independence", "An appeal must be decided by someone who took no part before."
+            )
+        if refusal is None:
+            _apply(locked, name, method, actor, outcome=outcome, consent=consent, reason=reason)
+            return locked
+    raise _refused(case, actor, name, refusal)
+
+
+def _apply(
+    locked: Case,
+    name: str,
+    method: object,
+    actor: User | None,
+    *,
+    outcome: str,
+    consent: bool,
+    reason: str,
+) -> None:
+    source = locked.state
+    today = timezone.localdate()
+    method()  # type: ignore[operator]
+    fields = ["state", "closed_on"]
+    if outcome:
+        locked.outcome = outcome
+        fields.append("outcome")
+    if consent:
+        locked.mediation_consented_on = today
+        fields.append("mediation_consented_on")
+    locked.save(update_fields=fields)
+    event_record(
+        case=locked,
+        code="case.transitioned",
+        actor=actor,
+        payload={"source": source, "target": locked.state, "transition": name},
+    )
+    if reason.strip() and actor is not None:
+        message_add(
             case=locked,
-            code="case.transitioned",
-            actor=actor,
-            payload={"source": source, "target": locked.state},
+            kind=MessageKind.INTERNAL_NOTE,
+            body=f"Reason for this step ({name.replace('_', ' ')}): {reason.strip()}",
+            author=actor,
         )
+    clocks_ensure(locked)
+    if name == "acknowledge":
+        clock_stop(case=locked, kind=ClockKind.ACKNOWLEDGE, on=today, actor=actor)
+        clock_start(case=locked, kind=ClockKind.FEEDBACK, on=today)
+    if name in FEEDBACK_GIVEN:
+        clock_stop(case=locked, kind=ClockKind.FEEDBACK, on=today, actor=actor)
+
+
+def case_record_police_referral(*, case: Case, actor: User, on: dt.date) -> Case:
+    """Record that the case was referred to the police on ``on`` (a crime may have happened)."""
+    case = case_for_user(actor, case.pk, CasePerm.WORK, action="police", audit=False)
+    if on > timezone.localdate():
+        raise InvalidTransition("A referral cannot be dated in the future.")
+    with transaction.atomic():
+        locked = case_lock(case=case, as_model=Case)
+        locked.police_referred_on = on
+        locked.save(update_fields=["police_referred_on"])
+        event_record(case=locked, code="case.police_referred", actor=actor)
     return locked
+
+
+SUPPORT_PARTIES = ("reporter", "subject", "witness")
+
+
+def case_record_support(*, case: Case, actor: User, party: str) -> None:
+    """Record that support was offered to one of the parties (reporter, subject, witness)."""
+    case = case_for_user(actor, case.pk, CasePerm.WORK, action="support", audit=False)
+    if party not in SUPPORT_PARTIES:
+        raise InvalidTransition("Choose who was offered support.")
+    event_record(case=case, code="case.support_offered", actor=actor, payload={"party": party})

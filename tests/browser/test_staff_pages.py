@@ -45,7 +45,13 @@ def test_a_handler_signs_in_with_two_factors_and_works_accessible_pages(
     page.get_by_role("link", name=assigned.reference).click()
     assert page.get_by_role("heading", level=1).inner_text() == f"Case {assigned.reference}"
     assert axe_violations(page) == []
+    page.get_by_role("button", name="Acknowledge").click()
+    page.get_by_text("The case has moved on.").wait_for()
+    assert axe_violations(page) == []
     page.get_by_role("link", name="Case timeline").click()
+    page.get_by_text("moved the case from received to acknowledged").wait_for()
+    assert axe_violations(page) == []
+    page.get_by_role("link", name="Processes").click()
     assert axe_violations(page) == []
     session = next(c for c in page.context.cookies() if c["name"] == "sessionid")
     assert session["httpOnly"] and session["sameSite"] == "Strict"

@@ -116,3 +116,64 @@ def test_the_not_found_page_says_nothing_about_the_case(cast, sign_in, client):
     page = client.get(f"/staff/cases/{cast.case.pk}/")
     assert page.status_code == 404
     assert cast.case.reference not in page.content.decode()
+
+
+def test_a_handler_moves_the_case_and_messages_the_reporter_from_the_page(cast, sign_in, client):
+    from cases.selectors import message_list_for_case
+
+    sign_in(cast.assigned_handler)
+    page = client.get(f"/staff/cases/{cast.case.pk}/").content.decode()
+    assert 'value="acknowledge"' in page and "Deadlines" in page
+    moved = client.post(
+        f"/staff/cases/{cast.case.pk}/step/",
+        {"step": "acknowledge", "expected_state": "received"},
+        follow=True,
+    )
+    assert "The case has moved on." in moved.content.decode()
+    stale = client.post(
+        f"/staff/cases/{cast.case.pk}/step/",
+        {"step": "acknowledge", "expected_state": "received"},
+        follow=True,
+    )
+    assert "has moved on since you opened it" in stale.content.decode()
+    client.post(
+        f"/staff/cases/{cast.case.pk}/message/", {"kind": "to_reporter", "body": "We are on it."}
+    )
+    client.post(
+        f"/staff/cases/{cast.case.pk}/message/",
+        {"kind": "internal_note", "body": "Check invoices."},
+    )
+    seen_by_reporter = [m.body for m in message_list_for_case(cast.case, include_internal=False)]
+    assert seen_by_reporter == ["We are on it."]
+    assert (
+        client.post(
+            f"/staff/cases/{cast.case.pk}/message/", {"kind": "from_reporter", "body": "x"}
+        ).status_code
+        == 404
+    )
+
+
+def test_a_triage_lead_sees_no_steps_and_cannot_take_one(cast, sign_in, client):
+    sign_in(cast.triage_lead)
+    page = client.get(f"/staff/cases/{cast.case.pk}/").content.decode()
+    assert 'name="step"' not in page
+    answer = client.post(f"/staff/cases/{cast.case.pk}/step/", {"step": "acknowledge"})
+    assert answer.status_code == 404
+
+
+def test_an_investigator_is_offered_only_their_steps(cast, sign_in, client):
+    from workflows.services import case_transition
+
+    for step in ("acknowledge", "begin_assessment"):
+        case_transition(case=cast.case, name=step, actor=cast.assigned_handler)
+    sign_in(cast.external_investigator)
+    page = client.get(f"/staff/cases/{cast.case.pk}/").content.decode()
+    assert 'value="record_outcome"' in page and 'value="open_investigation"' not in page
+
+
+def test_the_process_page_is_read_from_the_code(cast, sign_in, client):
+    sign_in(cast.governance_lead)
+    page = client.get("/staff/workflows/").content.decode()
+    assert "Decide appeal" in page and "someone who took no part before" in page
+    assert "Record outcome" in page and "External investigator, Handler" in page
+    assert cast.case.reference not in page

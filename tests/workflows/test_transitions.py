@@ -1,9 +1,11 @@
 import pytest
 
-from cases.exceptions import InvalidTransition
+from cases.exceptions import CaseNotFound, InvalidTransition
 from cases.models import Case, CaseEvent, Workflow
-from tests.builders import make_case, make_case_type, path_to
+from permissions.roles import Role
+from tests.builders import STEP_DATA, make_case, make_case_type, make_handler, path_to
 from workflows.models import WORKFLOW_MODELS, transition_table
+from workflows.rules import RULES
 from workflows.services import case_transition
 
 # The expected machines, written out by hand: a change to a workflow must change this too.
@@ -42,7 +44,7 @@ EXPECTED = {
         ("close", "informal_resolution", "closed"),
         ("close", "mediation", "closed"),
         ("close", "decision", "closed"),
-        ("close", "appeal", "closed"),
+        ("decide_appeal", "appeal", "closed"),
         ("withdraw", "received", "withdrawn"),
         ("withdraw", "initial_assessment", "withdrawn"),
         ("withdraw", "informal_resolution", "withdrawn"),
@@ -80,48 +82,153 @@ def _all_moves():
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("workflow", "state", "name", "allowed"), list(_all_moves()))
-def test_every_move_succeeds_where_allowed_and_is_refused_elsewhere(
-    workflow, state, name, allowed, staff_user
+def test_every_move_succeeds_for_the_right_role_and_is_refused_elsewhere(
+    workflow, state, name, allowed
 ):
     case = make_case(case_type=make_case_type(workflow=workflow), state=state)
+    rule = RULES[workflow][name]
+    # Someone who took no part before, so independence never hides the rule under test.
+    actor = make_handler(case, "fresh-handler")
     history, events = case.history.count(), CaseEvent.objects.filter(case=case).count()
     if allowed:
-        moved = case_transition(case=case, name=name, actor=staff_user)
+        moved = case_transition(case=case, name=name, actor=actor, **STEP_DATA)
         target = {(n, s): t for n, s, t in EXPECTED[workflow]}[(name, state)]
         assert Case.objects.get(pk=case.pk).state == moved.state == target
         assert case.history.count() == history + 1
-        assert CaseEvent.objects.filter(case=case).count() == events + 1
+        codes = list(
+            CaseEvent.objects.filter(case=case).order_by("id").values_list("code", flat=True)
+        )
+        assert codes[events:].count("case.transitioned") == 1
+        if "outcome" in rule.needs:
+            assert moved.outcome == "substantiated"
     else:
         with pytest.raises(InvalidTransition):
-            case_transition(case=case, name=name, actor=staff_user)
+            case_transition(case=case, name=name, actor=actor, **STEP_DATA)
         assert Case.objects.get(pk=case.pk).state == state
         assert case.history.count() == history
-        assert CaseEvent.objects.filter(case=case).count() == events
+        refused = CaseEvent.objects.filter(case=case).latest("id")
+        assert refused.code == "case.transition_refused" and refused.payload["reason"] == "state"
 
 
 @pytest.mark.django_db
-def test_a_step_from_another_workflow_or_no_step_at_all_is_refused(staff_user):
+@pytest.mark.parametrize("workflow", list(Workflow))
+def test_investigators_take_only_their_steps_and_other_roles_none(workflow):
+    for name, rule in RULES[workflow].items():
+        sources = [s for n, s, _ in EXPECTED[workflow] if n == name]
+        case = make_case(case_type=make_case_type(workflow=workflow), state=sources[0])
+        investigator = make_handler(case, f"inv-{name}", role="External investigator")
+        if Role.EXTERNAL_INVESTIGATOR in rule.roles:
+            case_transition(case=case, name=name, actor=investigator, **STEP_DATA)
+        else:
+            with pytest.raises(InvalidTransition, match="role"):
+                case_transition(case=case, name=name, actor=investigator, **STEP_DATA)
+            assert Case.objects.get(pk=case.pk).state == sources[0]
+
+
+@pytest.mark.django_db
+def test_people_who_cannot_work_the_case_get_not_found(cast):
+    for who in (
+        "triage_lead",
+        "governance_lead",
+        "unassigned_handler",
+        "superuser",
+        "conflicted_handler",
+    ):
+        with pytest.raises(CaseNotFound):
+            case_transition(case=cast.case, name="acknowledge", actor=getattr(cast, who))
+    assert Case.objects.get(pk=cast.case.pk).state == "received"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("workflow", "state", "name", "missing", "message"),
+    [
+        ("whistleblowing", "assessment", "record_outcome", {"outcome": ""}, "outcome"),
+        ("whistleblowing", "assessment", "record_outcome", {"outcome": "made-up"}, "outcome"),
+        ("bullying", "initial_assessment", "begin_mediation", {"consent": False}, "consent"),
+        ("whistleblowing", "received", "withdraw", {"reason": "  "}, "reason"),
+        ("bullying", "decision", "open_appeal", {"reason": ""}, "reason"),
+    ],
+)
+def test_a_step_without_its_data_is_refused_and_audited(workflow, state, name, missing, message):
+    case = make_case(case_type=make_case_type(workflow=workflow), state=state)
+    handler = make_handler(case)
+    with pytest.raises(InvalidTransition, match=message):
+        case_transition(case=case, name=name, actor=handler, **{**STEP_DATA, **missing})
+    assert Case.objects.get(pk=case.pk).state == state
+    event = CaseEvent.objects.filter(case=case).latest("id")
+    assert event.payload == {"transition": name, "reason": "data"}
+
+
+@pytest.mark.django_db
+def test_an_appeal_is_decided_by_someone_who_took_no_part_before():
+    case = make_case(
+        case_type=make_case_type(workflow=Workflow.BULLYING), state="formal_investigation"
+    )
+    first = make_handler(case, "first")
+    case = case_transition(case=case, name="record_decision", actor=first, **STEP_DATA)
+    case = case_transition(case=case, name="open_appeal", actor=first, **STEP_DATA)
+    with pytest.raises(InvalidTransition, match="took no part"):
+        case_transition(case=case, name="decide_appeal", actor=first, outcome="appeal_dismissed")
+    second = make_handler(case, "second")
+    closed = case_transition(
+        case=case, name="decide_appeal", actor=second, outcome="appeal_dismissed"
+    )
+    assert closed.state == "closed" and closed.outcome == "appeal_dismissed"
+
+
+@pytest.mark.django_db
+def test_mediation_records_the_day_consent_was_given():
+    case = make_case(
+        case_type=make_case_type(workflow=Workflow.BULLYING), state="initial_assessment"
+    )
+    moved = case_transition(
+        case=case, name="begin_mediation", actor=make_handler(case), consent=True
+    )
+    assert moved.mediation_consented_on is not None
+
+
+@pytest.mark.django_db
+def test_a_reason_is_kept_as_a_sealed_internal_note():
+    from cases.selectors import message_list_for_case
+
+    case = make_case()
+    case_transition(
+        case=case, name="withdraw", actor=make_handler(case), reason="The reporter asked."
+    )
+    notes = message_list_for_case(case, include_internal=True)
+    assert notes[-1].kind == "internal_note" and "The reporter asked." in notes[-1].body
+    assert message_list_for_case(case, include_internal=False) == []
+
+
+@pytest.mark.django_db
+def test_a_step_from_another_workflow_or_no_step_at_all_is_refused():
     case = make_case(case_type=make_case_type(workflow=Workflow.TREND_ONLY))
+    handler = make_handler(case)
     for name in ("acknowledge", "begin_mediation", "save", "delete", "__class__", "state"):
         with pytest.raises(InvalidTransition):
-            case_transition(case=case, name=name, actor=staff_user)
+            case_transition(case=case, name=name, actor=handler)
     assert Case.objects.get(pk=case.pk).state == "received"
 
 
 @pytest.mark.django_db
-def test_a_stale_step_is_refused_with_a_conflict_message(staff_user):
+def test_a_stale_step_is_refused_with_a_conflict_message():
     case = make_case()
-    case_transition(case=case, name="acknowledge", actor=staff_user)
+    handler = make_handler(case)
+    case_transition(case=case, name="acknowledge", actor=handler)
     with pytest.raises(InvalidTransition, match="moved on"):
-        case_transition(case=case, name="acknowledge", actor=staff_user, expected_state="received")
+        case_transition(
+            case=case, name="begin_assessment", actor=handler, expected_state="received"
+        )
 
 
 @pytest.mark.django_db
-def test_closing_records_the_day_and_reopening_clears_it(staff_user):
+def test_closing_records_the_day_and_reopening_clears_it():
     case = make_case(state="outcome")
-    closed = case_transition(case=case, name="close", actor=staff_user)
+    handler = make_handler(case)
+    closed = case_transition(case=case, name="close", actor=handler)
     assert closed.closed_on is not None
-    reopened = case_transition(case=closed, name="reopen", actor=staff_user)
+    reopened = case_transition(case=closed, name="reopen", actor=handler, reason="New evidence.")
     assert reopened.closed_on is None and reopened.state == "assessment"
 
 
@@ -135,3 +242,8 @@ def test_every_state_is_reachable_from_received():
     for workflow, model in WORKFLOW_MODELS.items():
         for state in model.STATES:
             path_to(workflow, state)
+
+
+def test_every_step_has_a_rule_and_every_rule_a_step():
+    for workflow in Workflow:
+        assert {row.name for row in transition_table(workflow)} == set(RULES[workflow])

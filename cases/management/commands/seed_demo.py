@@ -26,6 +26,7 @@ from intake.models import Branding, SupportResource
 from permissions.roles import CONFIGURATION_MODELS, Role
 from permissions.services import case_assign
 from workflows.models import transition_table
+from workflows.rules import RULES
 from workflows.services import case_transition
 
 DEMO_PASSWORD = "speak-up-demo-2026"  # noqa: S105  (development only; the command refuses otherwise)
@@ -152,6 +153,7 @@ WHEN = [
     "6 to 12 months ago",
     "More than a year ago",
 ]
+OUTCOMES = ["substantiated", "partly_substantiated", "not_substantiated", "no_further_action"]
 # Ways out of a workflow other than its main path; demo cases take them now and then.
 EXITS = {"withdraw", "mark_not_in_scope", "refer_externally"}
 TARGET_PER_TYPE = {"whistleblowing": 120, "bullying-harassment": 140, "trends": 60}
@@ -261,7 +263,8 @@ class Command(BaseCommand):
             received_on=received,
         )
         # Most cases are assigned to the demo handler, a few also to the investigator.
-        if rng.random() < 0.7:
+        assigned = rng.random() < 0.7
+        if assigned:
             case_assign(case=case, assignee=handler, actor=users["triage"])
             if rng.random() < 0.2:
                 case_assign(
@@ -282,7 +285,16 @@ class Command(BaseCommand):
             if not choices:
                 break
             pick = rng.choice(forward if forward and rng.random() < 0.9 else choices)
-            moved = case_transition(case=moved, name=pick, actor=handler)
+            rule = RULES[case_type.workflow][pick]
+            moved = case_transition(
+                case=moved,
+                name=pick,
+                # Unassigned cases and steps only someone independent may take move as the system.
+                actor=handler if assigned and not rule.independent else None,
+                outcome=rng.choice(OUTCOMES) if "outcome" in rule.needs else "",
+                consent="consent" in rule.needs,
+                reason="Recorded for the demonstration." if "reason" in rule.needs else "",
+            )
         if moved.state != "received" and case_type.workflow != Workflow.TREND_ONLY:
             message_add(
                 case=moved,

@@ -1,0 +1,142 @@
+"""Statutory clocks with a frozen clock: weekends, bank holidays, pauses, extensions, met/missed."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from cases.keys import case_cipher
+from cases.models import CaseEvent
+from tests.builders import make_case, make_case_type, make_handler
+from workflows.calendar import add_days
+from workflows.clocks import (
+    ClockError,
+    clock_extend,
+    clock_pause,
+    clock_resume,
+    clocks_check,
+    clocks_ensure,
+)
+from workflows.models import Clock, ClockKind
+from workflows.services import case_transition
+
+
+def _at(day: dt.date):
+    noon = dt.datetime.combine(day, dt.time(12), tzinfo=timezone.get_current_timezone())
+    return time_machine.travel(noon, tick=False)
+
+
+def test_working_days_skip_weekends_and_english_bank_holidays():
+    friday = dt.date(2026, 12, 18)
+    # Mon 21 to Thu 24, then Christmas (Fri), the weekend, Boxing Day observed (Mon 28).
+    assert add_days(friday, 7, working=True) == dt.date(2026, 12, 31)
+    assert add_days(friday, 7, working=False) == dt.date(2026, 12, 25)
+    assert add_days(dt.date(2026, 8, 28), 1, working=True) == dt.date(
+        2026, 9, 1
+    )  # bank holiday 31 Aug
+
+
+def test_the_region_is_configurable(settings):
+    settings.SPEAKUP_HOLIDAYS_REGION = "SCT"
+    from workflows import calendar
+
+    calendar._bank_holidays.cache_clear()
+    # 31 August is not a bank holiday in Scotland; 4 August is.
+    assert add_days(dt.date(2026, 8, 28), 1, working=True) == dt.date(2026, 8, 31)
+    calendar._bank_holidays.cache_clear()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("working", "due"), [(True, dt.date(2026, 12, 31)), (False, dt.date(2026, 12, 25))]
+)
+def test_the_acknowledgement_deadline_falls_on_the_right_day(working, due):
+    case_type = make_case_type(acknowledge_within_days=7, deadlines_in_working_days=working)
+    with _at(dt.date(2026, 12, 18)):
+        case = make_case(case_type=case_type)
+        (clock,) = clocks_ensure(case)
+    assert (clock.kind, clock.due_on) == (ClockKind.ACKNOWLEDGE, due)
+
+
+@pytest.mark.django_db
+def test_acknowledging_in_time_is_recorded_as_met_and_starts_feedback():
+    with _at(dt.date(2026, 11, 2)):
+        case = make_case()
+        handler = make_handler(case)
+    with _at(dt.date(2026, 11, 6)):
+        case_transition(case=case, name="acknowledge", actor=handler)
+    ack = Clock.objects.get(case=case, kind=ClockKind.ACKNOWLEDGE)
+    feedback = Clock.objects.get(case=case, kind=ClockKind.FEEDBACK)
+    assert ack.met is True and ack.stopped_on == dt.date(2026, 11, 6)
+    assert feedback.started_on == dt.date(2026, 11, 6) and feedback.due_on == dt.date(2027, 2, 4)
+    assert CaseEvent.objects.filter(case=case, code="clock.met").count() == 1
+
+
+@pytest.mark.django_db
+def test_acknowledging_late_is_recorded_as_missed():
+    with _at(dt.date(2026, 11, 2)):
+        case = make_case()
+        handler = make_handler(case)
+    with _at(dt.date(2026, 11, 12)):
+        assert [c.kind for c in clocks_check(case)] == [ClockKind.ACKNOWLEDGE]
+        assert clocks_check(case) == []  # recorded once
+        case_transition(case=case, name="acknowledge", actor=handler)
+    assert Clock.objects.get(case=case, kind=ClockKind.ACKNOWLEDGE).met is False
+    codes = list(CaseEvent.objects.filter(case=case).values_list("code", flat=True))
+    assert codes.count("clock.overdue") == 1 and "clock.missed" in codes
+
+
+@pytest.mark.django_db
+def test_an_outcome_stops_the_feedback_clock():
+    with _at(dt.date(2026, 11, 2)):
+        case = make_case()
+        handler = make_handler(case)
+        for step in ("acknowledge", "begin_assessment"):
+            case = case_transition(case=case, name=step, actor=handler)
+        case_transition(
+            case=case, name="record_outcome", actor=handler, outcome="not_substantiated"
+        )
+    assert Clock.objects.get(case=case, kind=ClockKind.FEEDBACK).met is True
+
+
+@pytest.mark.django_db
+def test_pausing_and_extending_move_the_deadline_and_are_audited_with_a_sealed_reason():
+    with _at(dt.date(2026, 11, 2)):
+        case = make_case()
+        handler = make_handler(case)
+        (clock,) = clocks_ensure(case)
+        assert clock.due_on == dt.date(2026, 11, 9)
+        with pytest.raises(ClockError):
+            clock_pause(clock=clock, actor=handler, reason=" ")
+        clock_pause(clock=clock, actor=handler, reason="Waiting for the reporter's reply.")
+        with pytest.raises(ClockError):
+            clock_pause(clock=clock, actor=handler, reason="again")
+    with _at(dt.date(2026, 11, 5)):
+        clock_resume(clock=clock, actor=handler)
+    assert clock.due_on == dt.date(2026, 11, 12)
+    with _at(dt.date(2026, 11, 6)):
+        with pytest.raises(ClockError):
+            clock_extend(clock=clock, actor=handler, days=0, reason="x")
+        clock_extend(clock=clock, actor=handler, days=5, reason="Complex case.")
+    clock.refresh_from_db()
+    assert clock.due_on == dt.date(2026, 11, 17)
+    reason = case_cipher(case.pk).open(
+        clock.reason, model_label="workflows.clock", field="reason", row_id=case.pk
+    )
+    assert reason == b"Complex case."
+    codes = list(CaseEvent.objects.filter(case=case).values_list("code", flat=True))
+    assert {"clock.paused", "clock.resumed", "clock.extended"} <= set(codes)
+    assert clock.history.count() >= 4
+    with pytest.raises(ClockError):
+        clock_resume(clock=clock, actor=handler)
+
+
+@pytest.mark.django_db
+def test_a_case_type_without_deadlines_has_no_clocks():
+    case = make_case(
+        case_type=make_case_type(
+            workflow="trend_only", acknowledge_within_days=None, feedback_within_days=None
+        )
+    )
+    assert clocks_ensure(case) == []
