@@ -98,6 +98,8 @@ register(
     "transition",
     "reason",
 )
+register("case.categorised", _("{actor} set the category."))
+register("case.redacted", _("{actor} saved a redacted version of the report."))
 register("case.police_referred", _("{actor} recorded a referral to the police."))
 register("case.support_offered", _("{actor} recorded support offered to the {party}."), "party")
 register("clock.met", _("The deadline to {clock} (due {due_on}) was met."), "clock", "due_on")

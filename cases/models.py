@@ -185,6 +185,8 @@ class Case(FSMModelMixin, models.Model):
     # Sealed JSON of the reporter's answers, and their optional contact details.
     answers = SealedField()
     reporter_contact = SealedField(null=True)
+    # The answers with identifying details taken out, for external investigators.
+    redacted_answers = SealedField(null=True)
     # HMAC-SHA256 of the case token under the pepper; the token itself is never stored.
     token_digest = models.BinaryField(max_length=32, unique=True, editable=False)
 

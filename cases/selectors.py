@@ -44,16 +44,19 @@ def _open(
 class CaseContent:
     answers: dict[str, str]
     reporter_contact: str | None
+    redacted_answers: dict[str, str] | None = None
 
 
 def case_content(case: Case) -> CaseContent:
-    """The reporter's answers and contact details, decrypted."""
+    """The reporter's answers, contact details and any redacted version, decrypted."""
     cipher = case_cipher(case.pk)
     answers = _open(cipher, case, case, "answers", row_id=case.pk)
     contact = _open(cipher, case, case, "reporter_contact", row_id=case.pk)
+    redacted = _open(cipher, case, case, "redacted_answers", row_id=case.pk)
     return CaseContent(
         answers=json.loads(answers or b"{}"),
         reporter_contact=contact.decode() if contact is not None else None,
+        redacted_answers=json.loads(redacted) if redacted is not None else None,
     )
 
 
@@ -106,6 +109,33 @@ def evidence_read(evidence: Evidence) -> Iterator[bytes]:
                 case=evidence.case, code="case.data_unreadable", payload={"field": "evidence.file"}
             )
             raise
+
+
+@dataclass(frozen=True)
+class ActionView:
+    id: uuid.UUID
+    title: str
+    owner: str | None
+    due_on: dt.date | None
+    done: bool
+
+
+def case_actions(case: Case) -> list[ActionView]:
+    """The case's actions, decrypted, open ones first."""
+    cipher = case_cipher(case.pk)
+    actions = case.actions.select_related("owner").order_by(
+        models.F("completed_at").asc(nulls_first=True), "due_on"
+    )
+    return [
+        ActionView(
+            id=action.pk,
+            title=(_open(cipher, case, action, "title", row_id=action.pk) or b"").decode(),
+            owner=action.owner.get_username() if action.owner else None,
+            due_on=action.due_on,
+            done=action.completed_at is not None,
+        )
+        for action in actions
+    ]
 
 
 @dataclass(frozen=True)

@@ -145,6 +145,35 @@ def case_create(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def case_redact(*, case: Case, actor: User, answers: Mapping[str, str]) -> Case:
+    """Save the reporter's answers with identifying details removed, sealed like the original.
+    External investigators are shown this version (staff/views.py)."""
+    clean = {key: _clean_text(value, what=key, required=False) for key, value in answers.items()}
+    with transaction.atomic():
+        locked = _lock(case)
+        locked.redacted_answers = case_cipher(locked.pk).seal(
+            json.dumps(clean).encode(),
+            model_label="cases.case",
+            field="redacted_answers",
+            row_id=locked.pk,
+        )
+        locked.save(update_fields=["redacted_answers"])
+        event_record(case=locked, code="case.redacted", actor=actor)
+    return locked
+
+
+def case_categorise(*, case: Case, actor: User, category: Category) -> Case:
+    """Set the category of concern (recorded without personal data, for reporting)."""
+    if category.case_type_id != case.case_type_id:
+        raise InvalidReport("The category does not belong to this kind of report.")
+    with transaction.atomic():
+        locked = _lock(case)
+        locked.category = category
+        locked.save(update_fields=["category"])
+        event_record(case=locked, code="case.categorised", actor=actor)
+    return locked
+
+
 def _lock(case: Case) -> Case:
     return Case.objects.select_for_update().get(pk=case.pk)
 

@@ -27,4 +27,5 @@ urlpatterns = [
     path("cases/<str:case_id>/recuse/", views.case_recuse_view, name="case_recuse"),
     path("cases/<str:case_id>/step/", views.case_transition_view, name="case_transition"),
     path("cases/<str:case_id>/message/", views.case_message_view, name="case_message"),
+    path("cases/<str:case_id>/record/", views.case_record_view, name="case_record"),
 ]

@@ -8,13 +8,15 @@ Sign-in with two factors is enforced for every ``/staff/`` path by ``StaffSessio
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import re
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.models import User
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models.expressions import OrderBy
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -23,9 +25,21 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cases.audit import event_sentence
 from cases.exceptions import CaseNotFound, InvalidTransition, SpeakUpError
-from cases.models import Case, CaseType, Evidence, MessageKind, Outcome, Workflow
-from cases.selectors import case_content, evidence_name, evidence_read, message_list_for_case
-from cases.services import message_add
+from cases.models import Case, CaseType, Category, Evidence, MessageKind, Outcome, Workflow
+from cases.selectors import (
+    case_actions,
+    case_content,
+    evidence_name,
+    evidence_read,
+    message_list_for_case,
+)
+from cases.services import (
+    action_add,
+    action_complete,
+    case_categorise,
+    case_redact,
+    message_add,
+)
 from permissions.access import (
     case_for_triage,
     case_for_user,
@@ -42,10 +56,15 @@ from permissions.services import (
     exclusion_confirm,
 )
 from staff.forms import AssignForm, ExcludeForm, RecuseForm
-from workflows.clocks import clocks_ensure
-from workflows.models import WORKFLOW_MODELS, transition_table
+from workflows.clocks import clock_extend, clock_pause, clock_resume, clocks_ensure
+from workflows.models import WORKFLOW_MODELS, Clock, transition_table
 from workflows.rules import RULES
-from workflows.services import case_transition
+from workflows.services import (
+    SUPPORT_PARTIES,
+    case_record_police_referral,
+    case_record_support,
+    case_transition,
+)
 
 PAGE_SIZE = 25
 # How the reporter's answers are headed on the case page (the keys intake seals).
@@ -76,7 +95,33 @@ def _filtered_cases(request: HttpRequest) -> QuerySet[Case]:
         cases = cases.filter(case_type__slug=case_type)
     if request.GET.get("new"):
         cases = cases.filter(state="received")
-    return cases.order_by("-received_on", "reference")
+    stage = request.GET.get("stage", "")
+    if stage:
+        cases = cases.filter(state=stage[:32])
+    category = request.GET.get("category", "")
+    if category:
+        cases = cases.filter(category__slug=category[:50])
+    today = timezone.localdate()
+    running = Clock.objects.filter(
+        case=OuterRef("pk"), stopped_on__isnull=True, paused_on__isnull=True
+    )
+    cases = cases.annotate(next_due=Subquery(running.order_by("due_on").values("due_on")[:1]))
+    deadline = request.GET.get("deadline", "")
+    if deadline == "overdue":
+        cases = cases.filter(next_due__lt=today)
+    elif deadline == "due":
+        cases = cases.filter(next_due__gte=today, next_due__lte=today + dt.timedelta(days=7))
+    order = SORTS.get(request.GET.get("sort", ""), SORTS["newest"])
+    return cases.order_by(*order)
+
+
+# How the list may be sorted; every order ends on the reference so pages are stable.
+SORTS: dict[str, tuple[str | OrderBy, ...]] = {
+    "newest": (F("received_on").desc(), "reference"),
+    "oldest": ("received_on", "reference"),
+    "deadline": (F("next_due").asc(nulls_last=True), "reference"),
+    "reference": ("reference",),
+}
 
 
 def _state_label(case: Case) -> str:
@@ -96,7 +141,20 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "rows": rows,
             "case_types": CaseType.objects.order_by("position", "name"),
+            "stages": sorted(
+                {
+                    (state, str(label))
+                    for m in WORKFLOW_MODELS.values()
+                    for state, label in m.STATES.items()
+                },
+                key=lambda pair: pair[1],
+            ),
+            "categories": Category.objects.filter(is_active=True)
+            .order_by("name")
+            .values_list("slug", "name")
+            .distinct(),
             "filters": request.GET,
+            "today": timezone.localdate(),
         },
     )
 
@@ -129,6 +187,11 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
     case = case_for_user(user, case_id, action="view")
     content = case_content(case)
     show_contact = user_has_case_perm(user, case, CasePerm.VIEW_CONTACT)
+    roles = roles_of(user)
+    investigator_only = Role.EXTERNAL_INVESTIGATOR in roles and Role.HANDLER not in roles
+    answers = content.answers
+    if investigator_only and content.redacted_answers is not None:
+        answers = content.redacted_answers
     can_triage = (
         case.case_type.triage_team_id is not None
         and user.groups.filter(pk=case.case_type.triage_team_id).exists()
@@ -139,8 +202,24 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
         "state_label": _state_label(case),
         "answers": {
             ANSWER_LABELS.get(key, key.replace("_", " ").capitalize()): value
-            for key, value in content.answers.items()
+            for key, value in answers.items()
         },
+        "redaction": [
+            (
+                key,
+                ANSWER_LABELS.get(key, key),
+                (content.redacted_answers or content.answers).get(key, ""),
+            )
+            for key in content.answers
+        ]
+        if Role.HANDLER in roles
+        else None,
+        "redacted": content.redacted_answers is not None,
+        "investigator_only": investigator_only,
+        "categories": case.case_type.categories.filter(is_active=True),
+        "actions": case_actions(case),
+        "owners": User.objects.filter(is_active=True).order_by("username"),
+        "support_parties": SUPPORT_PARTIES,
         "contact": content.reporter_contact if show_contact else None,
         "messages_": message_list_for_case(case, include_internal=True),
         "evidence": evidence,
@@ -216,6 +295,114 @@ def case_message_view(request: HttpRequest, case_id: str) -> HttpResponse:
         )
     except SpeakUpError as error:
         messages.error(request, error.message)
+    return _back(case)
+
+
+def _record_category(request: HttpRequest, user: User, case: Case) -> str:
+    wanted = _int(request.POST.get("category"))
+    category = case.case_type.categories.filter(pk=wanted).first() if wanted else None
+    if category is None:
+        raise SpeakUpError("Choose a category.")
+    case_categorise(case=case, actor=user, category=category)
+    return "The category is saved."
+
+
+def _record_redaction(request: HttpRequest, user: User, case: Case) -> str:
+    if Role.HANDLER not in roles_of(user):
+        raise SpeakUpError("Only a handler can redact the report.")
+    keys = case_content(case).answers.keys()
+    case_redact(
+        case=case, actor=user, answers={k: request.POST.get(f"redacted_{k}", "") for k in keys}
+    )
+    return "The redacted version is saved; external investigators see it instead of the report."
+
+
+def _record_action(request: HttpRequest, user: User, case: Case) -> str:
+    owner_id = _int(request.POST.get("owner"))
+    owner = User.objects.filter(pk=owner_id, is_active=True).first() if owner_id else None
+    due = request.POST.get("due_on", "")
+    action_add(
+        case=case,
+        title=request.POST.get("title", ""),
+        actor=user,
+        owner=owner,
+        due_on=dt.date.fromisoformat(due) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", due) else None,
+    )
+    return "The action is added."
+
+
+def _record_action_done(request: HttpRequest, user: User, case: Case) -> str:
+    wanted = _uuid_or_none(request.POST.get("action", ""))
+    action = case.actions.filter(pk=wanted).first() if wanted else None
+    if action is None:
+        raise CaseNotFound()
+    action_complete(action=action, actor=user)
+    return "The action is done."
+
+
+def _record_clock(request: HttpRequest, user: User, case: Case) -> str:
+    if Role.HANDLER not in roles_of(user):
+        raise SpeakUpError("Only a handler can change a deadline.")
+    kinds = {clock.kind: clock for clock in clocks_ensure(case)}
+    clock = kinds.get(request.POST.get("clock", ""))
+    if clock is None:
+        raise SpeakUpError("There is no such deadline on this case.")
+    change = request.POST.get("change")
+    reason = request.POST.get("reason", "")
+    if change == "pause":
+        clock_pause(clock=clock, actor=user, reason=reason)
+    elif change == "resume":
+        clock_resume(clock=clock, actor=user)
+    elif change == "extend":
+        clock_extend(
+            clock=clock, actor=user, days=_int(request.POST.get("days")) or 0, reason=reason
+        )
+    else:
+        raise SpeakUpError("Choose how to change the deadline.")
+    return "The deadline is changed."
+
+
+def _record_police(request: HttpRequest, user: User, case: Case) -> str:
+    day = request.POST.get("on", "")
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
+        raise SpeakUpError("Give the date of the referral.")
+    case_record_police_referral(case=case, actor=user, on=dt.date.fromisoformat(day))
+    return "The police referral is recorded."
+
+
+def _record_support(request: HttpRequest, user: User, case: Case) -> str:
+    case_record_support(case=case, actor=user, party=request.POST.get("party", ""))
+    return "The offer of support is recorded."
+
+
+RECORDERS = {
+    "category": _record_category,
+    "redaction": _record_redaction,
+    "action": _record_action,
+    "action_done": _record_action_done,
+    "clock": _record_clock,
+    "police": _record_police,
+    "support": _record_support,
+}
+
+
+def _int(value: object) -> int | None:
+    return int(str(value)) if str(value).isdigit() else None
+
+
+@require_POST
+def case_record_view(request: HttpRequest, case_id: str) -> HttpResponse:
+    """Record something on a case the user works: category, redaction, action, deadline change,
+    police referral or support offered. Each goes through its service and is audited."""
+    user = _user(request)
+    case = case_for_user(user, case_id, CasePerm.WORK, action="record", audit=False)
+    recorder = RECORDERS.get(request.POST.get("what", ""))
+    if recorder is None:
+        raise CaseNotFound()
+    try:
+        messages.success(request, recorder(request, user, case))
+    except (SpeakUpError, ValueError) as error:
+        messages.error(request, getattr(error, "message", "That could not be recorded."))
     return _back(case)
 
 

@@ -177,3 +177,72 @@ def test_the_process_page_is_read_from_the_code(cast, sign_in, client):
     assert "Decide appeal" in page and "someone who took no part before" in page
     assert "Record outcome" in page and "External investigator, Handler" in page
     assert cast.case.reference not in page
+
+
+def test_recording_category_actions_deadlines_police_and_support_from_the_page(
+    cast, sign_in, client
+):
+    from cases.models import CaseEvent, Category
+    from cases.selectors import case_actions
+
+    other = Category.objects.create(case_type=cast.case_type, slug="safety", name="Safety")
+    sign_in(cast.assigned_handler)
+    url = f"/staff/cases/{cast.case.pk}/record/"
+    client.post(url, {"what": "category", "category": other.pk})
+    client.post(
+        url,
+        {
+            "what": "action",
+            "title": "Call the supplier",
+            "owner": cast.assigned_handler.pk,
+            "due_on": "2027-01-04",
+        },
+    )
+    (action,) = case_actions(cast.case)
+    client.post(url, {"what": "action_done", "action": str(action.id)})
+    client.post(
+        url,
+        {
+            "what": "clock",
+            "clock": "acknowledge",
+            "change": "extend",
+            "days": "3",
+            "reason": "Waiting",
+        },
+    )
+    client.post(url, {"what": "police", "on": "2026-11-20"})
+    client.post(url, {"what": "support", "party": "witness"})
+    cast.case.refresh_from_db()
+    assert cast.case.category == other and str(cast.case.police_referred_on) == "2026-11-20"
+    assert case_actions(cast.case)[0].done
+    codes = set(CaseEvent.objects.filter(case=cast.case).values_list("code", flat=True))
+    assert {
+        "case.categorised",
+        "action.added",
+        "action.completed",
+        "clock.extended",
+        "case.police_referred",
+        "case.support_offered",
+    } <= codes
+    bad = client.post(
+        url,
+        {"what": "clock", "clock": "acknowledge", "change": "extend", "days": "3", "reason": ""},
+        follow=True,
+    )
+    assert "Give a reason." in bad.content.decode()
+    assert client.post(url, {"what": "nonsense"}).status_code == 404
+
+
+def test_an_external_investigator_sees_the_redacted_report(cast, sign_in, client):
+    sign_in(cast.assigned_handler)
+    client.post(
+        f"/staff/cases/{cast.case.pk}/record/",
+        {"what": "redaction", "redacted_what_happened": "Something happened in [team]."},
+    )
+    sign_in(cast.external_investigator)
+    page = client.get(f"/staff/cases/{cast.case.pk}/").content.decode()
+    assert "Something happened in [team]." in page and "You are shown the redacted version" in page
+    refused = client.post(
+        f"/staff/cases/{cast.case.pk}/record/", {"what": "redaction"}, follow=True
+    )
+    assert "Only a handler can redact" in refused.content.decode()

@@ -36,3 +36,43 @@ def test_the_list_page_costs_the_same_for_few_and_many_cases(cast, sign_in, clie
         case = make_case(case_type=cast.case_type)
         case_assign(case=case, assignee=cast.assigned_handler, actor=cast.triage_lead)
     assert count_queries() == few
+
+
+def test_filters_and_sorting_stay_in_sql(cast, sign_in, client):
+    import datetime as dt
+
+    import time_machine
+    from django.utils import timezone
+
+    from workflows.clocks import clocks_ensure
+    from workflows.services import case_transition
+
+    old_day = timezone.localdate() - dt.timedelta(days=30)
+    noon = dt.datetime.combine(old_day, dt.time(12), tzinfo=timezone.get_current_timezone())
+    with time_machine.travel(noon, tick=False):
+        late = make_case(case_type=cast.case_type)
+    case_assign(case=late, assignee=cast.assigned_handler, actor=cast.triage_lead)
+    clocks_ensure(late)
+    clocks_ensure(cast.case)
+    moved = make_case(case_type=cast.case_type)
+    case_assign(case=moved, assignee=cast.assigned_handler, actor=cast.triage_lead)
+    case_transition(case=moved, name="acknowledge", actor=cast.assigned_handler)
+    sign_in(cast.assigned_handler)
+
+    def refs(query):
+        page = client.get(f"/staff/cases/?{query}").content.decode()
+        return [c.reference for c in (late, cast.case, moved) if c.reference in page]
+
+    assert refs("deadline=overdue") == [late.reference]
+    assert refs("stage=acknowledged") == [moved.reference]
+    assert set(refs("deadline=due")) == {cast.case.reference}
+    page = client.get("/staff/cases/?sort=deadline").content.decode()
+    assert page.index(late.reference) < page.index(cast.case.reference)
+    with CaptureQueriesContext(connection) as few:
+        client.get("/staff/cases/?sort=deadline&deadline=overdue&stage=received&category=x")
+    for _ in range(10):
+        extra = make_case(case_type=cast.case_type)
+        case_assign(case=extra, assignee=cast.assigned_handler, actor=cast.triage_lead)
+    with CaptureQueriesContext(connection) as many:
+        client.get("/staff/cases/?sort=deadline&deadline=overdue&stage=received&category=x")
+    assert len(many) == len(few)
