@@ -70,7 +70,9 @@ def _fill(route, values):
 
 
 def _normalise(body: bytes) -> bytes:
-    return re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b"", body)
+    """The page without what is random on every response (CSRF token, script nonce)."""
+    body = re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b"", body)
+    return re.sub(rb'nonce="[^"]+"', b"", body)
 
 
 @pytest.fixture
