@@ -80,6 +80,14 @@ class CaseType(models.Model):
     feedback_within_days = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text=_("Give feedback within this many days of acknowledging.")
     )
+    stage_limits = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=_(
+            'Time limits per stage, in days, e.g. {"initial_assessment": 10, '
+            '"formal_investigation": 60}. Counted like the other deadlines.'
+        ),
+    )
     deadlines_in_working_days = models.BooleanField(
         default=False, help_text=_("Count deadlines in working days (bank holidays excluded).")
     )

@@ -343,8 +343,12 @@ def _record_action_done(request: HttpRequest, user: User, case: Case) -> str:
 def _record_clock(request: HttpRequest, user: User, case: Case) -> str:
     if Role.HANDLER not in roles_of(user):
         raise SpeakUpError("Only a handler can change a deadline.")
-    kinds = {clock.kind: clock for clock in clocks_ensure(case)}
-    clock = kinds.get(request.POST.get("clock", ""))
+    # Which clock: by id on the page, or by kind for the acknowledgement and feedback ones.
+    wanted = request.POST.get("clock", "")
+    clocks = clocks_ensure(case)
+    clock = next(
+        (c for c in clocks if str(c.pk) == wanted or (c.kind == wanted and not c.stage)), None
+    )
     if clock is None:
         raise SpeakUpError("There is no such deadline on this case.")
     change = request.POST.get("change")

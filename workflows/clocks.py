@@ -29,22 +29,26 @@ class ClockError(SpeakUpError):
     message = "That change to the deadline is not possible."
 
 
-def _days(case: Case, kind: ClockKind) -> int | None:
+def _days(case: Case, kind: ClockKind, stage: str) -> int | None:
     case_type = case.case_type
     if kind == ClockKind.ACKNOWLEDGE:
         return case_type.acknowledge_within_days
+    if kind == ClockKind.STAGE:
+        limit = (case_type.stage_limits or {}).get(stage)
+        return int(limit) if isinstance(limit, int | str) and str(limit).isdigit() else None
     return case_type.feedback_within_days
 
 
-def clock_start(*, case: Case, kind: ClockKind, on: dt.date) -> Clock | None:
+def clock_start(*, case: Case, kind: ClockKind, on: dt.date, stage: str = "") -> Clock | None:
     """Start ``kind`` for ``case`` from ``on`` (idempotent: a started clock is kept)."""
-    days = _days(case, kind)
+    days = _days(case, kind, stage)
     if not days:
         return None
     working = case.case_type.deadlines_in_working_days
     clock, _ = Clock.objects.get_or_create(
         case=case,
         kind=kind,
+        stage=stage,
         defaults={
             "started_on": on,
             "working_days": working,
@@ -57,12 +61,18 @@ def clock_start(*, case: Case, kind: ClockKind, on: dt.date) -> Clock | None:
 def clocks_ensure(case: Case) -> list[Clock]:
     """The case's clocks, starting the acknowledgement clock from the day of receipt."""
     clock_start(case=case, kind=ClockKind.ACKNOWLEDGE, on=case.received_on)
-    return list(Clock.objects.filter(case=case).order_by("started_on", "kind"))
+    return list(
+        Clock.objects.filter(case=case)
+        .select_related("case__case_type")
+        .order_by("started_on", "kind", "stage")
+    )
 
 
-def clock_stop(*, case: Case, kind: ClockKind, on: dt.date, actor: User | None) -> Clock | None:
+def clock_stop(
+    *, case: Case, kind: ClockKind, on: dt.date, actor: User | None, stage: str = ""
+) -> Clock | None:
     """Stop a running clock on ``on``: met if on or before the due day. Audited once."""
-    clock = Clock.objects.filter(case=case, kind=kind, stopped_on__isnull=True).first()
+    clock = Clock.objects.filter(case=case, kind=kind, stage=stage, stopped_on__isnull=True).first()
     if clock is None:
         return None
     clock.stopped_on = on

@@ -202,6 +202,7 @@ def transition_table(workflow: str) -> list[TransitionRow]:
 class ClockKind(models.TextChoices):
     ACKNOWLEDGE = "acknowledge", _("Acknowledge receipt")
     FEEDBACK = "feedback", _("Give feedback")
+    STAGE = "stage", _("Finish the stage")
 
 
 class Clock(models.Model):
@@ -213,6 +214,8 @@ class Clock(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="clocks")
     kind = models.CharField(max_length=16, choices=ClockKind.choices)
+    # For a stage clock, the stage it limits; empty for the others.
+    stage = models.CharField(max_length=32, blank=True)
     working_days = models.BooleanField(default=False)
     started_on = models.DateField()
     due_on = models.DateField(db_index=True)
@@ -227,7 +230,17 @@ class Clock(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=("case", "kind"), name="one_clock_per_kind")]
+        constraints = [
+            models.UniqueConstraint(fields=("case", "kind", "stage"), name="one_clock_per_kind")
+        ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} by {self.due_on}"
+        return f"{self.label} by {self.due_on}"
+
+    @property
+    def label(self) -> str:
+        if self.kind != ClockKind.STAGE:
+            return str(self.get_kind_display())
+        model = WORKFLOW_MODELS.get(self.case.case_type.workflow)
+        stage = model.STATES.get(self.stage, self.stage) if model else self.stage
+        return str(_("Finish the stage: %(stage)s")) % {"stage": stage}

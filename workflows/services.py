@@ -136,6 +136,7 @@ def _apply(
 ) -> None:
     source = locked.state
     today = timezone.localdate()
+    clocks_ensure(locked)
     method()  # type: ignore[operator]
     fields = ["state", "closed_on"]
     if outcome:
@@ -158,7 +159,9 @@ def _apply(
             body=f"Reason for this step ({name.replace('_', ' ')}): {reason.strip()}",
             author=actor,
         )
-    clocks_ensure(locked)
+    # Per-stage limits (case type data): leaving a stage stops its clock, entering one starts it.
+    clock_stop(case=locked, kind=ClockKind.STAGE, stage=source, on=today, actor=actor)
+    clock_start(case=locked, kind=ClockKind.STAGE, stage=locked.state, on=today)
     if name == "acknowledge":
         clock_stop(case=locked, kind=ClockKind.ACKNOWLEDGE, on=today, actor=actor)
         clock_start(case=locked, kind=ClockKind.FEEDBACK, on=today)

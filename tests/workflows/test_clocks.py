@@ -140,3 +140,26 @@ def test_a_case_type_without_deadlines_has_no_clocks():
         )
     )
     assert clocks_ensure(case) == []
+
+
+@pytest.mark.django_db
+def test_stage_limits_start_on_entering_a_stage_and_stop_on_leaving_it():
+    case_type = make_case_type(
+        workflow="bullying",
+        acknowledge_within_days=None,
+        feedback_within_days=None,
+        deadlines_in_working_days=True,
+        stage_limits={"initial_assessment": 10, "formal_investigation": "oops"},
+    )
+    with _at(dt.date(2026, 12, 18)):
+        case = make_case(case_type=case_type)
+        handler = make_handler(case)
+        case = case_transition(case=case, name="begin_initial_assessment", actor=handler)
+    clock = Clock.objects.get(case=case, kind=ClockKind.STAGE, stage="initial_assessment")
+    assert clock.due_on == dt.date(2027, 1, 6)  # 10 working days over Christmas and New Year
+    with _at(dt.date(2027, 1, 4)):
+        case_transition(case=case, name="open_formal_investigation", actor=handler)
+    clock.refresh_from_db()
+    assert clock.met is True and clock.stopped_on == dt.date(2027, 1, 4)
+    # A limit that is not a number of days starts no clock.
+    assert not Clock.objects.filter(case=case, stage="formal_investigation").exists()

@@ -64,6 +64,7 @@ CASE_TYPES: list[dict[str, Any]] = [
         "acknowledge_within_days": 5,
         "feedback_within_days": 60,
         "deadlines_in_working_days": True,
+        "stage_limits": {"initial_assessment": 10, "formal_investigation": 60, "appeal": 20},
         "retention_days": 3 * 365,
         "position": 2,
         "categories": [
