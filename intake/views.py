@@ -223,6 +223,9 @@ def send(request: HttpRequest, slug: str) -> HttpResponse:
     except FileRejected as error:
         return _check_answers(request, form, file_error=error.message, status=400)
     key = str(request.POST.get("submission_key", ""))[:64]
+    if len(key) < 16:
+        # No key from a check-your-answers page: this post cannot be a repeat of one.
+        key = secrets.token_urlsafe(24)
     digest = salted_hmac("speakup.submission", key, algorithm="sha256").digest()
     try:
         with transaction.atomic():

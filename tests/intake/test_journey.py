@@ -244,3 +244,10 @@ def test_support_is_chosen_by_the_reports_category(client, whistleblowing):
     receipt = _send(client, whistleblowing).content.decode()
     assert "Counselling line" in receipt and "Counter-fraud advice" in receipt
     assert "Harassment advisers" not in receipt
+
+
+def test_posts_without_a_submission_key_are_never_taken_for_repeats(client, whistleblowing):
+    for _ in range(2):
+        answer = client.post(SEND, answers(whistleblowing, submission_key=""))
+        assert answer.status_code == 200
+    assert Case.objects.count() == 2
