@@ -98,6 +98,15 @@ def evidence_name(evidence: Evidence) -> str:
     ).decode()
 
 
+def evidence_list_for_case(case: Case) -> list[tuple[Evidence, str]]:
+    """The case's evidence with each file's name, unwrapping the case's key once."""
+    cipher = case_cipher(case.pk)
+    return [
+        (item, (_open(cipher, case, item, "original_name", row_id=item.pk) or b"").decode())
+        for item in case.evidence.all()
+    ]
+
+
 def evidence_read(evidence: Evidence) -> Iterator[bytes]:
     """Stream an evidence file's verified plaintext, chunk by chunk."""
     cipher = case_cipher(evidence.case_id)

@@ -273,6 +273,9 @@ def evidence_attach(
                 _LimitedReader(source, limit), sink, file_id=evidence.pk
             )
         os.replace(partial, final)
+        if from_reporter:
+            # The file system would keep the upload's second; keep the day, like everything else.
+            os.utime(final, (when.timestamp(), when.timestamp()))
         evidence.original_name = cipher.seal(
             original_name[:255].encode(),
             model_label="cases.evidence",

@@ -282,6 +282,12 @@ SECURE_CSP = {
 # Uploads are held in memory up to the evidence limit and never written to a temporary file
 # in clear; a larger file is dropped as it streams in and reported (intake/uploads.py).
 FILE_UPLOAD_HANDLERS = ["intake.uploads.BoundedMemoryUploadHandler"]
+# At most five evidence files a request (intake.views.MAX_FILES), so one request can hold at
+# most five times the size limit in memory.
+DATA_UPLOAD_MAX_NUMBER_FILES = 5
+# Behind a reverse proxy, how many proxies to trust for the client address (X-Forwarded-For).
+# Throttles key clients by a hash of that address; 0 means the direct peer is the client.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("SPEAKUP_TRUSTED_PROXY_COUNT", 0, minimum=0)
 # Staff pages send their own origin only, so that browsers still send an Origin header that
 # CSRF protection can check (under "no-referrer" a form POST says "Origin: null"). Reporter
 # pages set "no-referrer" themselves (intake/views.py).

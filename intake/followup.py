@@ -27,12 +27,15 @@ from django.http import HttpRequest, HttpResponse
 
 COOKIE = "__Host-speakup-followup"
 IDLE_SECONDS = 15 * 60
+# However active, a follow-up session ends this long after the token was typed.
+ABSOLUTE_SECONDS = 2 * 3600
 
 
 @dataclass(frozen=True)
 class FollowUp:
     case_id: uuid.UUID
     form_key: str
+    started: float
 
 
 def _aead() -> AESGCM:
@@ -54,15 +57,21 @@ def follow_up_of(request: HttpRequest) -> FollowUp | None:
     try:
         blob = base64.urlsafe_b64decode(raw.encode())
         payload = json.loads(_aead().decrypt(blob[:12], blob[12:], COOKIE.encode()))
-        if float(payload["e"]) < time.time():
+        now = time.time()
+        if float(payload["e"]) < now or float(payload["s"]) + ABSOLUTE_SECONDS < now:
             return None
-        return FollowUp(case_id=uuid.UUID(payload["c"]), form_key=str(payload["k"]))
+        return FollowUp(
+            case_id=uuid.UUID(payload["c"]), form_key=str(payload["k"]), started=float(payload["s"])
+        )
     except (InvalidTag, ValueError, KeyError, TypeError):
         return None
 
 
 def follow_up_start(response: HttpResponse, case_id: uuid.UUID) -> None:
-    _set(response, FollowUp(case_id=case_id, form_key=secrets.token_urlsafe(24)))
+    _set(
+        response,
+        FollowUp(case_id=case_id, form_key=secrets.token_urlsafe(24), started=time.time()),
+    )
 
 
 def follow_up_refresh(response: HttpResponse, follow_up: FollowUp) -> None:
@@ -72,7 +81,12 @@ def follow_up_refresh(response: HttpResponse, follow_up: FollowUp) -> None:
 
 def _set(response: HttpResponse, follow_up: FollowUp) -> None:
     value = _seal(
-        {"c": str(follow_up.case_id), "k": follow_up.form_key, "e": time.time() + IDLE_SECONDS}
+        {
+            "c": str(follow_up.case_id),
+            "k": follow_up.form_key,
+            "s": follow_up.started,
+            "e": time.time() + IDLE_SECONDS,
+        }
     )
     response.set_cookie(
         COOKIE, value, max_age=IDLE_SECONDS, path="/", secure=True, httponly=True, samesite="Strict"
@@ -85,4 +99,5 @@ def follow_up_end(response: HttpResponse) -> None:
 
 
 def form_key_ok(request: HttpRequest, follow_up: FollowUp) -> bool:
-    return secrets.compare_digest(str(request.POST.get("form_key", "")), follow_up.form_key)
+    typed = str(request.POST.get("form_key", "")).encode()
+    return secrets.compare_digest(typed, follow_up.form_key.encode())

@@ -40,6 +40,6 @@ def receipt_verify(text: str) -> str | None:
     """The receipt if its signature is ours, else ``None``."""
     text = text.replace("\r\n", "\n").strip() + "\n"
     body, _, signature = text.rstrip("\n").rpartition(f"\n{_SIGNATURE}")
-    if not body or not hmac.compare_digest(signature.strip(), _sign(body)):
+    if not body or not hmac.compare_digest(signature.strip().encode(), _sign(body).encode()):
         return None
     return text

@@ -34,8 +34,8 @@ class Limit:
 TOKEN_FAILURES_PER_MINUTE = Limit("token-fail-minute", 5, 60)
 TOKEN_ANSWERS_PER_HOUR = Limit("token-answer-hour", 100, 3600)
 TOKEN_FAILURES_GLOBAL = Limit("token-fail-global", 2000, 3600)
-# Reports: 10 an hour per client (a shared office address still gets through), 500 globally.
-REPORTS_PER_HOUR = Limit("report-hour", 10, 3600)
+# Reports: 30 an hour per client address (a whole office may share one), 500 globally.
+REPORTS_PER_HOUR = Limit("report-hour", 30, 3600)
 REPORTS_GLOBAL = Limit("report-global", 500, 3600)
 
 

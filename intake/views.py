@@ -17,6 +17,7 @@ in no session, so there is nothing for another site to ride on (and both are thr
 from __future__ import annotations
 
 import io
+import logging
 import re
 import secrets
 from collections.abc import Callable
@@ -35,9 +36,15 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cases.audit import event_record
 from cases.exceptions import CaseNotFound
-from cases.models import Case, CaseType, Category, MessageKind
+from cases.models import Case, CaseType, Category, Evidence, MessageKind
 from cases.selectors import message_list_for_case
-from cases.services import case_create, evidence_attach, message_add, reporter_time
+from cases.services import (
+    case_create,
+    evidence_attach,
+    evidence_path,
+    message_add,
+    reporter_time,
+)
 from cases.tokens import token_display
 from intake.files import CleanedFile, FileRejected, clean_evidence
 from intake.followup import (
@@ -63,6 +70,16 @@ from permissions.access import case_for_follow_up, case_for_reporter_token
 from workflows.clocks import clocks_ensure
 
 MAX_FILES = 5
+logger = logging.getLogger("speakup.intake")
+
+
+def _foreign_origin(request: HttpRequest) -> bool:
+    """A post that names another site as its origin. Our own pages post ``Origin: null``
+    (no-referrer) or their own origin; a form on another site names that site."""
+    origin = request.headers.get("Origin")
+    if request.method != "POST" or origin in (None, "null"):
+        return False
+    return origin != f"{request.scheme}://{request.get_host()}"
 
 
 def reporter_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -70,7 +87,10 @@ def reporter_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        response = view(request, *args, **kwargs)
+        if _foreign_origin(request):
+            response = HttpResponse(status=403)
+        else:
+            response = view(request, *args, **kwargs)
         response["Referrer-Policy"] = "no-referrer"
         response["X-Robots-Tag"] = "noindex, nofollow"
         response["Cache-Control"] = "no-store, max-age=0"
@@ -227,7 +247,10 @@ def send(request: HttpRequest, slug: str) -> HttpResponse:
         # No key from a check-your-answers page: this post cannot be a repeat of one.
         key = secrets.token_urlsafe(24)
     digest = salted_hmac("speakup.submission", key, algorithm="sha256").digest()
+    stored: list[Evidence] = []
     try:
+        # All or nothing: the case, its key, its deadline and its files, so a failure leaves
+        # the reporter free to send again (the submission key is rolled back too).
         with transaction.atomic():
             SubmissionKey.objects.create(digest=digest, used_on=reporter_time().date())
             case, token = case_create(
@@ -238,16 +261,30 @@ def send(request: HttpRequest, slug: str) -> HttpResponse:
                 reporter_named=form.named,
                 reporter_contact=form.cleaned_data.get("contact", ""),
             )
+            clocks_ensure(case)  # the acknowledgement deadline starts today
+            for cleaned in files:
+                stored.append(
+                    evidence_attach(
+                        case=case,
+                        source=io.BytesIO(cleaned.content),
+                        original_name=cleaned.safe_name,
+                        content_type=cleaned.content_type,
+                    )
+                )
     except IntegrityError:
         # The same check-your-answers form was sent before (back button, double click).
         return _render(request, "intake/already_sent.html", {}, status=409)
-    clocks_ensure(case)  # the acknowledgement deadline starts today
-    for cleaned in files:
-        evidence_attach(
-            case=case,
-            source=io.BytesIO(cleaned.content),
-            original_name=cleaned.safe_name,
-            content_type=cleaned.content_type,
+    except Exception:
+        logger.exception("a report could not be saved; nothing was kept")
+        for evidence in stored:
+            evidence_path(evidence.stored_name).unlink(missing_ok=True)
+        return _check_answers(
+            request,
+            form,
+            file_error=_(
+                "Your report could not be saved just now. Nothing was kept. Please send it again."
+            ),
+            status=503,
         )
     report_record(request)
     receipt = receipt_make(case_type=case_type, day=case.received_on)
@@ -413,10 +450,8 @@ def follow_up_evidence(request: HttpRequest, session: FollowUp, case: Case) -> H
     return response
 
 
-@csrf_exempt
-@reporter_page
-@require_POST
-def follow_up_sign_out(request: HttpRequest) -> HttpResponse:
+@follow_up_action
+def follow_up_sign_out(request: HttpRequest, session: FollowUp, case: Case) -> HttpResponse:
     response = _render(request, "intake/signed_out.html", {})
     follow_up_end(response)
     return response

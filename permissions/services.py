@@ -164,6 +164,7 @@ def exclusion_confirm(*, exclusion: CaseExclusion, actor: User) -> CaseExclusion
     if exclusion.proposed_by_id == actor.pk:
         raise AssignmentRefused("A second person must confirm this exclusion.")
     with transaction.atomic():
+        exclusion = CaseExclusion.objects.select_for_update().get(pk=exclusion.pk)
         if exclusion.confirmed_by_id is None:
             exclusion.confirmed_by = actor
             exclusion.save(update_fields=["confirmed_by"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
+import uuid
 from typing import Any
 
 from django.contrib import messages
@@ -29,6 +30,7 @@ from cases.models import Case, CaseType, Category, Evidence, MessageKind, Outcom
 from cases.selectors import (
     case_actions,
     case_content,
+    evidence_list_for_case,
     evidence_name,
     evidence_read,
     message_list_for_case,
@@ -196,7 +198,7 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
         case.case_type.triage_team_id is not None
         and user.groups.filter(pk=case.case_type.triage_team_id).exists()
     )
-    evidence = [(item, evidence_name(item)) for item in case.evidence.all()]
+    evidence = evidence_list_for_case(case)
     context: dict[str, Any] = {
         "case": case,
         "state_label": _state_label(case),
@@ -335,7 +337,7 @@ def _record_action_done(request: HttpRequest, user: User, case: Case) -> str:
     wanted = _uuid_or_none(request.POST.get("action", ""))
     action = case.actions.filter(pk=wanted).first() if wanted else None
     if action is None:
-        raise CaseNotFound()
+        raise SpeakUpError("That action is not on this case.")
     action_complete(action=action, actor=user)
     return "The action is done."
 
@@ -391,7 +393,8 @@ RECORDERS = {
 
 
 def _int(value: object) -> int | None:
-    return int(str(value)) if str(value).isdigit() else None
+    text = str(value)
+    return int(text) if re.fullmatch(r"[0-9]{1,12}", text) else None
 
 
 @require_POST
@@ -436,8 +439,11 @@ def evidence_download(
     return response
 
 
-def _uuid_or_none(value: str) -> str | None:
-    return value if re.fullmatch(r"[0-9a-fA-F-]{32,36}", value) else None
+def _uuid_or_none(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value)[:64])
+    except ValueError:
+        return None
 
 
 def _back(case: Case) -> HttpResponse:
@@ -469,8 +475,8 @@ def case_assign_view(request: HttpRequest, case_id: str) -> HttpResponse:
 def case_unassign_view(request: HttpRequest, case_id: str) -> HttpResponse:
     user = _user(request)
     case = case_for_triage(user, case_id, action="unassign")
-    raw = request.POST.get("user", "")
-    assignee = User.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+    wanted = _int(request.POST.get("user", ""))
+    assignee = User.objects.filter(pk=wanted).first() if wanted else None
     if assignee is not None:
         case_unassign(case=case, user=assignee, actor=user)
         messages.success(request, "The assignment has been removed.")
@@ -545,8 +551,3 @@ def workflows_page(request: HttpRequest) -> HttpResponse:
         ]
         machines.append({"name": workflow.label, "states": model.STATES.values(), "rows": rows})
     return render(request, "staff/workflows.html", {"machines": machines})
-
-
-def role_names(user: User) -> list[str]:
-    names = set(user.groups.values_list("name", flat=True))
-    return [role.value for role in Role if role.value in names]

@@ -96,10 +96,15 @@ def _seal_reason(case: Case, clock: Clock, reason: str) -> bytes:
     )
 
 
+def _locked(clock: Clock) -> Clock:
+    return Clock.objects.select_for_update().select_related("case__case_type").get(pk=clock.pk)
+
+
 def clock_pause(*, clock: Clock, actor: User, reason: str) -> Clock:
-    if clock.stopped_on or clock.paused_on:
-        raise ClockError("Only a running deadline can be paused.")
     with transaction.atomic():
+        clock = _locked(clock)
+        if clock.stopped_on or clock.paused_on:
+            raise ClockError("Only a running deadline can be paused.")
         clock.reason = _seal_reason(clock.case, clock, reason)
         clock.paused_on = timezone.localdate()
         clock.save(update_fields=["reason", "paused_on"])
@@ -118,11 +123,12 @@ def _days_between(start: dt.date, end: dt.date, *, working: bool) -> int:
 
 def clock_resume(*, clock: Clock, actor: User) -> Clock:
     """Resume a paused clock: its due day moves on by the days it was paused."""
-    if clock.paused_on is None:
-        raise ClockError("This deadline is not paused.")
-    today = timezone.localdate()
-    paused = _days_between(clock.paused_on, today, working=clock.working_days)
     with transaction.atomic():
+        clock = _locked(clock)
+        if clock.paused_on is None:
+            raise ClockError("This deadline is not paused.")
+        today = timezone.localdate()
+        paused = _days_between(clock.paused_on, today, working=clock.working_days)
         clock.due_on = add_days(clock.due_on, paused, working=clock.working_days)
         clock.paused_on = None
         clock.save(update_fields=["due_on", "paused_on"])
@@ -136,11 +142,12 @@ def clock_resume(*, clock: Clock, actor: User) -> Clock:
 
 
 def clock_extend(*, clock: Clock, actor: User, days: int, reason: str) -> Clock:
-    if clock.stopped_on:
-        raise ClockError("A deadline that has stopped cannot be extended.")
     if not 1 <= days <= 365:
         raise ClockError("Extend by between 1 and 365 days.")
     with transaction.atomic():
+        clock = _locked(clock)
+        if clock.stopped_on:
+            raise ClockError("A deadline that has stopped cannot be extended.")
         clock.reason = _seal_reason(clock.case, clock, reason)
         clock.due_on = add_days(clock.due_on, days, working=clock.working_days)
         clock.save(update_fields=["reason", "due_on"])

@@ -4,6 +4,7 @@ import io
 import re
 
 import pytest
+from django.utils import timezone
 
 from cases.models import Case, CaseEvent, Evidence, MessageKind
 from cases.selectors import case_content, message_list_for_case
@@ -209,7 +210,10 @@ def test_wrong_and_malformed_tokens_get_the_same_answer(client, whistleblowing, 
 def test_signing_out_clears_the_site_data(client, whistleblowing):
     token = _token(_send(client, whistleblowing))
     client.post("/follow-up/", {"token": token})
-    answer = client.post("/follow-up/sign-out/")
+    text = client.get("/follow-up/case/").content.decode()
+    form_key = re.search(r'name="form_key" value="([^"]+)"', text).group(1)
+    assert client.post("/follow-up/sign-out/").status_code == 403  # another site cannot
+    answer = client.post("/follow-up/sign-out/", {"form_key": form_key})
     assert answer["Clear-Site-Data"] == '"cookies", "storage", "cache"'
     assert answer.cookies[COOKIE].value == ""
     assert client.get("/follow-up/case/").status_code == 403
@@ -251,3 +255,65 @@ def test_posts_without_a_submission_key_are_never_taken_for_repeats(client, whis
         answer = client.post(SEND, answers(whistleblowing, submission_key=""))
         assert answer.status_code == 200
     assert Case.objects.count() == 2
+
+
+def test_a_failure_while_saving_keeps_nothing_and_the_reporter_can_send_again(
+    client, whistleblowing, monkeypatch, _evidence_dir
+):
+    def disk_full(**kwargs):
+        raise OSError("No space left on device")
+
+    upload = io.BytesIO(b"Notes\n")
+    upload.name = "notes.txt"
+    monkeypatch.setattr("intake.views.evidence_attach", disk_full)
+    answer = client.post(SEND, {**answers(whistleblowing), "evidence": upload})
+    assert answer.status_code == 503 and "Nothing was kept" in answer.content.decode()
+    assert "Invoices are approved without checks." in answer.content.decode()
+    assert Case.objects.count() == 0
+    monkeypatch.undo()
+    upload.seek(0)
+    again = client.post(SEND, {**answers(whistleblowing), "evidence": upload})
+    assert again.status_code == 200 and Case.objects.count() == 1
+
+
+def test_a_post_from_another_site_is_refused(client, whistleblowing):
+    answer = client.post(SEND, answers(whistleblowing), HTTP_ORIGIN="https://evil.example")
+    assert answer.status_code == 403 and Case.objects.count() == 0
+    assert client.post(SEND, answers(whistleblowing), HTTP_ORIGIN="null").status_code == 200
+
+
+def test_odd_form_keys_and_receipts_are_refused_not_crashed(client, whistleblowing):
+    token = _token(_send(client, whistleblowing))
+    client.post("/follow-up/", {"token": token})
+    assert client.post("/follow-up/reply/", {"body": "x", "form_key": "ключ"}).status_code == 403
+    assert (
+        client.post("/receipt/", {"receipt": "Speak Up receipt\nSignature: ключ"}).status_code
+        == 400
+    )
+
+
+def test_a_reporters_file_is_dated_to_the_day_on_disk(client, whistleblowing, _evidence_dir):
+    import datetime as dt
+
+    upload = io.BytesIO(b"Notes\n")
+    upload.name = "notes.txt"
+    client.post(SEND, {**answers(whistleblowing), "evidence": upload})
+    (stored,) = [p for p in _evidence_dir.rglob("*") if p.is_file()]
+    modified = dt.datetime.fromtimestamp(stored.stat().st_mtime, tz=dt.UTC)
+    assert modified.astimezone(timezone.get_current_timezone()).time() == dt.time(0, 0)
+
+
+def test_the_follow_up_ends_two_hours_after_it_began_however_active(client, whistleblowing):
+    import datetime as dt
+
+    import time_machine
+
+    token = _token(_send(client, whistleblowing))
+    start = dt.datetime.now(dt.UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        client.post("/follow-up/", {"token": token})
+        for _ in range(12):
+            clock.shift(dt.timedelta(minutes=10))
+            assert client.get("/follow-up/case/").status_code == 200
+        clock.shift(dt.timedelta(minutes=10))
+        assert client.get("/follow-up/case/").status_code == 403

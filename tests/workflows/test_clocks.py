@@ -113,7 +113,7 @@ def test_pausing_and_extending_move_the_deadline_and_are_audited_with_a_sealed_r
         with pytest.raises(ClockError):
             clock_pause(clock=clock, actor=handler, reason="again")
     with _at(dt.date(2026, 11, 5)):
-        clock_resume(clock=clock, actor=handler)
+        clock = clock_resume(clock=clock, actor=handler)
     assert clock.due_on == dt.date(2026, 11, 12)
     with _at(dt.date(2026, 11, 6)):
         with pytest.raises(ClockError):
