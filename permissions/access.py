@@ -76,7 +76,8 @@ def case_queryset_for_user(user: AnyUser, perm: CasePerm = CasePerm.VIEW) -> Que
     return Case.objects.filter(_visible(int(user.pk), perm))
 
 
-def _parse_id(case_id: object) -> uuid.UUID | None:
+def parse_id(case_id: object) -> uuid.UUID | None:
+    """A UUID from whatever came in a request, or ``None``: malformed ids are simply not found."""
     if isinstance(case_id, uuid.UUID):
         return case_id
     try:
@@ -99,7 +100,7 @@ def case_for_user(
     ``action`` (``view``, ``download``, ``history``...). A refusal writes an
     ``AccessRefusal`` that survives the request failing.
     """
-    parsed = _parse_id(case_id)
+    parsed = parse_id(case_id)
     case = None
     if parsed is not None:
         case = (
@@ -125,7 +126,7 @@ def user_has_case_perm(user: AnyUser, case: Case, perm: CasePerm) -> bool:
 def case_for_triage(user: AnyUser, case_id: object, *, action: str) -> Case:
     """A case whose assignments ``user`` may manage: they triage its case type and are not
     excluded from it. Reveals no content, so it writes no view event; refusals are recorded."""
-    parsed = _parse_id(case_id)
+    parsed = parse_id(case_id)
     case = None
     if parsed is not None and user.is_authenticated and user.is_active:
         triage = Group.objects.filter(pk=OuterRef("case_type__triage_team"), user__id=user.pk)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
-import uuid
 from typing import Any
 
 from django.contrib import messages
@@ -46,6 +45,7 @@ from permissions.access import (
     case_for_triage,
     case_for_user,
     case_queryset_for_user,
+    parse_id,
     user_has_case_perm,
 )
 from permissions.models import CaseExclusion, ExclusionKind
@@ -334,7 +334,7 @@ def _record_action(request: HttpRequest, user: User, case: Case) -> str:
 
 
 def _record_action_done(request: HttpRequest, user: User, case: Case) -> str:
-    wanted = _uuid_or_none(request.POST.get("action", ""))
+    wanted = parse_id(request.POST.get("action", ""))
     action = case.actions.filter(pk=wanted).first() if wanted else None
     if action is None:
         raise SpeakUpError("That action is not on this case.")
@@ -428,7 +428,7 @@ def evidence_download(
     request: HttpRequest, case_id: str, evidence_id: str
 ) -> StreamingHttpResponse:
     case = case_for_user(_user(request), case_id, action="download")
-    wanted = _uuid_or_none(evidence_id)
+    wanted = parse_id(evidence_id)
     evidence = Evidence.objects.filter(case=case, pk=wanted).first() if wanted else None
     if evidence is None:
         raise CaseNotFound()
@@ -437,13 +437,6 @@ def evidence_download(
     response["Content-Disposition"] = f'attachment; filename="{safe_name}"'
     response["Content-Length"] = str(evidence.size)
     return response
-
-
-def _uuid_or_none(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value)[:64])
-    except ValueError:
-        return None
 
 
 def _back(case: Case) -> HttpResponse:
