@@ -95,10 +95,18 @@ def data_key_unwrap(*, case_id: uuid.UUID, key_id: str, wrapped: bytes, keyring:
         raise MasterKeyMismatch() from None
 
 
-def field_ad(*, case_id: uuid.UUID, model_label: str, field: str, row_id: uuid.UUID) -> bytes:
-    """Associated data of one field value: which case, model, field and row it belongs to."""
+RowId = uuid.UUID | int
+
+
+def field_ad(*, case_id: uuid.UUID, model_label: str, field: str, row_id: RowId) -> bytes:
+    """Associated data of one field value: which case, model, field and row it belongs to.
+
+    Rows with an integer key are bound by that integer as a 128-bit value; it can never equal
+    a random (version 4) UUID, whose version bits are set, so the two kinds never collide.
+    """
+    row = row_id if isinstance(row_id, uuid.UUID) else uuid.UUID(int=row_id)
     return b"|".join(
-        (b"speakup/field/v1", case_id.bytes, model_label.encode(), field.encode(), row_id.bytes)
+        (b"speakup/field/v1", case_id.bytes, model_label.encode(), field.encode(), row.bytes)
     )
 
 
@@ -115,12 +123,12 @@ class CaseCipher:
         self._aead = AESGCM(data_key)
 
     # --- fields -----------------------------------------------------------------------------
-    def seal(self, plaintext: bytes, *, model_label: str, field: str, row_id: uuid.UUID) -> bytes:
+    def seal(self, plaintext: bytes, *, model_label: str, field: str, row_id: RowId) -> bytes:
         nonce = os.urandom(NONCE_BYTES)
         ad = field_ad(case_id=self.case_id, model_label=model_label, field=field, row_id=row_id)
         return FIELD_VERSION + nonce + self._aead.encrypt(nonce, plaintext, ad)
 
-    def open(self, sealed: bytes, *, model_label: str, field: str, row_id: uuid.UUID) -> bytes:
+    def open(self, sealed: bytes, *, model_label: str, field: str, row_id: RowId) -> bytes:
         """Return the plaintext, or raise ``CaseDataUnreadable`` if anything was altered."""
         sealed = bytes(sealed)
         if len(sealed) < 1 + NONCE_BYTES + _TAG_BYTES or sealed[:1] != FIELD_VERSION:

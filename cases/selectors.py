@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
+from django.utils import timezone
 
-from cases.audit import event_record
+from cases.audit import event_record, event_sentence
 from cases.crypto import CaseCipher
 from cases.exceptions import CaseDataUnreadable
 from cases.keys import case_cipher
@@ -77,6 +78,47 @@ def message_list_for_case(case: Case, *, include_internal: bool) -> list[Message
         messages = messages.exclude(kind=MessageKind.INTERNAL_NOTE)
     cipher = case_cipher(case.pk)
     return [_message_view(cipher, case, m) for m in messages]
+
+
+def is_day_only(at: dt.datetime) -> bool:
+    """Whether a stored time carries only its day (reporter-originated: local midnight)."""
+    return timezone.localtime(at).time() == dt.time.min
+
+
+def _staff_order(at: dt.datetime) -> tuple[dt.date, bool, dt.datetime]:
+    """Sort key for what staff see of a case, day by day.
+
+    A reporter's actions are stored to the day. Shown among the day's timed staff entries in
+    the order they happened, they would say between which two staff actions, and so at about
+    what time of day, the reporter acted. So within each day every timed entry comes first
+    and the day-only entries follow, in their own stored order.
+    """
+    local = timezone.localtime(at)
+    return (local.date(), is_day_only(at), local)
+
+
+def message_list_for_staff(case: Case) -> list[MessageView]:
+    """All of the case's messages and internal notes, decrypted, in staff order."""
+    messages = message_list_for_case(case, include_internal=True)
+    return sorted(messages, key=lambda message: _staff_order(message.created_at))
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: dt.datetime
+    day_only: bool
+    sentence: str
+
+
+def event_list_for_staff(case: Case) -> list[TimelineEntry]:
+    """The case's audit events as timeline sentences, in staff order."""
+    events = sorted(
+        case.events.select_related("actor").order_by("id"), key=lambda e: _staff_order(e.at)
+    )
+    return [
+        TimelineEntry(at=event.at, day_only=is_day_only(event.at), sentence=event_sentence(event))
+        for event in events
+    ]
 
 
 def _message_view(cipher: CaseCipher, case: Case, message: Message) -> MessageView:

@@ -145,7 +145,7 @@ def exclusion_add(
                 reason.strip()[:2000].encode(),
                 model_label="permissions.caseexclusion",
                 field="reason",
-                row_id=case.pk,
+                row_id=exclusion.pk,
             )
             exclusion.save(update_fields=["reason"])
         CaseUserPermission.objects.filter(content_object=case, user=user).delete()

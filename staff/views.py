@@ -23,16 +23,16 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from cases.audit import event_sentence
 from cases.exceptions import CaseNotFound, InvalidTransition, SpeakUpError
 from cases.models import Case, CaseType, Category, Evidence, MessageKind, Outcome, Workflow
 from cases.selectors import (
     case_actions,
     case_content,
+    event_list_for_staff,
     evidence_list_for_case,
     evidence_name,
     evidence_read,
-    message_list_for_case,
+    message_list_for_staff,
 )
 from cases.services import (
     action_add,
@@ -223,7 +223,7 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
         "owners": User.objects.filter(is_active=True).order_by("username"),
         "support_parties": SUPPORT_PARTIES,
         "contact": content.reporter_contact if show_contact else None,
-        "messages_": message_list_for_case(case, include_internal=True),
+        "messages_": message_list_for_staff(case),
         "evidence": evidence,
         "can_triage": can_triage,
         "recuse_form": RecuseForm(),
@@ -417,8 +417,7 @@ def case_record_view(request: HttpRequest, case_id: str) -> HttpResponse:
 @require_GET
 def case_history(request: HttpRequest, case_id: str) -> HttpResponse:
     case = case_for_user(_user(request), case_id, action="history")
-    events = case.events.select_related("actor").order_by("id")
-    timeline = [(event, event_sentence(event)) for event in events]
+    timeline = event_list_for_staff(case)
     return render(request, "staff/case_history.html", {"case": case, "timeline": timeline})
 
 

@@ -87,12 +87,13 @@ def clock_stop(
     return clock
 
 
-def _seal_reason(case: Case, clock: Clock, reason: str) -> bytes:
+def _seal_reason(clock: Clock, reason: str) -> bytes:
+    """The reason, sealed with the case's key and bound to this clock's own row."""
     text = reason.strip()
     if not text:
         raise ClockError("Give a reason.")
-    return case_cipher(case.pk).seal(
-        text[:2000].encode(), model_label="workflows.clock", field="reason", row_id=case.pk
+    return case_cipher(clock.case_id).seal(
+        text[:2000].encode(), model_label="workflows.clock", field="reason", row_id=clock.pk
     )
 
 
@@ -105,7 +106,7 @@ def clock_pause(*, clock: Clock, actor: User, reason: str) -> Clock:
         clock = _locked(clock)
         if clock.stopped_on or clock.paused_on:
             raise ClockError("Only a running deadline can be paused.")
-        clock.reason = _seal_reason(clock.case, clock, reason)
+        clock.reason = _seal_reason(clock, reason)
         clock.paused_on = timezone.localdate()
         clock.save(update_fields=["reason", "paused_on"])
         event_record(
@@ -148,7 +149,7 @@ def clock_extend(*, clock: Clock, actor: User, days: int, reason: str) -> Clock:
         clock = _locked(clock)
         if clock.stopped_on:
             raise ClockError("A deadline that has stopped cannot be extended.")
-        clock.reason = _seal_reason(clock.case, clock, reason)
+        clock.reason = _seal_reason(clock, reason)
         clock.due_on = add_days(clock.due_on, days, working=clock.working_days)
         clock.save(update_fields=["reason", "due_on"])
         event_record(

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from cases.exceptions import CaseNotFound
+from cases.exceptions import CaseDataUnreadable, CaseNotFound
 from cases.keys import case_cipher
 from cases.models import CaseEvent
 from permissions.access import case_for_user
@@ -104,11 +104,21 @@ def test_a_handler_can_step_aside_with_a_sealed_reason(cast):
     with pytest.raises(CaseNotFound):
         case_for_user(cast.assigned_handler, cast.case.pk)
     assert b"manage" not in bytes(exclusion.reason)
-    opened = case_cipher(cast.case.pk).open(
+    cipher = case_cipher(cast.case.pk)
+    opened = cipher.open(
         exclusion.reason,
         model_label="permissions.caseexclusion",
         field="reason",
-        row_id=cast.case.pk,
+        row_id=exclusion.pk,
     )
     assert opened == b"I manage the person named"
+    # Bound to the exclusion's own row, not only to the case.
+    for other_row in (cast.case.pk, exclusion.pk + 1):
+        with pytest.raises(CaseDataUnreadable):
+            cipher.open(
+                exclusion.reason,
+                model_label="permissions.caseexclusion",
+                field="reason",
+                row_id=other_row,
+            )
     assert _codes(cast.case)[-1] == "case.recused"

@@ -1,11 +1,13 @@
 """Statutory clocks with a frozen clock: weekends, bank holidays, pauses, extensions, met/missed."""
 
 import datetime as dt
+import importlib
 
 import pytest
 import time_machine
 from django.utils import timezone
 
+from cases.exceptions import CaseDataUnreadable
 from cases.keys import case_cipher
 from cases.models import CaseEvent
 from tests.builders import make_case, make_case_type, make_handler
@@ -121,10 +123,17 @@ def test_pausing_and_extending_move_the_deadline_and_are_audited_with_a_sealed_r
         clock_extend(clock=clock, actor=handler, days=5, reason="Complex case.")
     clock.refresh_from_db()
     assert clock.due_on == dt.date(2026, 11, 17)
-    reason = case_cipher(case.pk).open(
-        clock.reason, model_label="workflows.clock", field="reason", row_id=case.pk
+    cipher = case_cipher(case.pk)
+    reason = cipher.open(
+        clock.reason, model_label="workflows.clock", field="reason", row_id=clock.pk
     )
     assert reason == b"Complex case."
+    # Bound to this clock's row: it opens neither as the case's nor as another row's reason.
+    for other_row in (case.pk, clock.pk + 1):
+        with pytest.raises(CaseDataUnreadable):
+            cipher.open(
+                clock.reason, model_label="workflows.clock", field="reason", row_id=other_row
+            )
     codes = list(CaseEvent.objects.filter(case=case).values_list("code", flat=True))
     assert {"clock.paused", "clock.resumed", "clock.extended"} <= set(codes)
     assert clock.history.count() >= 4
@@ -163,3 +172,31 @@ def test_stage_limits_start_on_entering_a_stage_and_stop_on_leaving_it():
     assert clock.met is True and clock.stopped_on == dt.date(2027, 1, 4)
     # A limit that is not a number of days starts no clock.
     assert not Clock.objects.filter(case=case, stage="formal_investigation").exists()
+
+
+@pytest.mark.django_db
+def test_the_migration_reseals_case_bound_reasons_to_their_own_row():
+    """Reasons sealed before they were bound to their row open again after the migration,
+    history rows included, and a second run changes nothing."""
+    from django.apps import apps
+
+    reseal = importlib.import_module("workflows.migrations.0003_reasons_bound_to_their_row").reseal
+    case = make_case()
+    handler = make_handler(case)
+    (clock,) = clocks_ensure(case)
+    clock_pause(clock=clock, actor=handler, reason="Waiting.")
+    cipher = case_cipher(case.pk)
+    old = cipher.seal(b"Waiting.", model_label="workflows.clock", field="reason", row_id=case.pk)
+    Clock._base_manager.filter(pk=clock.pk).update(reason=old)
+    clock.history.model._base_manager.filter(id=clock.pk).exclude(reason=None).update(reason=old)
+
+    reseal(apps, None)
+    reseal(apps, None)
+
+    sealed_values = [Clock.objects.get(pk=clock.pk).reason] + [
+        record.reason for record in clock.history.exclude(reason=None)
+    ]
+    assert len(sealed_values) >= 2
+    for sealed in sealed_values:
+        opened = cipher.open(sealed, model_label="workflows.clock", field="reason", row_id=clock.pk)
+        assert opened == b"Waiting."
