@@ -200,3 +200,33 @@ def test_the_migration_reseals_case_bound_reasons_to_their_own_row():
     for sealed in sealed_values:
         opened = cipher.open(sealed, model_label="workflows.clock", field="reason", row_id=clock.pk)
         assert opened == b"Waiting."
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("working", "due_before", "due_after"),
+    [
+        # Received Wed 16 Dec 2026, 7 working days: 17, 18, 21, 22, 23, 24, then Christmas,
+        # the weekend and Boxing Day observed (Mon 28) are skipped: due Tue 29 Dec. Paused on
+        # Fri 18 with 5 working days left (21, 22, 23, 24, 29); resumed on Tue 29 they run
+        # again from there: 30, 31, New Year's Day and the weekend skipped, 4, 5, 6 January.
+        (True, dt.date(2026, 12, 29), dt.date(2027, 1, 6)),
+        # In calendar days: due Wed 23 Dec, 5 days left at the pause, 29 Dec + 5 = 3 January.
+        (False, dt.date(2026, 12, 23), dt.date(2027, 1, 3)),
+    ],
+)
+def test_a_paused_clock_keeps_the_days_it_had_left_across_weekends_and_bank_holidays(
+    working, due_before, due_after
+):
+    case_type = make_case_type(acknowledge_within_days=7, deadlines_in_working_days=working)
+    with _at(dt.date(2026, 12, 16)):
+        case = make_case(case_type=case_type)
+        handler = make_handler(case)
+        (clock,) = clocks_ensure(case)
+    assert clock.due_on == due_before
+    with _at(dt.date(2026, 12, 18)):
+        clock_pause(clock=clock, actor=handler, reason="Waiting for the reporter.")
+    with _at(dt.date(2026, 12, 29)):
+        clock = clock_resume(clock=clock, actor=handler)
+    assert clock.due_on == due_after
+    assert Clock.objects.get(pk=clock.pk).due_on == due_after
