@@ -56,12 +56,22 @@ class HistoryTrackedQuerySet(models.QuerySet[_M]):
 # --- Configuration (edited by administrators; history kept) ---------------------------------
 
 
-class Workflow(models.TextChoices):
-    """Which state machine a case type follows (the machines live in ``workflows/``)."""
+# Which process a case type follows: the workflows that ``workflows/registry.py`` registers
+# from ``workflows/machines/``. Kept here as a list that the registry fills, so that this
+# module depends on no workflow and a new workflow needs no migration.
+_WORKFLOW_CHOICES: dict[str, Any] = {}
 
-    WHISTLEBLOWING = "whistleblowing", _("Whistleblowing")
-    BULLYING = "bullying", _("Bullying, harassment and discrimination")
-    TREND_ONLY = "trend_only", _("Report for trends only")
+
+def workflow_choices_register(key: str, label: Any) -> None:
+    _WORKFLOW_CHOICES[key] = label
+
+
+def workflow_choices_remove(key: str) -> None:
+    _WORKFLOW_CHOICES.pop(key, None)
+
+
+def workflow_choices() -> list[tuple[str, Any]]:
+    return list(_WORKFLOW_CHOICES.items())
 
 
 class CaseType(models.Model):
@@ -70,7 +80,7 @@ class CaseType(models.Model):
     description = models.TextField(
         blank=True, help_text=_("Shown to reporters: what this kind of report is for.")
     )
-    workflow = models.CharField(max_length=32, choices=Workflow.choices)
+    workflow = models.CharField(max_length=32, choices=workflow_choices)
     allows_named_reports = models.BooleanField(
         default=True, help_text=_("Whether a reporter may choose to give their name.")
     )
@@ -80,12 +90,18 @@ class CaseType(models.Model):
     feedback_within_days = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text=_("Give feedback within this many days of acknowledging.")
     )
+    # The EU Directive's "three months" are calendar months; when set, this wins over days.
+    feedback_within_months = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text=_("Give feedback within this many calendar months of acknowledging."),
+    )
     stage_limits = models.JSONField(
         default=dict,
         blank=True,
         help_text=_(
-            'Time limits per stage, in days, e.g. {"initial_assessment": 10, '
-            '"formal_investigation": 60}. Counted like the other deadlines.'
+            "Time limits per stage, each with its own calendar, e.g. "
+            '{"initial_assessment": {"days": 10, "working": true}}.'
         ),
     )
     deadlines_in_working_days = models.BooleanField(
@@ -186,7 +202,7 @@ class Case(FSMModelMixin, models.Model):
     received_on = models.DateField()
     closed_on = models.DateField(null=True, blank=True)
     reporter_named = models.BooleanField(default=False)
-    # Recorded by transitions that need them (workflows/rules.py); no personal data.
+    # Recorded by the steps that need them (workflows/machines/); no personal data.
     outcome = models.CharField(max_length=32, choices=Outcome.choices, blank=True)
     mediation_consented_on = models.DateField(null=True, blank=True)
     police_referred_on = models.DateField(null=True, blank=True)

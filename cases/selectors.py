@@ -21,7 +21,7 @@ from cases.audit import event_record, event_sentence
 from cases.crypto import CaseCipher
 from cases.exceptions import CaseDataUnreadable
 from cases.keys import case_cipher
-from cases.models import Case, Evidence, Message, MessageKind
+from cases.models import Case, CaseType, Evidence, Message, MessageKind
 from cases.services import evidence_path
 
 
@@ -78,6 +78,15 @@ def message_list_for_case(case: Case, *, include_internal: bool) -> list[Message
         messages = messages.exclude(kind=MessageKind.INTERNAL_NOTE)
     cipher = case_cipher(case.pk)
     return [_message_view(cipher, case, m) for m in messages]
+
+
+def case_count(*, case_type: CaseType | None = None) -> int:
+    """How many cases there are (of one type): a number that names no case, for demo data
+    and operations. Lists of cases go through ``permissions/access.py``."""
+    cases = Case.objects.all()
+    if case_type is not None:
+        cases = cases.filter(case_type=case_type)
+    return cases.count()
 
 
 def is_day_only(at: dt.datetime) -> bool:

@@ -77,8 +77,9 @@ def case_create(
 ) -> tuple[Case, str]:
     """File a new case from a report and return it with its token.
 
-    This is the only moment the token exists in clear: the caller shows it once and forgets
-    it. Only its HMAC is stored. The case, its data key and its ``case.created`` event are
+    File cases through ``workflows.services.case_file``, which also starts the workflow's
+    clocks. This is the only moment the token exists in clear: the caller shows it once and
+    forgets it. Only its HMAC is stored. The case, its data key and its ``case.created`` event are
     written in one transaction. ``received_on`` is for reports that arrived earlier by
     another channel (post, phone); it defaults to today. Raises ``InvalidReport`` for a
     closed case type, a category of another type, or a named report where the type allows

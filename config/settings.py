@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "retention",
     "intake",
     "ops",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -1,5 +1,5 @@
 """What a reporter is told about their case: the stage in plain words and the dates the
-organisation committed to. Never internal notes, handlers' names or subjects."""
+organisation committed to. Never internal notes, handlers' names or subjects. Reads only."""
 
 from __future__ import annotations
 
@@ -7,30 +7,12 @@ from dataclasses import dataclass
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from cases.models import Case, Workflow
-
-# The reporter's view of each state: what is happening, in their terms.
-PLAIN_WORDS = {
-    "received": _("We have your report. Someone will look at it soon."),
-    "acknowledged": _("We have confirmed we received your report and will assess it."),
-    "assessment": _("We are deciding how to deal with your report."),
-    "investigation": _("Your report is being investigated."),
-    "outcome": _("The investigation has reached an outcome. We will tell you what we can."),
-    "closed": _("Your report is closed."),
-    "not_in_scope": _(
-        "Your report is not something this process can deal with. Check the messages below."
-    ),
-    "referred": _("Your report has been passed to an outside body that can deal with it."),
-    "withdrawn": _("Your report has been withdrawn."),
-    "initial_assessment": _("We are looking at your report to decide what should happen next."),
-    "informal_resolution": _("We are trying to resolve this informally."),
-    "mediation": _("Mediation has been arranged between the people involved."),
-    "formal_investigation": _("A formal investigation is under way."),
-    "decision": _("A decision has been made. We will tell you what we can."),
-    "appeal": _("An appeal is being considered."),
-    "reviewed": _("Your report has been read and counted. It will help us see patterns."),
-}
+from cases.models import Case
+from workflows import registry
+from workflows.clocks import clocks_of
+from workflows.spec import ClockKind
 
 
 @dataclass(frozen=True)
@@ -41,14 +23,13 @@ class Progress:
 
 
 def progress_of(case: Case) -> Progress:
-    """The stage in plain words and the dates still ahead, from the case's statutory clocks."""
-    from workflows.clocks import clocks_ensure
-    from workflows.models import ClockKind
-
-    case_type = case.case_type
-    commitments: list[str] = []
-    clocks = {clock.kind: clock for clock in clocks_ensure(case)}
+    """The stage in the workflow's reporter wording and the dates still ahead, from the case's
+    running clocks. A closed case has none, so it promises nothing."""
+    spec = registry.spec_of(case.case_type.workflow)
+    state = spec.state(case.state)
+    clocks = {clock.kind: clock for clock in clocks_of(case) if clock.stage == ""}
     ack, feedback = clocks.get(ClockKind.ACKNOWLEDGE), clocks.get(ClockKind.FEEDBACK)
+    commitments: list[str] = []
     if ack is not None and ack.stopped_on is None:
         commitments.append(
             str(_("We will acknowledge your report by %(date)s."))
@@ -59,17 +40,29 @@ def progress_of(case: Case) -> Progress:
             str(_("We will give you feedback by %(date)s."))
             % {"date": date_format(feedback.due_on, "j F Y")}
         )
-    elif (
-        feedback is None
-        and case_type.feedback_within_days
-        and (ack is None or ack.stopped_on is None)
-    ):
-        commitments.append(
-            str(_("We will give you feedback within %(days)d days of acknowledging it."))
-            % {"days": case_type.feedback_within_days}
-        )
+    elif feedback is None and ack is not None and ack.stopped_on is None:
+        promise = _feedback_promise(case)
+        if promise:
+            commitments.append(promise)
     return Progress(
-        stage=str(PLAIN_WORDS.get(case.state, _("Your report is being dealt with."))),
+        stage=str(state.reporter if state else _("Your report is being dealt with.")),
         commitments=commitments,
-        trend_only=case_type.workflow == Workflow.TREND_ONLY,
+        trend_only=not spec.investigates,
     )
+
+
+def _feedback_promise(case: Case) -> str:
+    case_type = case.case_type
+    if months := case_type.feedback_within_months:
+        return ngettext(
+            "We will give you feedback within %(n)d month of acknowledging it.",
+            "We will give you feedback within %(n)d months of acknowledging it.",
+            months,
+        ) % {"n": months}
+    if days := case_type.feedback_within_days:
+        return ngettext(
+            "We will give you feedback within %(n)d day of acknowledging it.",
+            "We will give you feedback within %(n)d days of acknowledging it.",
+            days,
+        ) % {"n": days}
+    return ""

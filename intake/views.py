@@ -39,7 +39,6 @@ from cases.exceptions import CaseNotFound
 from cases.models import Case, CaseType, Category, Evidence, MessageKind
 from cases.selectors import message_list_for_case
 from cases.services import (
-    case_create,
     evidence_attach,
     evidence_path,
     message_add,
@@ -67,7 +66,7 @@ from intake.throttle import (
 )
 from ops.clients import client_address
 from permissions.access import case_for_follow_up, case_for_reporter_token
-from workflows.clocks import clocks_ensure
+from workflows.services import case_file
 
 MAX_FILES = 5
 logger = logging.getLogger("speakup.intake")
@@ -253,7 +252,7 @@ def send(request: HttpRequest, slug: str) -> HttpResponse:
         # the reporter free to send again (the submission key is rolled back too).
         with transaction.atomic():
             SubmissionKey.objects.create(digest=digest, used_on=reporter_time().date())
-            case, token = case_create(
+            case, token = case_file(
                 case_type=case_type,
                 answers=form.answers(),
                 category=form.chosen_category(),
@@ -261,7 +260,6 @@ def send(request: HttpRequest, slug: str) -> HttpResponse:
                 reporter_named=form.named,
                 reporter_contact=form.cleaned_data.get("contact", ""),
             )
-            clocks_ensure(case)  # the acknowledgement deadline starts today
             for cleaned in files:
                 stored.append(
                     evidence_attach(

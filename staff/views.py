@@ -24,7 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from cases.exceptions import CaseNotFound, InvalidTransition, SpeakUpError
-from cases.models import Case, CaseType, Category, Evidence, MessageKind, Outcome, Workflow
+from cases.models import Case, CaseType, Category, Evidence, MessageKind, Outcome
 from cases.selectors import (
     case_actions,
     case_content,
@@ -58,9 +58,9 @@ from permissions.services import (
     exclusion_confirm,
 )
 from staff.forms import AssignForm, ExcludeForm, RecuseForm
-from workflows.clocks import clock_extend, clock_pause, clock_resume, clocks_ensure
-from workflows.models import WORKFLOW_MODELS, Clock, transition_table
-from workflows.rules import RULES
+from workflows import registry
+from workflows.clocks import clock_extend, clock_pause, clock_resume, clocks_of
+from workflows.models import Clock
 from workflows.services import (
     SUPPORT_PARTIES,
     case_record_police_referral,
@@ -127,8 +127,8 @@ SORTS: dict[str, tuple[str | OrderBy, ...]] = {
 
 
 def _state_label(case: Case) -> str:
-    model = WORKFLOW_MODELS.get(case.case_type.workflow)
-    return str(model.STATES.get(case.state, case.state)) if model else case.state
+    state = registry.spec_of(case.case_type.workflow).state(case.state)
+    return str(state.staff) if state else case.state
 
 
 @never_cache
@@ -145,9 +145,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "case_types": CaseType.objects.order_by("position", "name"),
             "stages": sorted(
                 {
-                    (state, str(label))
-                    for m in WORKFLOW_MODELS.values()
-                    for state, label in m.STATES.items()
+                    (state.name, str(state.staff))
+                    for spec in registry.specs()
+                    for state in spec.states
                 },
                 key=lambda pair: pair[1],
             ),
@@ -230,7 +230,7 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
         "can_work": user_has_case_perm(user, case, CasePerm.WORK),
         "steps": _available_steps(user, case),
         "outcomes": Outcome.choices,
-        "clocks": clocks_ensure(case),
+        "clocks": clocks_of(case),
         "today": timezone.localdate(),
     }
     if can_triage:
@@ -245,19 +245,12 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
 def _available_steps(user: User, case: Case) -> list[dict[str, Any]]:
     """The steps this user may take from the case's state, with the data each needs."""
     roles = roles_of(user)
-    rules = RULES[case.case_type.workflow]
-    steps = []
-    for row in transition_table(case.case_type.workflow):
-        rule = rules[row.name]
-        if row.source == case.state and roles & rule.roles:
-            steps.append(
-                {
-                    "name": row.name,
-                    "label": row.name.replace("_", " ").capitalize(),
-                    "needs": rule.needs,
-                }
-            )
-    return steps
+    spec = registry.spec_of(case.case_type.workflow)
+    return [
+        {"name": step.name, "label": step.label, "needs": step.needs, "leaving": step.leaving}
+        for step in spec.steps_from(case.state)
+        if roles & step.roles
+    ]
 
 
 @require_POST
@@ -347,7 +340,7 @@ def _record_clock(request: HttpRequest, user: User, case: Case) -> str:
         raise SpeakUpError("Only a handler can change a deadline.")
     # Which clock: by id on the page, or by kind for the acknowledgement and feedback ones.
     wanted = request.POST.get("clock", "")
-    clocks = clocks_ensure(case)
+    clocks = clocks_of(case)
     clock = next(
         (c for c in clocks if str(c.pk) == wanted or (c.kind == wanted and not c.stage)), None
     )
@@ -527,19 +520,20 @@ def workflows_page(request: HttpRequest) -> HttpResponse:
     """Each case type's process, read from the code: states, steps, who takes them, what they
     need. For administrators and auditors; shows no case."""
     machines = []
-    for workflow in Workflow:
-        model = WORKFLOW_MODELS[workflow]
-        rules = RULES[workflow]
+    for spec in registry.specs():
         rows = [
             {
-                "step": row.name.replace("_", " ").capitalize(),
-                "source": model.STATES[row.source],
-                "target": model.STATES[row.target],
-                "roles": ", ".join(sorted(role.value for role in rules[row.name].roles)),
-                "needs": ", ".join(sorted(rules[row.name].needs)),
-                "independent": rules[row.name].independent,
+                "step": step.label,
+                "source": spec.state(source).staff,  # type: ignore[union-attr]
+                "target": spec.state(step.target).staff,  # type: ignore[union-attr]
+                "roles": ", ".join(sorted(role.value for role in step.roles)),
+                "needs": ", ".join(sorted(step.needs)),
+                "independent": step.independent,
             }
-            for row in transition_table(workflow)
+            for step in spec.steps
+            for source in step.sources
         ]
-        machines.append({"name": workflow.label, "states": model.STATES.values(), "rows": rows})
+        machines.append(
+            {"name": spec.label, "states": [s.staff for s in spec.states], "rows": rows}
+        )
     return render(request, "staff/workflows.html", {"machines": machines})

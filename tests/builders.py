@@ -6,15 +6,14 @@ import itertools
 from collections import deque
 from typing import Any
 
-from cases.models import Case, CaseType, Workflow
-from cases.services import case_create
+from cases.models import Case, CaseType
 from workflows.models import transition_table
-from workflows.services import case_transition
+from workflows.services import case_file, case_transition
 
 _counter = itertools.count(1)
 
 
-def make_case_type(*, workflow: str = Workflow.WHISTLEBLOWING, **fields: Any) -> CaseType:
+def make_case_type(*, workflow: str = "whistleblowing", **fields: Any) -> CaseType:
     n = next(_counter)
     defaults: dict[str, Any] = {
         "slug": f"type-{n}",
@@ -22,7 +21,7 @@ def make_case_type(*, workflow: str = Workflow.WHISTLEBLOWING, **fields: Any) ->
         "workflow": workflow,
         "retention_days": 365,
         "acknowledge_within_days": 7,
-        "feedback_within_days": 90,
+        "feedback_within_months": 3,
     }
     defaults.update(fields)
     return CaseType.objects.create(**defaults)
@@ -52,12 +51,12 @@ def make_case(
     with_token: bool = False,
     **fields: Any,
 ) -> Any:
-    """A case filed through ``case_create`` and moved through real transitions to ``state``.
+    """A case filed through ``case_file`` and moved through real transitions to ``state``.
 
     Returns the case, or ``(case, token)`` with ``with_token=True``.
     """
     case_type = case_type or make_case_type()
-    case, token = case_create(
+    case, token = case_file(
         case_type=case_type, answers=answers or {"what_happened": "Something happened."}, **fields
     )
     for name in path_to(case_type.workflow, state):
@@ -86,7 +85,7 @@ def make_handler(case: Case, username: str = "handler", *, role: str = "Handler"
     return user
 
 
-# Data that satisfies every step's needs (workflows/rules.py), for tests that only move.
+# Data that satisfies every step's needs (workflows/machines/), for tests that only move.
 STEP_DATA: dict[str, Any] = {
     "outcome": "substantiated",
     "consent": True,

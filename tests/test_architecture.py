@@ -26,3 +26,23 @@ def test_the_rule_would_catch_a_direct_query():
     assert DIRECT.search("cases = Case.objects.filter(state='received')")
     assert DIRECT.search("model.objects.select_for_update()")
     assert not DIRECT.search("CaseType.objects.all()")
+
+
+FILED_ONLY_BY = {Path("workflows/services.py")}
+CASE_CREATE = re.compile(r"\bcase_create\(")
+
+
+def test_cases_are_filed_through_their_workflow_so_their_clocks_start():
+    """``cases.services.case_create`` makes the row; ``workflows.services.case_file`` also
+    starts the workflow's clocks. Everything else files through the latter."""
+    offenders = []
+    for path in ROOT.rglob("*.py"):
+        relative = path.relative_to(ROOT)
+        if relative.parts[0] in {".venv", ".local"} or relative in FILED_ONLY_BY:
+            continue
+        if relative == Path("cases/services.py"):
+            continue
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if CASE_CREATE.search(line) and "def case_create" not in line:
+                offenders.append(f"{relative}:{number}: {line.strip()}")
+    assert offenders == []

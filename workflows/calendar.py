@@ -1,10 +1,13 @@
-"""Counting days for statutory clocks: calendar days, or working days that skip weekends and
-the bank holidays of the organisation's region (the ``holidays`` package)."""
+"""Counting time for statutory clocks: calendar days, working days that skip weekends and the
+bank holidays of the organisation's region (the ``holidays`` package), or calendar months."""
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import Literal
 
 import holidays
 from django.conf import settings
@@ -30,3 +33,31 @@ def add_days(start: dt.date, days: int, *, working: bool) -> dt.date:
         if is_working_day(day):
             left -= 1
     return day
+
+
+Unit = Literal["days", "working_days", "months"]
+
+
+@dataclass(frozen=True)
+class Period:
+    amount: int
+    unit: Unit | str
+
+
+def add_months(start: dt.date, months: int) -> dt.date:
+    """The same day ``months`` calendar months later, or the month's last day if it has none
+    (three months from 30 November is 28 February, or the 29th in a leap year)."""
+    index = start.month - 1 + months
+    year, month = start.year + index // 12, index % 12 + 1
+    return start.replace(
+        year=year, month=month, day=min(start.day, calendar.monthrange(year, month)[1])
+    )
+
+
+def add_period(start: dt.date, period: Period) -> dt.date:
+    """The day ``period`` after ``start``."""
+    if period.unit == "months":
+        return add_months(start, period.amount)
+    if period.unit not in ("days", "working_days"):
+        raise ValueError(f"Unknown unit of time {period.unit!r}.")
+    return add_days(start, period.amount, working=period.unit == "working_days")

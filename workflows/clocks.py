@@ -1,9 +1,12 @@
 """Statutory clocks: the only module that starts, pauses, extends and stops them.
 
 Whistleblowing (EU Directive 2019/1937): acknowledge within 7 days of receipt, give feedback
-within 3 months of acknowledging. Each case type sets its own days, in calendar or working
-days. Every pause, resumption and extension is audited with a reason; met or missed is
-recorded on the clock and in the audit record.
+within 3 months of acknowledging. Each case type sets its own lengths: days (calendar or
+working days) or, for feedback, calendar months; each per-stage limit says its own calendar.
+Which step starts and stops which clock is declared by its workflow (``workflows/machines``);
+the acknowledgement clock starts when the case is filed, and a closed case keeps no running
+clock. Every pause, resumption and extension is audited with a reason; met or missed is
+recorded on the clock and in the audit record. Reading a case's clocks never writes.
 """
 
 from __future__ import annotations
@@ -18,8 +21,9 @@ from cases.audit import event_record
 from cases.exceptions import SpeakUpError
 from cases.keys import case_cipher
 from cases.models import Case
-from workflows.calendar import add_days, is_working_day
-from workflows.models import Clock, ClockKind
+from workflows.calendar import Period, add_period, is_working_day
+from workflows.models import Clock
+from workflows.spec import ClockKind
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -29,38 +33,46 @@ class ClockError(SpeakUpError):
     message = "That change to the deadline is not possible."
 
 
-def _days(case: Case, kind: ClockKind, stage: str) -> int | None:
+def period_of(case: Case, kind: ClockKind, stage: str = "") -> Period | None:
+    """How long the case type gives for ``kind`` (and ``stage``); ``None`` when it sets none."""
     case_type = case.case_type
+    unit = "working_days" if case_type.deadlines_in_working_days else "days"
     if kind == ClockKind.ACKNOWLEDGE:
-        return case_type.acknowledge_within_days
-    if kind == ClockKind.STAGE:
-        limit = (case_type.stage_limits or {}).get(stage)
-        return int(limit) if isinstance(limit, int | str) and str(limit).isdigit() else None
-    return case_type.feedback_within_days
+        days = case_type.acknowledge_within_days
+        return Period(days, unit) if days else None
+    if kind == ClockKind.FEEDBACK:
+        if case_type.feedback_within_months:
+            return Period(case_type.feedback_within_months, "months")
+        days = case_type.feedback_within_days
+        return Period(days, unit) if days else None
+    limit = (case_type.stage_limits or {}).get(stage)
+    if isinstance(limit, dict):
+        days, working = limit.get("days"), limit.get("working")
+        if isinstance(days, int) and days > 0 and isinstance(working, bool):
+            return Period(days, "working_days" if working else "days")
+    return None
 
 
 def clock_start(*, case: Case, kind: ClockKind, on: dt.date, stage: str = "") -> Clock | None:
     """Start ``kind`` for ``case`` from ``on`` (idempotent: a started clock is kept)."""
-    days = _days(case, kind, stage)
-    if not days:
+    period = period_of(case, kind, stage)
+    if period is None:
         return None
-    working = case.case_type.deadlines_in_working_days
     clock, _ = Clock.objects.get_or_create(
         case=case,
         kind=kind,
         stage=stage,
         defaults={
             "started_on": on,
-            "working_days": working,
-            "due_on": add_days(on, days, working=working),
+            "working_days": period.unit == "working_days",
+            "due_on": add_period(on, period),
         },
     )
     return clock
 
 
-def clocks_ensure(case: Case) -> list[Clock]:
-    """The case's clocks, starting the acknowledgement clock from the day of receipt."""
-    clock_start(case=case, kind=ClockKind.ACKNOWLEDGE, on=case.received_on)
+def clocks_of(case: Case) -> list[Clock]:
+    """The case's clocks, oldest first. Reads only."""
     return list(
         Clock.objects.filter(case=case)
         .select_related("case__case_type")
@@ -85,6 +97,14 @@ def clock_stop(
         payload={"clock": kind.value, "due_on": clock.due_on.isoformat()},
     )
     return clock
+
+
+def clocks_stop_all(*, case: Case, on: dt.date, actor: User | None) -> None:
+    """Stop every clock still running (paused ones too): the case has closed. Each is met if
+    the case closed on or before its due day, the closing decision being the answer."""
+    running = Clock.objects.filter(case=case, stopped_on__isnull=True)
+    for kind, stage in running.values_list("kind", "stage"):
+        clock_stop(case=case, kind=ClockKind(kind), stage=stage, on=on, actor=actor)
 
 
 def _seal_reason(clock: Clock, reason: str) -> bytes:
@@ -122,6 +142,10 @@ def _days_between(start: dt.date, end: dt.date, *, working: bool) -> int:
     return sum(1 for n in range(1, days + 1) if is_working_day(start + dt.timedelta(days=n)))
 
 
+def _unit(clock: Clock) -> str:
+    return "working_days" if clock.working_days else "days"
+
+
 def clock_resume(*, clock: Clock, actor: User) -> Clock:
     """Resume a paused clock: its due day moves on by the days it was paused."""
     with transaction.atomic():
@@ -130,7 +154,7 @@ def clock_resume(*, clock: Clock, actor: User) -> Clock:
             raise ClockError("This deadline is not paused.")
         today = timezone.localdate()
         paused = _days_between(clock.paused_on, today, working=clock.working_days)
-        clock.due_on = add_days(clock.due_on, paused, working=clock.working_days)
+        clock.due_on = add_period(clock.due_on, Period(paused, _unit(clock)))
         clock.paused_on = None
         clock.save(update_fields=["due_on", "paused_on"])
         event_record(
@@ -150,7 +174,7 @@ def clock_extend(*, clock: Clock, actor: User, days: int, reason: str) -> Clock:
         if clock.stopped_on:
             raise ClockError("A deadline that has stopped cannot be extended.")
         clock.reason = _seal_reason(clock, reason)
-        clock.due_on = add_days(clock.due_on, days, working=clock.working_days)
+        clock.due_on = add_period(clock.due_on, Period(days, _unit(clock)))
         clock.save(update_fields=["reason", "due_on"])
         event_record(
             case=clock.case,
@@ -162,10 +186,8 @@ def clock_extend(*, clock: Clock, actor: User, days: int, reason: str) -> Clock:
 
 
 def clocks_check(case: Case, today: dt.date | None = None) -> list[Clock]:
-    """Record, once, each running clock that has passed its due day (for the reminder scan
-    and the case page)."""
+    """Record, once, each running clock that has passed its due day (for the reminder scan)."""
     today = today or timezone.localdate()
-    clocks_ensure(case)
     overdue = list(
         Clock.objects.filter(
             case=case,

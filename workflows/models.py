@@ -1,10 +1,9 @@
-"""One state machine per case type, as django-fsm transitions on a proxy of ``Case``.
+"""Workflow models and statutory clocks.
 
-All cases share one table; each workflow is a proxy model with its own transitions, so a
-whistleblowing case cannot take a bullying step. A transition here only moves the state and
-sets the fields that belong to the move; ``workflows/services.py`` does the rest (lock,
-check, save, audit). Role guards, required data and statutory clocks come with the
-workflows issue; ``transition_table`` reads the machines back for tests and diagrams.
+The workflows themselves are declared in ``workflows/machines/`` and made into django-fsm
+proxy models of ``Case`` by ``workflows/registry.py`` when this module loads, so that Django
+(and its migrations) know them. ``transition_table`` reads a machine back from django-fsm,
+for tests and diagrams.
 """
 
 from __future__ import annotations
@@ -12,171 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import transition
 from simple_history.models import HistoricalRecords
 
-from cases.models import Case, HistoryTrackedQuerySet, SealedField, Workflow
+from cases.models import Case, HistoryTrackedQuerySet, SealedField
+from workflows import registry
+from workflows.spec import ClockKind
 
-
-class WhistleblowingCase(Case):
-    """EU Directive 2019/1937: acknowledge within 7 days, feedback within 3 months."""
-
-    STATES = {
-        "received": _("Received"),
-        "acknowledged": _("Acknowledged"),
-        "assessment": _("Being assessed"),
-        "investigation": _("Under investigation"),
-        "outcome": _("Outcome reached"),
-        "closed": _("Closed"),
-        "not_in_scope": _("Not in scope"),
-        "referred": _("Referred to an external authority"),
-        "withdrawn": _("Withdrawn"),
-    }
-
-    class Meta:
-        proxy = True
-
-    @transition(field="state", source="received", target="acknowledged")
-    def acknowledge(self) -> None:
-        pass
-
-    @transition(field="state", source="acknowledged", target="assessment")
-    def begin_assessment(self) -> None:
-        pass
-
-    @transition(field="state", source="assessment", target="investigation")
-    def open_investigation(self) -> None:
-        pass
-
-    @transition(field="state", source=["assessment", "investigation"], target="outcome")
-    def record_outcome(self) -> None:
-        pass
-
-    @transition(
-        field="state", source=["received", "acknowledged", "assessment"], target="not_in_scope"
-    )
-    def mark_not_in_scope(self) -> None:
-        self.closed_on = timezone.localdate()
-
-    @transition(
-        field="state", source=["acknowledged", "assessment", "investigation"], target="referred"
-    )
-    def refer_externally(self) -> None:
-        self.closed_on = timezone.localdate()
-
-    @transition(
-        field="state",
-        source=["received", "acknowledged", "assessment", "investigation"],
-        target="withdrawn",
-    )
-    def withdraw(self) -> None:
-        self.closed_on = timezone.localdate()
-
-    @transition(field="state", source="outcome", target="closed")
-    def close(self) -> None:
-        self.closed_on = timezone.localdate()
-
-    @transition(
-        field="state",
-        source=["closed", "not_in_scope", "referred", "withdrawn"],
-        target="assessment",
-    )
-    def reopen(self) -> None:
-        self.closed_on = None
-
-
-class BullyingCase(Case):
-    """Bullying, harassment and discrimination: one process, from initial assessment to appeal."""
-
-    STATES = {
-        "received": _("Received"),
-        "initial_assessment": _("Initial assessment"),
-        "informal_resolution": _("Informal resolution"),
-        "mediation": _("Mediation"),
-        "formal_investigation": _("Formal investigation"),
-        "decision": _("Decision made"),
-        "appeal": _("Under appeal"),
-        "closed": _("Closed"),
-        "withdrawn": _("Withdrawn"),
-    }
-
-    class Meta:
-        proxy = True
-
-    @transition(field="state", source="received", target="initial_assessment")
-    def begin_initial_assessment(self) -> None:
-        pass
-
-    @transition(field="state", source="initial_assessment", target="informal_resolution")
-    def resolve_informally(self) -> None:
-        pass
-
-    @transition(field="state", source="initial_assessment", target="mediation")
-    def begin_mediation(self) -> None:
-        pass
-
-    @transition(
-        field="state",
-        source=["initial_assessment", "informal_resolution", "mediation"],
-        target="formal_investigation",
-    )
-    def open_formal_investigation(self) -> None:
-        pass
-
-    @transition(field="state", source="formal_investigation", target="decision")
-    def record_decision(self) -> None:
-        pass
-
-    @transition(field="state", source="decision", target="appeal")
-    def open_appeal(self) -> None:
-        pass
-
-    @transition(field="state", source="appeal", target="closed")
-    def decide_appeal(self) -> None:
-        self.closed_on = timezone.localdate()
-
-    @transition(
-        field="state",
-        source=["informal_resolution", "mediation", "decision"],
-        target="closed",
-    )
-    def close(self) -> None:
-        self.closed_on = timezone.localdate()
-
-    @transition(
-        field="state",
-        source=["received", "initial_assessment", "informal_resolution", "mediation"],
-        target="withdrawn",
-    )
-    def withdraw(self) -> None:
-        self.closed_on = timezone.localdate()
-
-
-class TrendOnlyCase(Case):
-    """A report for trend mapping only: reviewed and closed, never investigated."""
-
-    STATES = {"received": _("Received"), "reviewed": _("Reviewed"), "closed": _("Closed")}
-
-    class Meta:
-        proxy = True
-
-    @transition(field="state", source="received", target="reviewed")
-    def review(self) -> None:
-        pass
-
-    @transition(field="state", source="reviewed", target="closed")
-    def close(self) -> None:
-        self.closed_on = timezone.localdate()
-
-
-WorkflowCase = WhistleblowingCase | BullyingCase | TrendOnlyCase
-WORKFLOW_MODELS: dict[str, type[WorkflowCase]] = {
-    Workflow.WHISTLEBLOWING: WhistleblowingCase,
-    Workflow.BULLYING: BullyingCase,
-    Workflow.TREND_ONLY: TrendOnlyCase,
-}
+registry.load()
 
 
 @dataclass(frozen=True, order=True)
@@ -187,8 +29,8 @@ class TransitionRow:
 
 
 def transition_table(workflow: str) -> list[TransitionRow]:
-    """Every (transition, source, target) of a workflow, read back from django-fsm."""
-    model = WORKFLOW_MODELS[workflow]
+    """Every (step, source, target) of a workflow, read back from its django-fsm model."""
+    model = registry.model_of(workflow)
     rows = {
         TransitionRow(name=t.name, source=str(t.source), target=str(t.target))
         for t in model._meta.get_field("state").get_all_transitions(model)
@@ -197,12 +39,6 @@ def transition_table(workflow: str) -> list[TransitionRow]:
 
 
 # --- Statutory clocks -----------------------------------------------------------------------
-
-
-class ClockKind(models.TextChoices):
-    ACKNOWLEDGE = "acknowledge", _("Acknowledge receipt")
-    FEEDBACK = "feedback", _("Give feedback")
-    STAGE = "stage", _("Finish the stage")
 
 
 class Clock(models.Model):
@@ -241,6 +77,6 @@ class Clock(models.Model):
     def label(self) -> str:
         if self.kind != ClockKind.STAGE:
             return str(self.get_kind_display())
-        model = WORKFLOW_MODELS.get(self.case.case_type.workflow)
-        stage = model.STATES.get(self.stage, self.stage) if model else self.stage
+        state = registry.spec_of(self.case.case_type.workflow).state(self.stage)
+        stage = state.staff if state else self.stage
         return str(_("Finish the stage: %(stage)s")) % {"stage": stage}

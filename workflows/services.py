@@ -1,7 +1,8 @@
-"""The only module that changes a case's state.
+"""The only module that files a case into its workflow and changes a case's state.
 
 Each move happens in a fixed order: the actor must be able to work the case (through
-``permissions/access.py``) and hold a role the step allows (``workflows/rules.py``); then, in one
+``permissions/access.py``) and hold a role the step allows (its workflow module in
+``workflows/machines/``); then, in one
 transaction, lock the row, refuse a stale step, check the move from the locked state and the
 data it needs, move, save only the touched fields, write the ``case.transitioned`` event, and
 start or stop the statutory clocks. A refused step changes nothing and is audited (after the
@@ -12,6 +13,7 @@ the second waits for the lock, finds the state has moved on, and is refused.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -21,27 +23,45 @@ from django_fsm import can_proceed
 
 from cases.audit import event_record
 from cases.exceptions import InvalidTransition
-from cases.models import Case, MessageKind, Outcome
-from cases.services import case_lock, message_add
+from cases.models import Case, CaseType, Category, MessageKind, OrganisationalUnit, Outcome
+from cases.services import case_create, case_lock, message_add
 from permissions.access import case_for_user
 from permissions.roles import CasePerm, roles_of
-from workflows.clocks import clock_start, clock_stop, clocks_ensure
-from workflows.models import WORKFLOW_MODELS, ClockKind
-from workflows.rules import RULES, StepRule
+from workflows import registry
+from workflows.clocks import clock_start, clock_stop, clocks_stop_all
+from workflows.spec import ClockKind, Need, Step, WorkflowSpec
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
-# Steps after which the reporter has had their answer: the feedback clock stops.
-FEEDBACK_GIVEN = {
-    "record_outcome",
-    "mark_not_in_scope",
-    "refer_externally",
-    "record_decision",
-    "decide_appeal",
-    "resolve_informally",
-    "review",
-}
+
+def case_file(
+    *,
+    case_type: CaseType,
+    answers: Mapping[str, str],
+    category: Category | None = None,
+    org_unit: OrganisationalUnit | None = None,
+    reporter_named: bool = False,
+    reporter_contact: str = "",
+    received_on: dt.date | None = None,
+) -> tuple[Case, str]:
+    """File a new case (``cases.services.case_create``) and start the clocks its workflow
+    starts on filing, from the day of receipt, in one transaction: no case is ever without
+    its acknowledgement deadline. Returns the case and its token, which exists only here."""
+    spec = registry.spec_of(case_type.workflow)
+    with transaction.atomic():
+        case, token = case_create(
+            case_type=case_type,
+            answers=answers,
+            category=category,
+            org_unit=org_unit,
+            reporter_named=reporter_named,
+            reporter_contact=reporter_contact,
+            received_on=received_on,
+        )
+        for kind in spec.on_filing:
+            clock_start(case=case, kind=kind, on=case.received_on)
+    return case, token
 
 
 @dataclass(frozen=True)
@@ -60,12 +80,12 @@ def _refused(case: Case, actor: User | None, name: str, refusal: _Refusal) -> In
     return InvalidTransition(refusal.message)
 
 
-def _check_data(rule: StepRule, *, outcome: str, consent: bool, reason: str) -> _Refusal | None:
-    if "outcome" in rule.needs and outcome not in Outcome.values:
+def _check_data(step: Step, *, outcome: str, consent: bool, reason: str) -> _Refusal | None:
+    if Need.OUTCOME in step.needs and outcome not in Outcome.values:
         return _Refusal("data", "Choose the outcome before recording it.")
-    if "consent" in rule.needs and not consent:
+    if Need.CONSENT in step.needs and not consent:
         return _Refusal("data", "Mediation needs the recorded consent of both parties.")
-    if "reason" in rule.needs and not reason.strip():
+    if Need.REASON in step.needs and not reason.strip():
         return _Refusal("data", "Give a reason for this step.")
     return None
 
@@ -92,14 +112,14 @@ def case_transition(
     nothing changed) for an unknown step, the wrong role, the wrong state, missing data, a stale
     page, or an appeal heard by someone who took part before.
     """
-    workflow = case.case_type.workflow
-    model = WORKFLOW_MODELS[workflow]
-    rule = RULES[workflow].get(name)
+    spec = registry.spec_of(case.case_type.workflow)
+    model = registry.model_of(spec.key)
+    step = spec.step(name)
     if actor is not None:
         case = case_for_user(actor, case.pk, CasePerm.WORK, action="transition", audit=False)
-    if rule is None:
+    if step is None:
         raise _refused(case, actor, name, _Refusal("unknown", InvalidTransition.message))
-    if actor is not None and not roles_of(actor) & rule.roles:
+    if actor is not None and not roles_of(actor) & step.roles:
         raise _refused(case, actor, name, _Refusal("role", "Your role does not allow this step."))
     refusal: _Refusal | None = None
     with transaction.atomic():
@@ -113,20 +133,23 @@ def case_transition(
         elif method is None or not hasattr(method, "_django_fsm") or not can_proceed(method):
             refusal = _Refusal("state", InvalidTransition.message)
         else:
-            refusal = _check_data(rule, outcome=outcome, consent=consent, reason=reason)
-        if refusal is None and rule.independent and actor is not None and _took_part(locked, actor):
+            refusal = _check_data(step, outcome=outcome, consent=consent, reason=reason)
+        if refusal is None and step.independent and actor is not None and _took_part(locked, actor):
             refusal = _Refusal(
                 "independence", "An appeal must be decided by someone who took no part before."
             )
         if refusal is None:
-            _apply(locked, name, method, actor, outcome=outcome, consent=consent, reason=reason)
+            _apply(
+                locked, spec, step, method, actor, outcome=outcome, consent=consent, reason=reason
+            )
             return locked
     raise _refused(case, actor, name, refusal)
 
 
 def _apply(
     locked: Case,
-    name: str,
+    spec: WorkflowSpec,
+    step: Step,
     method: object,
     actor: User | None,
     *,
@@ -136,7 +159,6 @@ def _apply(
 ) -> None:
     source = locked.state
     today = timezone.localdate()
-    clocks_ensure(locked)
     method()  # type: ignore[operator]
     fields = ["state", "closed_on"]
     if outcome:
@@ -150,23 +172,32 @@ def _apply(
         case=locked,
         code="case.transitioned",
         actor=actor,
-        payload={"source": source, "target": locked.state, "transition": name},
+        payload={"source": source, "target": locked.state, "transition": step.name},
     )
     if reason.strip() and actor is not None:
         message_add(
             case=locked,
             kind=MessageKind.INTERNAL_NOTE,
-            body=f"Reason for this step ({name.replace('_', ' ')}): {reason.strip()}",
+            body=f"Reason for this step ({step.label}): {reason.strip()}",
             author=actor,
         )
-    # Per-stage limits (case type data): leaving a stage stops its clock, entering one starts it.
-    clock_stop(case=locked, kind=ClockKind.STAGE, stage=source, on=today, actor=actor)
-    clock_start(case=locked, kind=ClockKind.STAGE, stage=locked.state, on=today)
-    if name == "acknowledge":
-        clock_stop(case=locked, kind=ClockKind.ACKNOWLEDGE, on=today, actor=actor)
-        clock_start(case=locked, kind=ClockKind.FEEDBACK, on=today)
-    if name in FEEDBACK_GIVEN:
-        clock_stop(case=locked, kind=ClockKind.FEEDBACK, on=today, actor=actor)
+    _move_clocks(locked, spec, step, source=source, today=today, actor=actor)
+
+
+def _move_clocks(
+    case: Case, spec: WorkflowSpec, step: Step, *, source: str, today: dt.date, actor: User | None
+) -> None:
+    """The clocks the step stops and starts, as its workflow declares; leaving a stage stops
+    its limit and entering one starts it; a closed case keeps no running clock."""
+    for kind in step.stops:
+        clock_stop(case=case, kind=kind, on=today, actor=actor)
+    clock_stop(case=case, kind=ClockKind.STAGE, stage=source, on=today, actor=actor)
+    if case.state in spec.closed_states:
+        clocks_stop_all(case=case, on=today, actor=actor)
+        return
+    for kind in step.starts:
+        clock_start(case=case, kind=kind, on=today)
+    clock_start(case=case, kind=ClockKind.STAGE, stage=case.state, on=today)
 
 
 def case_record_police_referral(*, case: Case, actor: User, on: dt.date) -> Case:

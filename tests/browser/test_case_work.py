@@ -97,10 +97,10 @@ def test_from_triage_to_a_closed_case(browser, live_server, new_case):
     reporter.get_by_text("Thank you. We are looking into this.").wait_for()
     assert "pat.smith" not in reporter.content()
 
-    handler.get_by_role("button", name="Begin assessment").click()
+    handler.get_by_role("button", name="Begin the assessment").click()
     handler.get_by_text("The case has moved on.").wait_for()
     handler.locator("#outcome-record_outcome").select_option(label="Not substantiated")
-    handler.get_by_role("button", name="Record outcome").click()
+    handler.get_by_role("button", name="Record the outcome").click()
     handler.get_by_text("The case has moved on.").wait_for()
     handler.get_by_role("button", name="Close").click()
     handler.get_by_text("The case has moved on.").wait_for()

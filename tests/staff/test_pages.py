@@ -174,8 +174,8 @@ def test_an_investigator_is_offered_only_their_steps(cast, sign_in, client):
 def test_the_process_page_is_read_from_the_code(cast, sign_in, client):
     sign_in(cast.governance_lead)
     page = client.get("/staff/workflows/").content.decode()
-    assert "Decide appeal" in page and "someone who took no part before" in page
-    assert "Record outcome" in page and "External investigator, Handler" in page
+    assert "Decide the appeal" in page and "someone who took no part before" in page
+    assert "Record the outcome" in page and "External investigator, Handler" in page
     assert cast.case.reference not in page
 
 

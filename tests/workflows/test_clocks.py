@@ -18,10 +18,11 @@ from workflows.clocks import (
     clock_pause,
     clock_resume,
     clocks_check,
-    clocks_ensure,
+    clocks_of,
 )
-from workflows.models import Clock, ClockKind
+from workflows.models import Clock
 from workflows.services import case_transition
+from workflows.spec import ClockKind
 
 
 def _at(day: dt.date):
@@ -57,7 +58,7 @@ def test_the_acknowledgement_deadline_falls_on_the_right_day(working, due):
     case_type = make_case_type(acknowledge_within_days=7, deadlines_in_working_days=working)
     with _at(dt.date(2026, 12, 18)):
         case = make_case(case_type=case_type)
-        (clock,) = clocks_ensure(case)
+        (clock,) = clocks_of(case)
     assert (clock.kind, clock.due_on) == (ClockKind.ACKNOWLEDGE, due)
 
 
@@ -71,7 +72,8 @@ def test_acknowledging_in_time_is_recorded_as_met_and_starts_feedback():
     ack = Clock.objects.get(case=case, kind=ClockKind.ACKNOWLEDGE)
     feedback = Clock.objects.get(case=case, kind=ClockKind.FEEDBACK)
     assert ack.met is True and ack.stopped_on == dt.date(2026, 11, 6)
-    assert feedback.started_on == dt.date(2026, 11, 6) and feedback.due_on == dt.date(2027, 2, 4)
+    # Three calendar months from the acknowledgement (the Directive's words), not 90 days.
+    assert feedback.started_on == dt.date(2026, 11, 6) and feedback.due_on == dt.date(2027, 2, 6)
     assert CaseEvent.objects.filter(case=case, code="clock.met").count() == 1
 
 
@@ -107,7 +109,7 @@ def test_pausing_and_extending_move_the_deadline_and_are_audited_with_a_sealed_r
     with _at(dt.date(2026, 11, 2)):
         case = make_case()
         handler = make_handler(case)
-        (clock,) = clocks_ensure(case)
+        (clock,) = clocks_of(case)
         assert clock.due_on == dt.date(2026, 11, 9)
         with pytest.raises(ClockError):
             clock_pause(clock=clock, actor=handler, reason=" ")
@@ -145,10 +147,10 @@ def test_pausing_and_extending_move_the_deadline_and_are_audited_with_a_sealed_r
 def test_a_case_type_without_deadlines_has_no_clocks():
     case = make_case(
         case_type=make_case_type(
-            workflow="trend_only", acknowledge_within_days=None, feedback_within_days=None
+            workflow="trend_only", acknowledge_within_days=None, feedback_within_months=None
         )
     )
-    assert clocks_ensure(case) == []
+    assert clocks_of(case) == []
 
 
 @pytest.mark.django_db
@@ -156,9 +158,14 @@ def test_stage_limits_start_on_entering_a_stage_and_stop_on_leaving_it():
     case_type = make_case_type(
         workflow="bullying",
         acknowledge_within_days=None,
-        feedback_within_days=None,
-        deadlines_in_working_days=True,
-        stage_limits={"initial_assessment": 10, "formal_investigation": "oops"},
+        feedback_within_months=None,
+        # Each limit says its calendar; the case type's own setting does not decide it.
+        deadlines_in_working_days=False,
+        stage_limits={
+            "initial_assessment": {"days": 10, "working": True},
+            "formal_investigation": {"days": "oops", "working": True},
+            "decision": 5,
+        },
     )
     with _at(dt.date(2026, 12, 18)):
         case = make_case(case_type=case_type)
@@ -170,7 +177,7 @@ def test_stage_limits_start_on_entering_a_stage_and_stop_on_leaving_it():
         case_transition(case=case, name="open_formal_investigation", actor=handler)
     clock.refresh_from_db()
     assert clock.met is True and clock.stopped_on == dt.date(2027, 1, 4)
-    # A limit that is not a number of days starts no clock.
+    # A limit that is not a number of days with its calendar starts no clock.
     assert not Clock.objects.filter(case=case, stage="formal_investigation").exists()
 
 
@@ -183,7 +190,7 @@ def test_the_migration_reseals_case_bound_reasons_to_their_own_row():
     reseal = importlib.import_module("workflows.migrations.0003_reasons_bound_to_their_row").reseal
     case = make_case()
     handler = make_handler(case)
-    (clock,) = clocks_ensure(case)
+    (clock,) = clocks_of(case)
     clock_pause(clock=clock, actor=handler, reason="Waiting.")
     cipher = case_cipher(case.pk)
     old = cipher.seal(b"Waiting.", model_label="workflows.clock", field="reason", row_id=case.pk)
@@ -222,7 +229,7 @@ def test_a_paused_clock_keeps_the_days_it_had_left_across_weekends_and_bank_holi
     with _at(dt.date(2026, 12, 16)):
         case = make_case(case_type=case_type)
         handler = make_handler(case)
-        (clock,) = clocks_ensure(case)
+        (clock,) = clocks_of(case)
     assert clock.due_on == due_before
     with _at(dt.date(2026, 12, 18)):
         clock_pause(clock=clock, actor=handler, reason="Waiting for the reporter.")

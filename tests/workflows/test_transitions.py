@@ -1,15 +1,17 @@
 import pytest
 
 from cases.exceptions import CaseNotFound, InvalidTransition
-from cases.models import Case, CaseEvent, Workflow
+from cases.models import Case, CaseEvent
 from tests.builders import STEP_DATA, make_case, make_case_type, make_handler, path_to
-from workflows.models import WORKFLOW_MODELS, transition_table
-from workflows.rules import RULES
+from workflows import registry
+from workflows.models import transition_table
 from workflows.services import case_transition
+
+WB, BHD, TREND = "whistleblowing", "bullying", "trend_only"
 
 # The expected machines, written out by hand: a change to a workflow must change this too.
 EXPECTED = {
-    Workflow.WHISTLEBLOWING: {
+    WB: {
         ("acknowledge", "received", "acknowledged"),
         ("begin_assessment", "acknowledged", "assessment"),
         ("open_investigation", "assessment", "investigation"),
@@ -31,7 +33,7 @@ EXPECTED = {
         ("reopen", "referred", "assessment"),
         ("reopen", "withdrawn", "assessment"),
     },
-    Workflow.BULLYING: {
+    BHD: {
         ("begin_initial_assessment", "received", "initial_assessment"),
         ("resolve_informally", "initial_assessment", "informal_resolution"),
         ("begin_mediation", "initial_assessment", "mediation"),
@@ -49,7 +51,7 @@ EXPECTED = {
         ("withdraw", "informal_resolution", "withdrawn"),
         ("withdraw", "mediation", "withdrawn"),
     },
-    Workflow.TREND_ONLY: {
+    TREND: {
         ("review", "received", "reviewed"),
         ("close", "reviewed", "closed"),
     },
@@ -59,27 +61,27 @@ EXPECTED = {
 # Who may take each step, written out by hand: handlers take every step; external
 # investigators only these (they investigate; decisions are someone else's).
 INVESTIGATOR_STEPS = {
-    Workflow.WHISTLEBLOWING: {"record_outcome"},
-    Workflow.BULLYING: set(),
-    Workflow.TREND_ONLY: set(),
+    WB: {"record_outcome"},
+    BHD: set(),
+    TREND: set(),
 }
 # What each step needs, written out by hand; a step not named needs nothing.
 NEEDS = {
-    Workflow.WHISTLEBLOWING: {
+    WB: {
         "record_outcome": {"outcome"},
         "mark_not_in_scope": {"reason"},
         "refer_externally": {"reason"},
         "withdraw": {"reason"},
         "reopen": {"reason"},
     },
-    Workflow.BULLYING: {
+    BHD: {
         "begin_mediation": {"consent"},
         "record_decision": {"outcome"},
         "open_appeal": {"reason"},
         "decide_appeal": {"outcome"},
         "withdraw": {"reason"},
     },
-    Workflow.TREND_ONLY: {},
+    TREND: {},
 }
 # Each need, missing: what a form sends when the field is left empty.
 EMPTY = {"outcome": "", "consent": False, "reason": "  "}
@@ -89,17 +91,27 @@ def _first_source(workflow: str, name: str) -> str:
     return sorted(s for n, s, _ in EXPECTED[workflow] if n == name)[0]
 
 
-@pytest.mark.parametrize("workflow", list(Workflow))
-def test_transition_table_is_exactly_the_expected_machine(workflow):
+def assert_machine(workflow: str, expected: set[tuple[str, str, str]]) -> None:
+    """The workflow's django-fsm model moves exactly as the hand-written table says."""
     table = {(row.name, row.source, row.target) for row in transition_table(workflow)}
-    assert table == EXPECTED[workflow]
+    assert table == expected
 
 
-@pytest.mark.parametrize("workflow", list(Workflow))
+def test_every_registered_workflow_has_its_table_here():
+    assert {spec.key for spec in registry.specs()} == set(EXPECTED)
+
+
+@pytest.mark.parametrize("workflow", list(EXPECTED))
+def test_transition_table_is_exactly_the_expected_machine(workflow):
+    assert_machine(workflow, EXPECTED[workflow])
+
+
+@pytest.mark.parametrize("workflow", list(EXPECTED))
 def test_every_state_has_a_label_and_every_label_a_state(workflow):
-    model = WORKFLOW_MODELS[workflow]
+    spec = registry.spec_of(workflow)
     states = {s for _, source, target in EXPECTED[workflow] for s in (source, target)}
-    assert states == set(model.STATES)
+    assert states == {state.name for state in spec.states}
+    assert all(str(state.staff) and str(state.reporter) for state in spec.states)
 
 
 def _all_moves():
@@ -142,7 +154,7 @@ def test_every_move_succeeds_for_the_right_role_and_is_refused_elsewhere(
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("workflow", list(Workflow))
+@pytest.mark.parametrize("workflow", list(EXPECTED))
 def test_investigators_take_only_their_steps(workflow):
     for name in sorted({n for n, _, _ in EXPECTED[workflow]}):
         source = _first_source(workflow, name)
@@ -219,9 +231,7 @@ def test_a_step_without_its_data_is_refused_and_audited(workflow, state, name, m
 
 @pytest.mark.django_db
 def test_an_appeal_is_decided_by_someone_who_took_no_part_before():
-    case = make_case(
-        case_type=make_case_type(workflow=Workflow.BULLYING), state="formal_investigation"
-    )
+    case = make_case(case_type=make_case_type(workflow=BHD), state="formal_investigation")
     first = make_handler(case, "first")
     case = case_transition(case=case, name="record_decision", actor=first, **STEP_DATA)
     case = case_transition(case=case, name="open_appeal", actor=first, **STEP_DATA)
@@ -236,9 +246,7 @@ def test_an_appeal_is_decided_by_someone_who_took_no_part_before():
 
 @pytest.mark.django_db
 def test_mediation_records_the_day_consent_was_given():
-    case = make_case(
-        case_type=make_case_type(workflow=Workflow.BULLYING), state="initial_assessment"
-    )
+    case = make_case(case_type=make_case_type(workflow=BHD), state="initial_assessment")
     moved = case_transition(
         case=case, name="begin_mediation", actor=make_handler(case), consent=True
     )
@@ -260,7 +268,7 @@ def test_a_reason_is_kept_as_a_sealed_internal_note():
 
 @pytest.mark.django_db
 def test_a_step_from_another_workflow_or_no_step_at_all_is_refused():
-    case = make_case(case_type=make_case_type(workflow=Workflow.TREND_ONLY))
+    case = make_case(case_type=make_case_type(workflow=TREND))
     handler = make_handler(case)
     for name in ("acknowledge", "begin_mediation", "save", "delete", "__class__", "state"):
         with pytest.raises(InvalidTransition):
@@ -296,11 +304,43 @@ def test_state_cannot_be_set_directly(case):
 
 
 def test_every_state_is_reachable_from_received():
-    for workflow, model in WORKFLOW_MODELS.items():
-        for state in model.STATES:
+    for workflow, rows in EXPECTED.items():
+        for state in {target for _, _, target in rows}:
             path_to(workflow, state)
 
 
-def test_every_step_has_a_rule_and_every_rule_a_step():
-    for workflow in Workflow:
-        assert {row.name for row in transition_table(workflow)} == set(RULES[workflow])
+# The states in which a case is over, written out by hand.
+CLOSED = {
+    WB: {"closed", "not_in_scope", "referred", "withdrawn"},
+    BHD: {"closed", "withdrawn"},
+    TREND: {"closed"},
+}
+
+
+@pytest.mark.parametrize("workflow", list(EXPECTED))
+def test_the_closed_states_are_exactly_these(workflow):
+    assert registry.spec_of(workflow).closed_states == CLOSED[workflow]
+
+
+def _closed_walks():
+    for workflow, states in CLOSED.items():
+        for state in sorted(states):
+            yield pytest.param(workflow, state, id=f"{workflow}-{state}")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("workflow", "state"), list(_closed_walks()))
+def test_a_case_walked_to_a_closed_state_has_no_running_clock(workflow, state):
+    case_type = make_case_type(
+        workflow=workflow,
+        acknowledge_within_days=7,
+        feedback_within_months=3,
+        stage_limits={
+            stage: {"days": 20, "working": True}
+            for stage in {s for _, s, _ in EXPECTED[workflow]} - CLOSED[workflow]
+        },
+    )
+    case = make_case(case_type=case_type, state=state)
+    assert case.clocks.exists()
+    assert list(case.clocks.filter(stopped_on__isnull=True)) == []
+    assert case.closed_on is not None

@@ -20,14 +20,15 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
-from cases.models import Case, CaseType, Category, MessageKind, OrganisationalUnit, Workflow
-from cases.services import case_create, message_add
+from cases.models import Case, CaseType, Category, MessageKind, OrganisationalUnit
+from cases.selectors import case_count
+from cases.services import message_add
 from intake.models import Branding, SupportResource
 from permissions.roles import CONFIGURATION_MODELS, Role
 from permissions.services import case_assign
-from workflows.models import transition_table
-from workflows.rules import RULES
-from workflows.services import case_transition
+from workflows import registry
+from workflows.services import case_file, case_transition
+from workflows.spec import Need
 
 DEMO_PASSWORD = "speak-up-demo-2026"  # noqa: S105  (development only; the command refuses otherwise)
 # Every staff role signs in with a TOTP code; demo accounts share this secret, so a developer
@@ -40,10 +41,10 @@ CASE_TYPES: list[dict[str, Any]] = [
         "name": "Whistleblowing",
         "description": "Wrongdoing in the public interest: fraud, danger to health and safety, "
         "damage to the environment, a breach of the law, or a cover-up of any of these.",
-        "workflow": Workflow.WHISTLEBLOWING,
+        "workflow": "whistleblowing",
         "allows_named_reports": True,
         "acknowledge_within_days": 7,
-        "feedback_within_days": 90,
+        "feedback_within_months": 3,
         "retention_days": 5 * 365,
         "position": 1,
         "categories": [
@@ -59,12 +60,16 @@ CASE_TYPES: list[dict[str, Any]] = [
         "name": "Bullying, harassment or discrimination",
         "description": "Behaviour towards you or someone else that is offensive, intimidating, "
         "or unfair because of who they are.",
-        "workflow": Workflow.BULLYING,
+        "workflow": "bullying",
         "allows_named_reports": True,
         "acknowledge_within_days": 5,
         "feedback_within_days": 60,
         "deadlines_in_working_days": True,
-        "stage_limits": {"initial_assessment": 10, "formal_investigation": 60, "appeal": 20},
+        "stage_limits": {
+            "initial_assessment": {"days": 10, "working": True},
+            "formal_investigation": {"days": 60, "working": True},
+            "appeal": {"days": 20, "working": True},
+        },
         "retention_days": 3 * 365,
         "position": 2,
         "categories": [
@@ -80,7 +85,7 @@ CASE_TYPES: list[dict[str, Any]] = [
         "name": "Report for trends only",
         "description": "Tell us what happened so that we can see patterns and offer support "
         "where it is needed. Nobody will investigate or contact you.",
-        "workflow": Workflow.TREND_ONLY,
+        "workflow": "trend_only",
         "allows_named_reports": False,
         "retention_days": 365,
         "position": 3,
@@ -156,7 +161,6 @@ WHEN = [
 ]
 OUTCOMES = ["substantiated", "partly_substantiated", "not_substantiated", "no_further_action"]
 # Ways out of a workflow other than its main path; demo cases take them now and then.
-EXITS = {"withdraw", "mark_not_in_scope", "refer_externally"}
 TARGET_PER_TYPE = {"whistleblowing": 120, "bullying-harassment": 140, "trends": 60}
 
 
@@ -179,11 +183,11 @@ class Command(BaseCommand):
         created = 0
         for case_type in case_types:
             target = round(TARGET_PER_TYPE[case_type.slug] * options["scale"])
-            missing = target - Case.objects.filter(case_type=case_type).count()
+            missing = target - case_count(case_type=case_type)
             for _ in range(max(missing, 0)):
                 self._demo_case(case_type, rng, users)
                 created += 1
-        self.stdout.write(f"Demo data ready: {created} cases added, {Case.objects.count()} in all.")
+        self.stdout.write(f"Demo data ready: {created} cases added, {case_count()} in all.")
         self.stdout.write(f"Demo staff logins (password {DEMO_PASSWORD!r}):")
         for username, role in ROLES:
             self.stdout.write(f"  {username:<13} {role.value}")
@@ -250,7 +254,7 @@ class Command(BaseCommand):
         units = list(OrganisationalUnit.objects.all())
         received = timezone.localdate() - dt.timedelta(days=rng.randint(0, 540))
         named = case_type.allows_named_reports and rng.random() < 0.2
-        case, _token = case_create(
+        case, _token = case_file(
             case_type=case_type,
             answers={
                 "what_happened": rng.choice(WHAT_HAPPENED),
@@ -275,28 +279,28 @@ class Command(BaseCommand):
                     expires_on=timezone.localdate() + dt.timedelta(days=90),
                 )
         # Walk a random path through the workflow; older cases tend to be further along.
-        table = transition_table(case_type.workflow)
+        spec = registry.spec_of(case_type.workflow)
         steps = rng.randint(0, 6) if received < timezone.localdate() - dt.timedelta(days=14) else 1
         moved: Case = case
         for _ in range(steps):
-            choices = [
-                row.name for row in table if row.source == moved.state and row.name != "reopen"
-            ]
-            forward = [name for name in choices if name not in EXITS]
+            # Never back out of a closed state: a reopened demo case only adds noise.
+            if moved.state in spec.closed_states:
+                break
+            choices = spec.steps_from(moved.state)
+            forward = [step for step in choices if not step.leaving]
             if not choices:
                 break
             pick = rng.choice(forward if forward and rng.random() < 0.9 else choices)
-            rule = RULES[case_type.workflow][pick]
             moved = case_transition(
                 case=moved,
-                name=pick,
+                name=pick.name,
                 # Unassigned cases and steps only someone independent may take move as the system.
-                actor=handler if assigned and not rule.independent else None,
-                outcome=rng.choice(OUTCOMES) if "outcome" in rule.needs else "",
-                consent="consent" in rule.needs,
-                reason="Recorded for the demonstration." if "reason" in rule.needs else "",
+                actor=handler if assigned and not pick.independent else None,
+                outcome=rng.choice(OUTCOMES) if Need.OUTCOME in pick.needs else "",
+                consent=Need.CONSENT in pick.needs,
+                reason="Recorded for the demonstration." if Need.REASON in pick.needs else "",
             )
-        if moved.state != "received" and case_type.workflow != Workflow.TREND_ONLY:
+        if moved.state != spec.initial and spec.investigates:
             message_add(
                 case=moved,
                 kind=MessageKind.TO_REPORTER,

@@ -69,7 +69,7 @@ def test_the_demo_handler_has_cases_and_the_governance_lead_has_none():
 
 @pytest.mark.django_db
 def test_demo_totp_prints_a_code_that_signs_in(client):
-    from cases.management.commands.seed_demo import DEMO_PASSWORD
+    from demo.management.commands.seed_demo import DEMO_PASSWORD
 
     _seed()
     step = client.post("/accounts/login/", {"login": "handler", "password": DEMO_PASSWORD})

@@ -1,0 +1,1 @@
+"""Demonstration data for development: never used in production (the commands refuse)."""

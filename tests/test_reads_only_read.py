@@ -1,0 +1,97 @@
+"""A GET writes nothing but its own audit event and the staff session's bookkeeping.
+
+Every staff and reporter URL in the URLconf is fetched with GET, by someone who may see it,
+and every INSERT, UPDATE and DELETE it sends is collected. A page that starts a clock, records
+an overdue deadline or tidies a row while being read fails here, and a new URL cannot escape:
+the URLs come from the URLconf, and an id parameter the test cannot fill fails it.
+"""
+
+import io
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from cases.services import evidence_attach
+from permissions.models import CaseExclusion
+from tests.staff.test_idor import _fill, _patterns
+
+# The only tables a GET may write to, and why.
+ALLOWED = {
+    "cases_caseevent",  # the audit record of the view itself
+    "django_session",  # staff sessions: last-seen time for the idle limit
+}
+WRITE = re.compile(r'^\s*(INSERT INTO|UPDATE|DELETE FROM)\s+"?(\w+)"?', re.IGNORECASE)
+
+
+def _get_urls():
+    for name, route, params in _patterns():
+        if (name and name.split(":")[0] in {"intake", "staff"}) or route == "healthz":
+            yield pytest.param(name, route, params, id=name or route)
+
+
+def _writes(queries):
+    found = []
+    for query in queries:
+        match = WRITE.match(query["sql"])
+        if match:
+            found.append(match.group(2).lower())
+    return found
+
+
+@pytest.fixture
+def ids(cast):
+    evidence = evidence_attach(
+        case=cast.case,
+        source=io.BytesIO(b"evidence"),
+        original_name="e.txt",
+        content_type="text/plain",
+    )
+    return {
+        "case_id": cast.case.pk,
+        "evidence_id": evidence.pk,
+        "exclusion_id": CaseExclusion.objects.get(case=cast.case).pk,
+        "slug": cast.case.case_type.slug,
+    }
+
+
+@pytest.mark.parametrize(("name", "route", "params"), list(_get_urls()))
+def test_a_get_writes_only_its_audit_event(cast, ids, sign_in, client, name, route, params):
+    unknown = params - set(ids)
+    assert unknown == set(), f"teach this test how to fill {unknown}"
+    if name.startswith("staff:"):
+        # A triage lead of the case type sees the assignment and exclusion forms as well.
+        sign_in(cast.triage_lead)
+        client.get("/staff/cases/")  # the session's first-request bookkeeping, before counting
+    path = _fill(route, ids)
+    with CaptureQueriesContext(connection) as captured:
+        answer = client.get(path)
+    assert answer.status_code < 500
+    writes = _writes(captured.captured_queries)
+    assert set(writes) <= ALLOWED, f"GET {path} wrote to {sorted(set(writes) - ALLOWED)}"
+    assert writes.count("cases_caseevent") <= 1
+
+
+def test_the_follow_up_page_writes_only_the_reporters_view_event(client, db):
+    from tests.builders import make_case
+
+    _case, token = make_case(with_token=True)
+    signed_in = client.post("/follow-up/", {"token": token})
+    assert signed_in.status_code == 302
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get("/follow-up/case/")
+    assert page.status_code == 200
+    assert _writes(captured.captured_queries) == ["cases_caseevent"]
+
+
+def test_the_write_detector_sees_a_write_so_this_file_can_fail(cast):
+    from workflows.clocks import clocks_check
+    from workflows.models import Clock
+
+    with CaptureQueriesContext(connection) as captured:
+        Clock._base_manager.filter(case=cast.case).update(due_on="2000-01-01")
+    assert _writes(captured.captured_queries) == ["workflows_clock"]
+    with CaptureQueriesContext(connection) as captured:
+        clocks_check(cast.case)
+    assert "workflows_clock" in _writes(captured.captured_queries)

@@ -1,0 +1,120 @@
+"""The registry of workflows: reads each module of ``workflows/machines/`` and makes its model.
+
+Each ``WorkflowSpec`` becomes a proxy model of ``Case`` whose django-fsm transitions are its
+steps, so all cases share one table while a whistleblowing case cannot take a bullying step. A
+generated transition only moves the state and sets what belongs to the move (the day a case
+closes, cleared when it reopens); ``workflows/services.py`` does the rest.
+
+Case types are data: each names a workflow by its key, and the keys offered are the registered
+ones. A new process is one new module in ``workflows/machines/``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable
+from typing import Any
+
+from django.db.models import signals
+from django.utils import timezone
+from django_fsm import transition
+
+from cases.models import CASE_HISTORY, Case, workflow_choices_register, workflow_choices_remove
+from workflows.spec import Step, WorkflowSpec
+
+_SPECS: dict[str, WorkflowSpec] = {}
+_MODELS: dict[str, type[Case]] = {}
+
+
+def _move(spec: WorkflowSpec, step: Step) -> Callable[[Case], None]:
+    closes = step.target in spec.closed_states
+
+    def move(self: Case) -> None:
+        # django-fsm runs this before it sets the target, so ``self.state`` is the source.
+        if closes:
+            self.closed_on = timezone.localdate()
+        elif self.state in spec.closed_states:
+            self.closed_on = None
+
+    move.__name__ = move.__qualname__ = step.name
+    move.__doc__ = str(step.label)
+    return transition(field="state", source=list(step.sources), target=step.target)(move)  # type: ignore[no-any-return]
+
+
+def _model(spec: WorkflowSpec) -> type[Case]:
+    meta = type("Meta", (), {"proxy": True, "app_label": "workflows"})
+    attrs: dict[str, Any] = {
+        "__module__": "workflows.models",
+        "__doc__": str(spec.description),
+        "Meta": meta,
+        "SPEC": spec,
+        # The staff wording of each state, for templates and labels.
+        "STATES": {state.name: state.staff for state in spec.states},
+    }
+    for step in spec.steps:
+        attrs[step.name] = _move(spec, step)
+    proxy = type(spec.model_name, (Case,), attrs)
+    # Django sends post_save with the proxy class as sender, and simple-history listens for
+    # the concrete Case only: connect the proxy to the same history table.
+    for signal, receiver in _history_receivers():
+        signal.connect(receiver, sender=proxy, weak=False)
+    return proxy
+
+
+def _history_receivers() -> list[tuple[signals.ModelSignal, Callable[..., None]]]:
+    return [
+        (signals.post_save, CASE_HISTORY.post_save),
+        (signals.pre_delete, CASE_HISTORY.pre_delete),
+        (signals.post_delete, CASE_HISTORY.post_delete),
+    ]
+
+
+def register(spec: WorkflowSpec) -> type[Case]:
+    """Add a workflow and return its model. Registering the same spec again is harmless."""
+    known = _SPECS.get(spec.key)
+    if known is not None:
+        if known is not spec:
+            raise ValueError(f"Another workflow is already registered as {spec.key!r}.")
+        return _MODELS[spec.key]
+    _SPECS[spec.key] = spec
+    _MODELS[spec.key] = _model(spec)
+    workflow_choices_register(spec.key, spec.label)
+    return _MODELS[spec.key]
+
+
+def unregister(key: str) -> None:
+    """Remove a workflow registered by a test, model and all. Never used by the application:
+    a workflow that case types use must stay."""
+    from django.apps import apps
+
+    _SPECS.pop(key)
+    proxy = _MODELS.pop(key)
+    workflow_choices_remove(key)
+    for signal, receiver in _history_receivers():
+        signal.disconnect(receiver, sender=proxy)
+    del apps.all_models["workflows"][proxy._meta.model_name or ""]
+    apps.clear_cache()
+
+
+def load() -> None:
+    """Register every module in ``workflows/machines/`` (each declares ``WORKFLOW``)."""
+    from workflows import machines
+
+    for info in sorted(pkgutil.iter_modules(machines.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{machines.__name__}.{info.name}")
+        register(module.WORKFLOW)
+
+
+def spec_of(key: str) -> WorkflowSpec:
+    """The workflow registered as ``key``; ``KeyError`` for an unknown one."""
+    return _SPECS[key]
+
+
+def model_of(key: str) -> type[Case]:
+    return _MODELS[key]
+
+
+def specs() -> list[WorkflowSpec]:
+    """Every registered workflow, in the order registered."""
+    return list(_SPECS.values())
