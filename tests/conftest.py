@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
@@ -47,6 +48,54 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         _missing("Redis", f"start Redis or set SPEAKUP_TEST_REDIS_URL (now {REDIS_URL})")
     if item.get_closest_marker("browser") and not CHROMIUM.exists():
         _missing("Chromium", "install Debian's chromium package (apt-get install chromium)")
+
+
+# The slow-test guard: scripts/test sets SPEAKUP_SLOW_TEST_SECONDS for its first pass, and any
+# test not marked slow (or needing a real service or a browser) that spends more CPU time than
+# that fails the run. CPU time, not wall time, so a busy machine does not trip it; time spent
+# setting up session-wide fixtures (the test database) is nobody's.
+SLOW_TEST_SECONDS = float(os.environ.get("SPEAKUP_SLOW_TEST_SECONDS") or 0)
+EXEMPT_MARKS = {"slow", "postgres", "redis", "browser"}
+
+
+class SlowTestGuard:
+    """A plugin (not conftest hooks, which pytest skips for session-scoped fixtures)."""
+
+    def __init__(self, limit: float) -> None:
+        self.limit = limit
+        self.shared = 0.0
+        self.too_slow: list[tuple[str, float]] = []
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_fixture_setup(self, fixturedef: pytest.FixtureDef[object]) -> Iterator[None]:
+        started = time.process_time()
+        yield
+        if fixturedef.scope == "session":
+            self.shared += time.process_time() - started
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item) -> Iterator[None]:
+        started, shared = time.process_time(), self.shared
+        yield
+        spent = time.process_time() - started - (self.shared - shared)
+        marks = {mark.name for mark in item.iter_markers()}
+        if spent > self.limit and not marks & EXEMPT_MARKS:
+            self.too_slow.append((item.nodeid, spent))
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self.too_slow:
+            lines = "\n".join(f"  {spent:5.2f} s  {node}" for node, spent in sorted(self.too_slow))
+            print(
+                f"\n{len(self.too_slow)} test(s) took over {self.limit} s of CPU time; make "
+                "them faster or mark them @pytest.mark.slow (they then run in the second "
+                f"pass):\n{lines}"
+            )
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if SLOW_TEST_SECONDS:
+        config.pluginmanager.register(SlowTestGuard(SLOW_TEST_SECONDS), "speakup-slow-test-guard")
 
 
 @pytest.fixture(autouse=True)

@@ -21,6 +21,7 @@ from permissions.access import case_for_reporter_token
 from tests.builders import make_case
 
 
+@pytest.mark.slow
 def test_ten_thousand_tokens_are_unique_and_carry_at_least_128_bits():
     tokens = {token_generate() for _ in range(10_000)}
     assert len(tokens) == 10_000

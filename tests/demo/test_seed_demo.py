@@ -8,6 +8,9 @@ from django.core.management import CommandError, call_command
 from cases.models import Case, CaseEvent, CaseType, Category, OrganisationalUnit
 from cases.selectors import case_content
 
+# Each test seeds the whole demo (hundreds of cases through the services).
+pytestmark = pytest.mark.slow
+
 
 def _seed(**options):
     out = StringIO()

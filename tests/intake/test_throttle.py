@@ -3,6 +3,7 @@
 import datetime as dt
 import re
 
+import pytest
 import time_machine
 
 from cases.models import Case
@@ -18,6 +19,7 @@ def _token(client, case_type):
     return re.search(rb'id="token">([0-9A-Z-]+)<', page.content).group(1).decode()
 
 
+@pytest.mark.slow
 def test_ten_thousand_wrong_tokens_from_one_client_get_at_most_a_hundred_answers(
     client, whistleblowing
 ):
@@ -59,6 +61,7 @@ def test_a_shared_office_address_is_slowed_not_locked_out(client, whistleblowing
         assert client.post("/follow-up/", {"token": token}, **REPORTER).status_code == 302
 
 
+@pytest.mark.slow
 def test_reports_are_limited_per_client_per_hour(client, whistleblowing):
     for n in range(30):
         assert (

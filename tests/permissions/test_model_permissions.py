@@ -16,6 +16,7 @@ def _case_permissions():
     )
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_no_user_or_group_holds_a_model_level_case_permission_after_the_demo():
     call_command("seed_demo", scale=0.05, stdout=StringIO())
@@ -74,6 +75,7 @@ def test_a_superuser_sees_no_case_content(cast, sign_in, client):
     assert b"call me" not in admin_index.content
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_the_demo_administrator_can_configure_but_not_open_cases():
     call_command("seed_demo", scale=0.05, stdout=StringIO())

@@ -10,7 +10,7 @@ from permissions.services import case_assign
 from tests.builders import make_case
 
 
-@pytest.mark.parametrize("cases", [1, 7, 30])
+@pytest.mark.parametrize("cases", [1, 7, pytest.param(30, marks=pytest.mark.slow)])
 def test_a_page_of_a_handlers_cases_is_two_queries(cast, cases, django_assert_num_queries):
     for _ in range(cases - 1):
         case = make_case(case_type=cast.case_type)
