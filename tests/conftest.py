@@ -182,6 +182,7 @@ def sign_in(client):
         the_client.force_login(user)
         session = the_client.session
         session["account_authentication_methods"] = [{"method": "mfa", "type": "totp"}]
+        session["account_authentication_methods_user"] = str(user.pk)
         session.save()
         return the_client
 

@@ -111,11 +111,46 @@ def test_a_totp_code_sent_twice_in_parallel_succeeds_once(handler):
     assert sorted(results) == [False] * 7 + [True]
 
 
-def test_staff_pages_send_someone_without_totp_to_set_it_up(client, db):
+def test_a_new_account_sets_up_its_second_factor_inside_the_sign_in(client, db):
+    from permissions.models import StaffEvent
+
     user = User.objects.create_user(username="new", password=PASSWORD)
-    client.force_login(user)
-    answer = client.get("/staff/cases/")
-    assert answer.status_code == 302 and "/2fa/totp/activate" in answer["Location"]
+    step = client.post(LOGIN, {"login": "new", "password": PASSWORD})
+    assert step.status_code == 302 and step["Location"] == "/accounts/2fa/enrol/"
+    # Not signed in yet: no page, not even allauth's own set-up page, is open to this browser.
+    assert "_auth_user_id" not in client.session
+    for path in ("/staff/cases/", "/admin/", "/accounts/2fa/totp/activate/"):
+        assert client.get(path).status_code == 302
+    assert "_auth_user_id" not in client.session
+    page = client.get("/accounts/2fa/enrol/")
+    assert page.status_code == 200 and b"<svg" in page.content
+    secret = client.session["mfa.totp.secret"]
+    wrong = client.post("/accounts/2fa/enrol/", {"code": "000000"})
+    assert wrong.status_code == 200 and "_auth_user_id" not in client.session
+    done = client.post("/accounts/2fa/enrol/", {"code": totp_code(secret)})
+    assert done.status_code == 302
+    assert client.session["_auth_user_id"] == str(user.pk)
+    assert client.get("/staff/cases/").status_code == 200
+    assert Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).count() == 1
+    assert StaffEvent.objects.filter(code="mfa.enrolled", user=user).count() == 1
+
+
+def test_the_enrolment_page_is_closed_to_anyone_not_half_way_through_signing_in(
+    client, handler, sign_in
+):
+    assert client.get("/accounts/2fa/enrol/")["Location"] == LOGIN
+    sign_in(handler)
+    assert client.post("/accounts/2fa/enrol/", {"code": "123456"}).status_code == 302
+    assert Authenticator.objects.filter(user=handler).count() == 1
+
+
+def test_a_password_only_session_is_ended_on_every_page(client, db):
+    user = User.objects.create_user(username="new", password=PASSWORD)
+    for path in ("/staff/cases/", "/accounts/2fa/totp/activate/", "/accounts/email/", "/"):
+        client.force_login(user)  # as Django's own login form would leave it
+        client.get(path)
+        assert "_auth_user_id" not in client.session, path
+    assert not Authenticator.objects.filter(user=user).exists()
 
 
 def test_a_session_without_the_second_factor_is_sent_back_to_sign_in(client, handler):
