@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.exceptions import UnknownAuditEvent
-from permissions.models import StaffEvent
+from permissions.models import ChangeKind, StaffEvent
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -130,6 +130,8 @@ def staff_event_sentence(event: StaffEvent) -> str:
     sentence, keys = STAFF_EVENTS.get(event.code, (_("An unrecognised event ({code})."), set()))
     values: dict[str, Any] = dict.fromkeys(keys, "")
     values.update(event.payload)
+    if values.get("kind") in ChangeKind.values:
+        values["kind"] = str(ChangeKind(values["kind"]).label).lower()
     values.update(
         code=event.code,
         actor=event.actor.get_username() if event.actor else str(_("The system")),

@@ -9,16 +9,30 @@ whatever ``is_staff`` or ``is_superuser`` say.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.urls import URLPattern, URLResolver, reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 from permissions.roles import may_manage_access
+
+_View = TypeVar("_View", bound=Callable[..., HttpResponseBase])
+
+
+def _read_only(view: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        if request.method not in ("GET", "HEAD"):
+            raise PermissionDenied("Old versions can be read, not restored.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 class SpeakUpAdminSite(admin.AdminSite):
@@ -27,6 +41,14 @@ class SpeakUpAdminSite(admin.AdminSite):
 
     def get_urls(self) -> list[URLResolver | URLPattern]:
         return [url for url in super().get_urls() if getattr(url, "name", None) != "view_on_site"]
+
+    def admin_view(self, view: _View, cacheable: bool = False) -> _View:
+        # django-simple-history's "revert" page saves an old version of a row, readonly
+        # fields included (a case type's triage team, say), and its setting
+        # SIMPLE_HISTORY_REVERT_DISABLED only hides the button. History here is to read.
+        if getattr(view, "__name__", "") == "history_form_view":
+            view = cast("_View", _read_only(view))
+        return super().admin_view(view, cacheable)
 
     def has_permission(self, request: HttpRequest) -> bool:
         return may_manage_access(request.user)

@@ -187,3 +187,11 @@ def sign_in(client):
         return the_client
 
     return _sign_in
+
+
+@pytest.fixture
+def second_administrator(cast, django_user_model):
+    """Another administrator: role and team changes need two."""
+    from permissions.roles import Role
+
+    return _member(django_user_model, "admin-two", Role.ADMINISTRATOR, is_staff=True)
