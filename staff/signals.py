@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.signals import password_changed, password_reset, password_set
-from allauth.mfa.signals import authentication_failed, authenticator_reset
+from allauth.mfa.models import Authenticator
+from allauth.mfa.signals import authentication_failed, authenticator_added, authenticator_reset
 from allauth.socialaccount.signals import social_account_added, social_account_removed
 from django.dispatch import receiver
 
@@ -22,9 +23,12 @@ def _second_factor_failed(sender: Any, user: Any, **kw: Any) -> None:
     note_second_factor_failure(user)
 
 
+@receiver(authenticator_added)
 @receiver(authenticator_reset)
-def _recovery_codes_made(sender: Any, user: Any, **kw: Any) -> None:
-    staff_event_record(code="mfa.recovery_codes", actor=user, user=user)
+def _recovery_codes_made(sender: Any, user: Any, authenticator: Any, **kw: Any) -> None:
+    # TOTP is only ever added by staff.services, which records it itself.
+    if authenticator.type == Authenticator.Type.RECOVERY_CODES:
+        staff_event_record(code="mfa.recovery_codes", actor=user, user=user)
 
 
 @receiver(social_account_added)
