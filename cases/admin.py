@@ -18,6 +18,9 @@ class CaseTypeAdmin(SimpleHistoryAdmin):
     list_display = ("name", "workflow", "allows_named_reports", "retention_days", "is_active")
     prepopulated_fields = {"slug": ("name",)}
     inlines = (CategoryInline,)
+    # Who triages a case type's new cases reads them: changed on the staff access page, by
+    # two administrators (permissions.services.access_change_propose), never here.
+    readonly_fields = ("triage_team",)
 
 
 @admin.register(OrganisationalUnit)

@@ -138,10 +138,13 @@ AUTHENTICATION_BACKENDS = [
 ANONYMOUS_USER_NAME = None
 
 # --- Staff sign-in (django-allauth) ---------------------------------------------------------
-# Staff accounts are made by administrators; nobody signs up. Every staff role must use TOTP
-# (staff/middleware.py sends anyone without it to set it up). Failed logins are limited per
-# account (5 a minute) and per client; allauth keys the client by the address, which our
-# adapter replaces with a keyed hash so no address reaches the cache.
+# Staff accounts are made by administrators; nobody signs up. Every staff role must use TOTP:
+# an account without one sets it up inside the sign-in flow (staff.signin.EnrolStage), and a
+# session that has not passed the second factor is ended on any page (staff/middleware.py).
+# Failed logins are limited to 5 a minute per account from one client and 20 per client, so
+# wrong passwords typed elsewhere never lock the owner out (staff/adapters.py); allauth keys
+# the client by the address, which our adapter replaces with a keyed hash so no address
+# reaches the cache. The Django admin's own login form is closed (staff/admin_site.py).
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "staff:case_list"
 ACCOUNT_ADAPTER = "staff.adapters.StaffAccountAdapter"
@@ -154,16 +157,27 @@ ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_RATE_LIMITS = {"login_failed": "20/m/ip,5/m/key", "login": "30/m/ip"}
 ACCOUNT_EMAIL_NOTIFICATIONS = False
+# A password reset never signs anyone in, and mails nothing to addresses we do not know.
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+# Changing an e-mail address, recovery codes or single sign-on links asks again for the
+# second factor (never the password alone: staff.adapters.StaffAccountAdapter).
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+# TOTP secrets and recovery-code seeds are sealed at rest under a master key (staff/mfa.py).
+MFA_ADAPTER = "staff.mfa.StaffMFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_ALLOW_UNVERIFIED_EMAIL = True
 MFA_TOTP_ISSUER = env_str("SPEAKUP_ORGANISATION_NAME", "Speak Up")
 MFA_TOTP_TOLERANCE = 1
 SOCIALACCOUNT_ONLY = False
 SOCIALACCOUNT_AUTO_SIGNUP = False
-SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
-SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+# An identity at the provider is linked to a staff account only by its owner, signed in with
+# both factors, from /accounts/3rdparty/ (audited); never by a matching e-mail address.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
 SOCIALACCOUNT_STORE_TOKENS = False
-# Single sign-on with an OpenID Connect identity provider, switched on by configuration.
+# Single sign-on with an OpenID Connect identity provider, switched on by configuration only:
+# providers stored in the database are ignored (staff.adapters.StaffSocialAccountAdapter).
 SPEAKUP_OIDC_SERVER_URL = env_str("SPEAKUP_OIDC_SERVER_URL", "")
 SOCIALACCOUNT_PROVIDERS: dict[str, object] = {}
 if SPEAKUP_OIDC_SERVER_URL and not DEV and not SPEAKUP_OIDC_SERVER_URL.startswith("https://"):
@@ -186,6 +200,44 @@ if SPEAKUP_OIDC_SERVER_URL:
 # Staff sessions end after 30 minutes idle and 12 hours in all (staff/middleware.py).
 SPEAKUP_STAFF_IDLE_SECONDS = env_int("SPEAKUP_STAFF_IDLE_SECONDS", 30 * 60, minimum=60)
 SPEAKUP_STAFF_ABSOLUTE_SECONDS = env_int("SPEAKUP_STAFF_ABSOLUTE_SECONDS", 12 * 3600, minimum=600)
+
+# --- E-mail (password reset links) ----------------------------------------------------------
+# Production sends through the SMTP server in SPEAKUP_SMTP_HOST (required); development writes
+# each message to a file under the data folder. Django 6.1's MAILERS setting.
+DEFAULT_FROM_EMAIL = env_str("SPEAKUP_EMAIL_FROM", "speak-up@localhost" if DEV else None)
+if not DEFAULT_FROM_EMAIL:
+    raise ImproperlyConfigured("SPEAKUP_EMAIL_FROM is required in production (an address).")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+SPEAKUP_SMTP_HOST = env_str("SPEAKUP_SMTP_HOST", "")
+if SPEAKUP_SMTP_HOST:
+    _smtp_security = env_str("SPEAKUP_SMTP_SECURITY", "starttls")
+    if _smtp_security not in ("starttls", "tls", "none"):
+        raise ImproperlyConfigured("SPEAKUP_SMTP_SECURITY must be starttls, tls or none.")
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": SPEAKUP_SMTP_HOST,
+                "port": env_int("SPEAKUP_SMTP_PORT", 465 if _smtp_security == "tls" else 587),
+                "username": env_str("SPEAKUP_SMTP_USER", ""),
+                "password": env_str("SPEAKUP_SMTP_PASSWORD", ""),
+                "use_tls": _smtp_security == "starttls",
+                "use_ssl": _smtp_security == "tls",
+                "timeout": env_int("SPEAKUP_SMTP_TIMEOUT", 10, minimum=1),
+            },
+        }
+    }
+elif DEV:
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": str(DATA_DIR / "mail")},
+        }
+    }
+else:
+    raise ImproperlyConfigured(
+        "SPEAKUP_SMTP_HOST is required in production (the SMTP server for password resets)."
+    )
 
 # --- Cache ----------------------------------------------------------------------------------
 # Throttles and one-time-code replay checks live here, so production shares one Redis cache
@@ -251,6 +303,10 @@ else:
     # Redis redelivers anything unacknowledged after the visibility timeout; tasks are short
     # and idempotent, so an hour is a safe bound. Never schedule ETAs beyond it.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+
+# The history admin's "revert" would write old values back, a case type's triage team
+# included; history is for reading only.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # --- Passwords, sessions, security headers ---------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

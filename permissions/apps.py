@@ -1,6 +1,20 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _roles_ensure(**kwargs: Any) -> None:
+    from permissions.services import roles_ensure
+
+    roles_ensure()
 
 
 class PermissionsConfig(AppConfig):
     name = "permissions"
     verbose_name = "Permissions"
+
+    def ready(self) -> None:
+        # After every migration (and every test database flush), the role groups exist and
+        # the Administrator role holds exactly its configuration permissions.
+        post_migrate.connect(_roles_ensure, dispatch_uid="permissions.roles_ensure")

@@ -1,4 +1,5 @@
-"""Per-case grants, conflict-of-interest exclusions and refused access attempts.
+"""Per-case grants, conflict-of-interest exclusions, refused access attempts, and the
+two-person changes to roles and teams with their audit record.
 
 Grants are django-guardian's direct foreign-key permission tables: rows point at the case
 with a real foreign key, so they cascade when a case goes, and lists join an indexed table
@@ -9,12 +10,15 @@ ignores them, and a test checks that nobody holds one.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from cases.models import Case, SealedField
+from cases.exceptions import AuditRecordImmutable
+from cases.models import AppendOnlyQuerySet, Case, SealedField
 
 
 class CaseUserPermission(UserObjectPermissionBase):
@@ -91,3 +95,122 @@ class AccessRefusal(models.Model):
 
     def __str__(self) -> str:
         return f"refused {self.action}"
+
+
+# --- Who holds which role: changed only by two people -----------------------------------------
+
+
+class ChangeKind(models.TextChoices):
+    ROLE_GRANT = "role_grant", _("Give a role")
+    ROLE_REMOVE = "role_remove", _("Take a role away")
+    TEAM_JOIN = "team_join", _("Add to a team")
+    TEAM_LEAVE = "team_leave", _("Remove from a team")
+    TRIAGE_TEAM_SET = "triage_team_set", _("Change which team triages a case type")
+    ACCOUNT_REACTIVATE = "account_reactivate", _("Switch a disabled account back on")
+    SECOND_FACTOR_RESET = "second_factor_reset", _("Reset a person's second factor")
+
+
+class ChangeStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for a second person")
+    CONFIRMED = "confirmed", _("Confirmed")
+    DECLINED = "declined", _("Declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class AccessChange(models.Model):
+    """A change to who may reach case content, proposed by one administrator and taking effect
+    only when a different administrator confirms it (``permissions.services``).
+
+    The database refuses a confirmation by the proposer or by the person the change is about,
+    whatever code path tries it.
+    """
+
+    kind = models.CharField(max_length=24, choices=ChangeKind.choices)
+    status = models.CharField(
+        max_length=12, choices=ChangeStatus.choices, default=ChangeStatus.PENDING
+    )
+    # What changes: a person's role or team, or a case type's triage team.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    role = models.CharField(max_length=32, blank=True)
+    team = models.ForeignKey("auth.Group", on_delete=models.PROTECT, null=True, related_name="+")
+    case_type = models.ForeignKey(
+        "cases.CaseType", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField()
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    # Who confirmed, declined or withdrew it, and when.
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True)
+
+    class Meta:
+        ordering = ("-proposed_at", "-id")
+        indexes = [models.Index(fields=("status", "proposed_at"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(confirmed_by=models.F("proposed_by")),
+                name="access_change_confirmed_by_a_second_person",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(confirmed_by=models.F("user")),
+                name="access_change_not_confirmed_by_its_subject",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="confirmed", confirmed_by__isnull=False)
+                | (~models.Q(status="confirmed") & models.Q(confirmed_by__isnull=True)),
+                name="access_change_confirmed_has_a_confirmer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.get_status_display()})"
+
+
+class StaffEvent(models.Model):
+    """The audit record of staff accounts and access: role and team changes at every step,
+    accounts made and disabled, second factors enrolled, replaced and reset, single sign-on
+    links, repeated sign-in failures. Case events live in ``cases.CaseEvent``; these are
+    about people, not a case.
+
+    Append-only like ``CaseEvent``: the model and its queryset refuse changes and deletes, and
+    database triggers refuse UPDATE (and DELETE on PostgreSQL). Written only by
+    ``permissions.audit.staff_event_record``; no client address or user agent, ever.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    code = models.CharField(max_length=64)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    # The person the event is about (may be the actor).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    change = models.ForeignKey(AccessChange, on_delete=models.PROTECT, null=True, related_name="+")
+    at = models.DateTimeField()
+    payload = models.JSONField(default=dict, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("id",)
+        indexes = [models.Index(fields=("user", "id"), name="staffevent_user_id")]
+
+    def __str__(self) -> str:
+        return f"{self.code} #{self.pk}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AuditRecordImmutable()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AuditRecordImmutable()

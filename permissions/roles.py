@@ -30,6 +30,13 @@ class CasePerm(StrEnum):
     VIEW_CONTACT = "view_reporter_contact"  # see the reporter's contact details
 
 
+# Roles that bring someone near case content: granted and removed only by two people.
+CONTENT_ROLES = frozenset(
+    {Role.TRIAGE_LEAD, Role.HANDLER, Role.EXTERNAL_INVESTIGATOR, Role.GOVERNANCE_LEAD}
+)
+ROLE_NAMES = frozenset(role.value for role in Role)
+
+
 # What an assignment grants, by the assignee's role. External investigators work the case
 # but never see how to contact the reporter, and their access ends on a date.
 GRANTS: dict[Role, tuple[CasePerm, ...]] = {
@@ -41,6 +48,17 @@ GRANTS: dict[Role, tuple[CasePerm, ...]] = {
 # Models an administrator configures (model-level permissions on these are fine); every
 # other model of the case apps holds case data and is reached only through per-case grants.
 CONFIGURATION_MODELS = frozenset({"casetype", "category", "organisationalunit"})
+# What the Administrator role may do in the administration site, as (app, model, actions):
+# configuration, and staff accounts' names and e-mail. Nothing that holds case data or a
+# credential, and never groups (roles and teams change on the access page, by two people).
+ADMINISTRATOR_MODEL_PERMISSIONS = (
+    ("cases", "casetype", ("view", "add", "change")),
+    ("cases", "category", ("view", "add", "change")),
+    ("cases", "organisationalunit", ("view", "add", "change")),
+    ("intake", "branding", ("view", "add", "change")),
+    ("intake", "supportresource", ("view", "add", "change", "delete")),
+    ("auth", "user", ("view", "add", "change")),
+)
 CASE_DATA_APPS = ("cases", "permissions", "workflows", "guardian")
 
 
@@ -49,3 +67,9 @@ def roles_of(user: AbstractBaseUser | AnonymousUser) -> set[Role]:
         return set()
     names = set(user.groups.values_list("name", flat=True))  # type: ignore[attr-defined]
     return {role for role in Role if role.value in names}
+
+
+def may_manage_access(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Administrators propose, confirm and decline changes of role and team, and use the
+    administration site. Being a superuser or ``is_staff`` counts for nothing here."""
+    return bool(user.is_authenticated and user.is_active and Role.ADMINISTRATOR in roles_of(user))

@@ -16,13 +16,12 @@ class StaffConfig(AppConfig):
 
     def ready(self) -> None:
         from django.contrib import admin
-        from django.contrib.auth.models import Group, User
 
-        from staff import signals  # noqa: F401  (connects allauth signals)
+        from staff import (
+            checks,  # noqa: F401  (registers the second-factor secrets check)
+            signals,  # noqa: F401  (connects allauth signals)
+        )
         from staff.admin import register_auth
 
-        # Replace Django's user and group admins with ones that cannot grant case permissions.
-        for model in (User, Group):
-            if admin.site.is_registered(model):
-                admin.site.unregister(model)
+        # Replace Django's and allauth's account and credential admins (staff/admin.py).
         register_auth(admin.site)

@@ -9,18 +9,7 @@ from django.contrib.auth.models import User
 
 from cases.models import Case
 from permissions.models import ExclusionKind
-from permissions.roles import Role
-
-
-def _assignable() -> Any:
-    return (
-        User.objects.filter(
-            is_active=True,
-            groups__name__in=[Role.HANDLER.value, Role.EXTERNAL_INVESTIGATOR.value],
-        )
-        .distinct()
-        .order_by("username")
-    )
+from permissions.selectors import people_assignable, people_excludable
 
 
 class AssignForm(forms.Form):
@@ -35,8 +24,7 @@ class AssignForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["assignee"]
         # Excluded people are left out of the choice; the service refuses them regardless.
-        excluded = case.exclusions.values_list("user_id", flat=True)
-        field.queryset = _assignable().exclude(pk__in=excluded)  # type: ignore[attr-defined]
+        field.queryset = people_assignable(case)  # type: ignore[attr-defined]
 
 
 class ExcludeForm(forms.Form):
@@ -52,7 +40,8 @@ class ExcludeForm(forms.Form):
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["user"]
-        field.queryset = User.objects.filter(is_active=True).order_by("username")  # type: ignore[attr-defined]
+        # People whose role could bring them to the case, not every member of staff.
+        field.queryset = people_excludable(case)  # type: ignore[attr-defined]
 
 
 class RecuseForm(forms.Form):

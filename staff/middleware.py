@@ -8,6 +8,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from allauth.account.internal.flows.login import get_authentication_records
+from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib.auth import logout
@@ -19,17 +21,28 @@ from cases.exceptions import CaseNotFound
 from permissions.access import refusals_begin, refusals_flush
 
 STAFF_PREFIXES = ("/staff/", "/admin/")
+# Pages that need a signed-in person, or manage one's account: after ending a session that
+# had not passed the second factor, these send the person back to sign in.
+SIGN_IN_PREFIXES = (*STAFF_PREFIXES, "/accounts/")
 
 
-def _passed_mfa(request: HttpRequest) -> bool:
-    methods = request.session.get("account_authentication_methods", [])
-    return any(entry.get("method") == "mfa" for entry in methods)
+def passed_second_factor(request: HttpRequest) -> bool:
+    """Whether the signed-in user has a TOTP authenticator and this session passed it (or a
+    recovery code) when it signed in."""
+    user = request.user
+    if not is_mfa_enabled(user, [Authenticator.Type.TOTP]):
+        return False
+    records = get_authentication_records(request, user)
+    return any(entry.get("method") == "mfa" for entry in records)
 
 
 class StaffSessionMiddleware:
-    """Ends staff sessions after the idle and absolute limits, and keeps staff pages for
-    people signed in with two factors. Django rotates the session key at login and ends the
-    sessions of a disabled user on their next request (ModelBackend refuses inactive users)."""
+    """Ends staff sessions after the idle and absolute limits, and ends any session that has
+    not passed its account's second factor, on every page. Accounts without a second factor
+    set one up inside the sign-in flow (``staff.signin.EnrolStage``), so a session that has
+    passed only a password (from any login form) can do nothing at all. Django rotates the
+    session key at login and ends the sessions of a disabled user on their next request
+    (ModelBackend refuses inactive users)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -47,16 +60,14 @@ class StaffSessionMiddleware:
                 logout(request)
                 if staff_page:
                     return redirect(f"{reverse('account_login')}?timed_out=1")
+            elif not passed_second_factor(request):
+                logout(request)
+                if request.path.startswith(SIGN_IN_PREFIXES):
+                    return redirect("account_login")
             else:
                 request.session["staff_seen"] = now
-        if staff_page:
-            if not request.user.is_authenticated:
-                return redirect(f"{reverse('account_login')}?next={request.path}")
-            if not is_mfa_enabled(request.user):
-                return redirect("mfa_activate_totp")
-            if not _passed_mfa(request):
-                logout(request)
-                return redirect("account_login")
+        if staff_page and not request.user.is_authenticated:
+            return redirect(f"{reverse('account_login')}?next={request.path}")
         return self.get_response(request)
 
 

@@ -1,13 +1,23 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from staff import views
+from staff import access_views, signin, views
 
 app_name = "staff"
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="staff:case_list"), name="home"),
     path("cases/", views.case_list, name="case_list"),
     path("workflows/", views.workflows_page, name="workflows"),
+    path("account/", signin.account, name="account"),
+    path("access/", access_views.access_page, name="access"),
+    path("access/propose/", access_views.access_propose, name="access_propose"),
+    path("access/teams/", access_views.access_team_create, name="access_team_create"),
+    path(
+        "access/changes/<int:change_id>/confirm/",
+        access_views.access_confirm,
+        name="access_confirm",
+    ),
+    path("access/changes/<int:change_id>/close/", access_views.access_close, name="access_close"),
     path("cases/export.csv", views.case_export, name="case_export"),
     path("cases/<str:case_id>/", views.case_detail, name="case_detail"),
     path("cases/<str:case_id>/history/", views.case_history, name="case_history"),

@@ -50,6 +50,7 @@ from permissions.access import (
 )
 from permissions.models import CaseExclusion, ExclusionKind
 from permissions.roles import CasePerm, Role, roles_of
+from permissions.selectors import people_working_on
 from permissions.services import (
     case_assign,
     case_recuse,
@@ -172,14 +173,25 @@ def case_export(request: HttpRequest) -> HttpResponse:
     for case in _filtered_cases(request).iterator(chunk_size=500):
         writer.writerow(
             [
-                case.reference,
-                case.case_type.name,
-                _state_label(case),
-                case.category.name if case.category else "",
+                csv_cell(case.reference),
+                csv_cell(case.case_type.name),
+                csv_cell(_state_label(case)),
+                csv_cell(case.category.name if case.category else ""),
                 case.received_on.isoformat(),
             ]
         )
     return response
+
+
+# A spreadsheet treats a cell starting with one of these as a formula (or, for tab and
+# carriage return, may shift it until it does): names typed in the administration site must
+# never run as formulas on the computer of whoever opens the export.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: str) -> str:
+    """``value`` made inert for spreadsheets: a leading apostrophe before a formula start."""
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
 
 
 @never_cache
@@ -220,7 +232,8 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
         "investigator_only": investigator_only,
         "categories": case.case_type.categories.filter(is_active=True),
         "actions": case_actions(case),
-        "owners": User.objects.filter(is_active=True).order_by("username"),
+        # Only the people working the case, never every member of staff.
+        "owners": people_working_on(case),
         "support_parties": SUPPORT_PARTIES,
         "contact": content.reporter_contact if show_contact else None,
         "messages_": message_list_for_staff(case),
@@ -314,7 +327,9 @@ def _record_redaction(request: HttpRequest, user: User, case: Case) -> str:
 
 def _record_action(request: HttpRequest, user: User, case: Case) -> str:
     owner_id = _int(request.POST.get("owner"))
-    owner = User.objects.filter(pk=owner_id, is_active=True).first() if owner_id else None
+    owner = people_working_on(case).filter(pk=owner_id).first() if owner_id else None
+    if owner_id and owner is None:
+        raise SpeakUpError("An action can only be given to someone working on the case.")
     due = request.POST.get("due_on", "")
     action_add(
         case=case,
@@ -463,8 +478,11 @@ def case_unassign_view(request: HttpRequest, case_id: str) -> HttpResponse:
     wanted = _int(request.POST.get("user", ""))
     assignee = User.objects.filter(pk=wanted).first() if wanted else None
     if assignee is not None:
-        case_unassign(case=case, user=assignee, actor=user)
-        messages.success(request, "The assignment has been removed.")
+        try:
+            case_unassign(case=case, user=assignee, actor=user)
+            messages.success(request, "The assignment has been removed.")
+        except SpeakUpError as error:
+            messages.error(request, error.message)
     return _back(case)
 
 

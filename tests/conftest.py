@@ -231,7 +231,16 @@ def sign_in(client):
         the_client.force_login(user)
         session = the_client.session
         session["account_authentication_methods"] = [{"method": "mfa", "type": "totp"}]
+        session["account_authentication_methods_user"] = str(user.pk)
         session.save()
         return the_client
 
     return _sign_in
+
+
+@pytest.fixture
+def second_administrator(cast, django_user_model):
+    """Another administrator: role and team changes need two."""
+    from permissions.roles import Role
+
+    return _member(django_user_model, "admin-two", Role.ADMINISTRATOR, is_staff=True)

@@ -48,8 +48,8 @@ def _live_connections_closed(transactional_db):
 @pytest.fixture
 def new_case(_live_connections_closed):
     triage = Group.objects.create(name="Whistleblowing triage")
-    _staff("lead", triage, Group.objects.create(name=Role.TRIAGE_LEAD))
-    _staff("pat.smith", Group.objects.create(name=Role.HANDLER))
+    _staff("lead", triage, Group.objects.get_or_create(name=Role.TRIAGE_LEAD)[0])
+    _staff("pat.smith", Group.objects.get_or_create(name=Role.HANDLER)[0])
     case_type = make_case_type(name="Whistleblowing", triage_team=triage)
     return make_case(case_type=case_type, with_token=True)
 

@@ -18,9 +18,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 def assigned(transactional_db):
     triage = Group.objects.create(name="Triage team")
     lead = User.objects.create_user(username="lead", password="a-long-password-1")
-    lead.groups.add(triage, Group.objects.create(name=Role.TRIAGE_LEAD))
+    lead.groups.add(triage, Group.objects.get_or_create(name=Role.TRIAGE_LEAD)[0])
     handler = User.objects.create_user(username="handler", password="a-long-password-1")
-    handler.groups.add(Group.objects.create(name=Role.HANDLER))
+    handler.groups.add(Group.objects.get_or_create(name=Role.HANDLER)[0])
     TOTP.activate(handler, TOTP_SECRET)
     case = make_case(case_type=make_case_type(name="Whistleblowing", triage_team=triage))
     case_assign(case=case, assignee=handler, actor=lead)

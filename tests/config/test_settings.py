@@ -17,6 +17,8 @@ PRODUCTION = {
     "DJANGO_ALLOWED_HOSTS": "speakup.example.org",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
     "CACHE_URL": "redis://127.0.0.1:6379/1",
+    "SPEAKUP_SMTP_HOST": "smtp.example.org",
+    "SPEAKUP_EMAIL_FROM": "speak-up@example.org",
 }
 
 
@@ -49,6 +51,8 @@ def test_production_settings_start_when_every_secret_is_given(tmp_path):
         "DJANGO_ALLOWED_HOSTS",
         "CELERY_BROKER_URL",
         "CACHE_URL",
+        "SPEAKUP_SMTP_HOST",
+        "SPEAKUP_EMAIL_FROM",
     ],
 )
 def test_production_refuses_to_start_without_a_secret_and_names_it(tmp_path, missing):

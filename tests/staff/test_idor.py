@@ -20,6 +20,7 @@ NOT_CASE_IDS = {
     "provider_id",  # allauth: which single sign-on provider
     "object_id",  # the admin: configuration rows only; cases are never registered there
     "id",  # the admin: a user's password page
+    "change_id",  # the access page: a proposed change of role or team (administrators only)
 }
 
 

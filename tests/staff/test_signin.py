@@ -111,11 +111,46 @@ def test_a_totp_code_sent_twice_in_parallel_succeeds_once(handler):
     assert sorted(results) == [False] * 7 + [True]
 
 
-def test_staff_pages_send_someone_without_totp_to_set_it_up(client, db):
+def test_a_new_account_sets_up_its_second_factor_inside_the_sign_in(client, db):
+    from permissions.models import StaffEvent
+
     user = User.objects.create_user(username="new", password=PASSWORD)
-    client.force_login(user)
-    answer = client.get("/staff/cases/")
-    assert answer.status_code == 302 and "/2fa/totp/activate" in answer["Location"]
+    step = client.post(LOGIN, {"login": "new", "password": PASSWORD})
+    assert step.status_code == 302 and step["Location"] == "/accounts/2fa/enrol/"
+    # Not signed in yet: no page, not even allauth's own set-up page, is open to this browser.
+    assert "_auth_user_id" not in client.session
+    for path in ("/staff/cases/", "/admin/", "/accounts/2fa/totp/activate/"):
+        assert client.get(path).status_code == 302
+    assert "_auth_user_id" not in client.session
+    page = client.get("/accounts/2fa/enrol/")
+    assert page.status_code == 200 and b"<svg" in page.content
+    secret = client.session["mfa.totp.secret"]
+    wrong = client.post("/accounts/2fa/enrol/", {"code": "000000"})
+    assert wrong.status_code == 200 and "_auth_user_id" not in client.session
+    done = client.post("/accounts/2fa/enrol/", {"code": totp_code(secret)})
+    assert done.status_code == 302
+    assert client.session["_auth_user_id"] == str(user.pk)
+    assert client.get("/staff/cases/").status_code == 200
+    assert Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).count() == 1
+    assert StaffEvent.objects.filter(code="mfa.enrolled", user=user).count() == 1
+
+
+def test_the_enrolment_page_is_closed_to_anyone_not_half_way_through_signing_in(
+    client, handler, sign_in
+):
+    assert client.get("/accounts/2fa/enrol/")["Location"] == LOGIN
+    sign_in(handler)
+    assert client.post("/accounts/2fa/enrol/", {"code": "123456"}).status_code == 302
+    assert Authenticator.objects.filter(user=handler).count() == 1
+
+
+def test_a_password_only_session_is_ended_on_every_page(client, db):
+    user = User.objects.create_user(username="new", password=PASSWORD)
+    for path in ("/staff/cases/", "/accounts/2fa/totp/activate/", "/accounts/email/", "/"):
+        client.force_login(user)  # as Django's own login form would leave it
+        client.get(path)
+        assert "_auth_user_id" not in client.session, path
+    assert not Authenticator.objects.filter(user=user).exists()
 
 
 def test_a_session_without_the_second_factor_is_sent_back_to_sign_in(client, handler):
@@ -178,3 +213,131 @@ def test_a_recovery_code_signs_in_once(client, handler):
     step = client.post(LOGIN, {"login": "handler", "password": PASSWORD})
     assert client.post(step["Location"], {"code": code}).status_code == 200
     assert "_auth_user_id" not in client.session
+
+
+# --- Throttles by account and client; alerts -----------------------------------------------------
+
+
+def test_wrong_passwords_from_elsewhere_never_lock_the_owner_out(client, handler):
+    from django.test import Client
+
+    attacker = Client(REMOTE_ADDR="198.51.100.7")
+    for _ in range(10):
+        attacker.post(LOGIN, {"login": "handler", "password": "wrong-password"})
+    # The attacker's own tries are throttled ...
+    throttled = attacker.post(LOGIN, {"login": "handler", "password": PASSWORD})
+    assert throttled.status_code == 429 or "Too many" in _error_text(throttled)
+    # ... but the owner, from their own desk, goes straight on to the second factor.
+    owner = Client(REMOTE_ADDR="192.0.2.10")
+    step = owner.post(LOGIN, {"login": "handler", "password": PASSWORD})
+    assert step.status_code == 302 and step["Location"] == "/accounts/2fa/authenticate/"
+
+
+@pytest.mark.slow
+def test_many_failures_from_several_places_raise_one_alert_without_an_address(handler, caplog):
+    from django.test import Client
+
+    from permissions.models import StaffEvent
+
+    caplog.set_level("WARNING", logger="speakup.signin")
+    for n in range(25):
+        Client(REMOTE_ADDR=f"203.0.113.{n % 6 + 1}").post(
+            LOGIN, {"login": "handler", "password": f"wrong-pw-{n}"}
+        )
+    for _ in range(25):
+        Client(REMOTE_ADDR="203.0.113.99").post(LOGIN, {"login": "nobody", "password": "x"})
+    (event,) = StaffEvent.objects.filter(code="signin.failures")
+    assert event.user == handler and event.payload == {"count": 20}
+    alerts = [r.getMessage() for r in caplog.records if "failed sign-ins" in r.getMessage()]
+    assert len(alerts) == 1 and str(handler.pk) in alerts[0]
+    leaks = [r.getMessage() for r in caplog.records if "203.0.113" in r.getMessage()]
+    assert leaks == [] and not any("wrong-pw" in r.getMessage() for r in caplog.records)
+
+
+def test_repeated_wrong_second_factor_codes_raise_one_alert(client, handler, caplog):
+    from permissions.models import StaffEvent
+
+    caplog.set_level("WARNING", logger="speakup.signin")
+    client.post(LOGIN, {"login": "handler", "password": PASSWORD})
+    for code in ("000000", "111111"):
+        client.post("/accounts/2fa/authenticate/", {"code": code})
+    assert not StaffEvent.objects.filter(code="mfa.failures").exists()
+    for code in ("222222", "333333"):
+        client.post("/accounts/2fa/authenticate/", {"code": code})
+    assert StaffEvent.objects.filter(code="mfa.failures", user=handler).count() == 1
+    assert sum("second-factor codes" in r.getMessage() for r in caplog.records) == 1
+
+
+# --- One's own second factor --------------------------------------------------------------------
+
+
+def test_replacing_the_authenticator_needs_a_code_from_the_current_one(client, handler, sign_in):
+    from permissions.models import StaffEvent
+
+    sign_in(handler)
+    page = client.get("/staff/account/")
+    assert page.status_code == 200 and b"<svg" in page.content
+    new_secret = client.session["staff.totp.new"]
+    refused = client.post(
+        "/staff/account/", {"current_code": "000000", "code": totp_code(new_secret)}
+    )
+    assert "current authenticator is not right" in refused.content.decode()
+    old = Authenticator.objects.get(user=handler, type=Authenticator.Type.TOTP)
+    assert old.wrap().validate_code(totp_code(TOTP_SECRET, -1))  # still the old one
+    done = client.post(
+        "/staff/account/", {"current_code": totp_code(), "code": totp_code(new_secret)}
+    )
+    assert done.status_code == 302
+    (now,) = Authenticator.objects.filter(user=handler, type=Authenticator.Type.TOTP)
+    assert now.pk != old.pk
+    # Codes of the old app no longer count (one not yet used, so replay protection is not
+    # what refuses it).
+    assert not now.wrap().validate_code(totp_code(TOTP_SECRET, 1))
+    assert StaffEvent.objects.filter(code="mfa.replaced", user=handler).count() == 1
+    assert client.get("/staff/cases/").status_code == 200
+
+
+def test_a_recovery_code_can_stand_for_the_lost_authenticator(client, handler, sign_in):
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+
+    code = RecoveryCodes.activate(handler).get_unused_codes()[0]
+    sign_in(handler)
+    client.get("/staff/account/")
+    new_secret = client.session["staff.totp.new"]
+    done = client.post("/staff/account/", {"current_code": code, "code": totp_code(new_secret)})
+    assert done.status_code == 302
+    # Used up: it cannot replace the authenticator a second time.
+    client.get("/staff/account/")
+    again = client.post(
+        "/staff/account/",
+        {"current_code": code, "code": totp_code(client.session["staff.totp.new"])},
+    )
+    assert "current authenticator is not right" in again.content.decode()
+
+
+def test_allauth_cannot_remove_the_authenticator(client, handler, sign_in):
+    sign_in(handler)
+    client.post("/accounts/2fa/reauthenticate/", {"code": totp_code()})
+    client.post("/accounts/2fa/totp/deactivate/")
+    assert Authenticator.objects.filter(user=handler, type=Authenticator.Type.TOTP).exists()
+
+
+def test_asking_again_who_it_is_takes_the_second_factor_never_the_password(
+    client, handler, sign_in, django_capture_on_commit_callbacks
+):
+    from permissions.models import StaffEvent
+
+    sign_in(handler)
+    first = client.post("/accounts/2fa/recovery-codes/generate/")
+    assert first["Location"].startswith("/accounts/2fa/reauthenticate/")
+    by_password = client.post("/accounts/reauthenticate/", {"password": PASSWORD})
+    assert by_password["Location"].startswith("/accounts/2fa/reauthenticate/")
+    assert client.post("/accounts/2fa/recovery-codes/generate/")["Location"].startswith(
+        "/accounts/2fa/reauthenticate/"
+    )
+    assert not Authenticator.objects.filter(user=handler, type="recovery_codes").exists()
+    client.post("/accounts/2fa/reauthenticate/", {"code": totp_code()})
+    with django_capture_on_commit_callbacks(execute=True):  # allauth signals on commit
+        client.post("/accounts/2fa/recovery-codes/generate/")
+    assert Authenticator.objects.filter(user=handler, type="recovery_codes").exists()
+    assert StaffEvent.objects.filter(code="mfa.recovery_codes", user=handler).exists()

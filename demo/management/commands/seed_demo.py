@@ -15,7 +15,7 @@ from typing import Any
 from allauth.mfa.totp.internal.auth import TOTP
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
@@ -24,8 +24,8 @@ from cases.models import Case, CaseType, Category, MessageKind, OrganisationalUn
 from cases.selectors import case_count
 from cases.services import message_add
 from intake.models import Branding, SupportResource
-from permissions.roles import CONFIGURATION_MODELS, Role
-from permissions.services import case_assign
+from permissions.roles import Role, roles_of
+from permissions.services import case_assign, role_grant, roles_ensure, team_join
 from workflows import registry
 from workflows.services import case_file, case_transition
 from workflows.spec import Need
@@ -113,6 +113,8 @@ ROLES = [
     ("investigator", Role.EXTERNAL_INVESTIGATOR),
     ("governance", Role.GOVERNANCE_LEAD),
     ("admin", Role.ADMINISTRATOR),
+    # A second administrator: role and team changes need two (the access page).
+    ("admin2", Role.ADMINISTRATOR),
 ]
 
 SUPPORT = [
@@ -201,7 +203,8 @@ class Command(BaseCommand):
         for spec in CASE_TYPES:
             fields = {k: v for k, v in spec.items() if k not in ("slug", "categories")}
             team, _ = Group.objects.get_or_create(name=f"{spec['name']}: triage")
-            triage_lead.groups.add(team)
+            if not triage_lead.groups.filter(pk=team.pk).exists():
+                team_join(user=triage_lead, team=team, actor=None)
             fields["triage_team"] = team
             case_type, _ = CaseType.objects.get_or_create(slug=spec["slug"], defaults=fields)
             for slug, name in spec["categories"]:
@@ -228,24 +231,18 @@ class Command(BaseCommand):
         user_model = get_user_model()
         users = {}
         for username, role in ROLES:
-            group, _ = Group.objects.get_or_create(name=role.value)
-            user, created = user_model.objects.get_or_create(
-                username=username, defaults={"is_staff": username == "admin"}
-            )
+            user, created = user_model.objects.get_or_create(username=username)
             if created:
                 user.set_password(DEMO_PASSWORD)
                 user.save(update_fields=["password"])
                 TOTP.activate(user, DEMO_TOTP_SECRET)
-            user.groups.add(group)
+            # Through the one service that gives roles (audited), as the operator would.
+            if role not in roles_of(user):
+                role_grant(user=user, role=role, actor=None)
             users[username] = user
-        # Administrators configure case types, categories, units, staff and teams; nothing else.
-        administrators = Group.objects.get(name=Role.ADMINISTRATOR.value)
-        administrators.permissions.set(
-            Permission.objects.filter(
-                content_type__app_label__in=["cases", "auth"],
-                content_type__model__in=[*CONFIGURATION_MODELS, "user", "group"],
-            )
-        )
+        # The Administrator role's configuration permissions come from roles_ensure (run
+        # after every migration); nobody is given anything else.
+        roles_ensure()
         return users
 
     def _demo_case(self, case_type: CaseType, rng: random.Random, users: dict[str, Any]) -> None:

@@ -1,0 +1,140 @@
+"""The audit record of staff accounts and access: the only module that writes ``StaffEvent``.
+
+Case events (``cases.audit``) are about one case; these are about people: who proposed,
+confirmed, declined or withdrew a change of role or team, accounts made and disabled, second
+factors enrolled, replaced and reset, single sign-on links, and alerts about repeated failed
+sign-ins. Each is written in the transaction of the change it records. Payloads follow the
+case record's rule: declared keys, and values that are short identifiers, numbers or flags,
+so no free text (and no client address or user agent) can reach the table.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cases.exceptions import UnknownAuditEvent
+from permissions.models import ChangeKind, StaffEvent
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.utils.functional import _StrPromise
+
+    from permissions.models import AccessChange
+
+_SAFE_TEXT = re.compile(r"^[A-Za-z0-9_.:/+\- ]{0,64}$")
+PayloadValue = str | int | bool | None
+
+# code: (sentence, payload keys). Sentences are formatted with ``actor``, ``user`` and the keys.
+STAFF_EVENTS: dict[str, tuple[_StrPromise, frozenset[str]]] = {}
+
+
+def _register(code: str, sentence: _StrPromise, *keys: str) -> None:
+    STAFF_EVENTS[code] = (sentence, frozenset(keys))
+
+
+_register("access.proposed", _("{actor} proposed: {kind} for {user}."), "kind", "role", "team")
+_register("access.confirmed", _("{actor} confirmed: {kind} for {user}."), "kind", "role", "team")
+_register("access.declined", _("{actor} declined a proposal ({kind})."), "kind")
+_register("access.withdrawn", _("{actor} withdrew their proposal ({kind})."), "kind")
+_register(
+    "access.refused", _("{actor} tried a change that was refused ({reason})."), "kind", "reason"
+)
+_register(
+    "access.bootstrapped",
+    _("The operator made {user} an administrator from the command line."),
+    "role",
+)
+_register("role.granted", _("{user} was given the role {role}."), "role")
+_register("role.removed", _("{user} no longer has the role {role}."), "role")
+_register("team.created", _("{actor} created the team {team}."), "team")
+_register("team.joined", _("{user} joined team {team}."), "team")
+_register("team.left", _("{user} left team {team}."), "team")
+_register(
+    "triage_team.changed",
+    _("Case type {case_type} is now triaged by team {team}."),
+    "case_type",
+    "team",
+)
+_register("account.created", _("{actor} created the account {user}."))
+_register("account.changed", _("{actor} changed the account {user} ({fields})."), "fields")
+_register("account.deactivated", _("{actor} disabled the account {user}."))
+_register("account.reactivated", _("The account {user} was switched back on."))
+_register("mfa.enrolled", _("{user} set up a second factor while signing in."), "type")
+_register("mfa.replaced", _("{user} replaced their authenticator."), "type")
+_register("mfa.recovery_codes", _("{user} made new recovery codes."))
+_register("mfa.reset", _("The second factor of {user} was reset."))
+_register(
+    "mfa.failures",
+    _("Repeated wrong second-factor codes for {user} ({count} recently)."),
+    "count",
+)
+_register(
+    "signin.failures",
+    _("Repeated failed sign-ins for {user} from several places ({count} recently)."),
+    "count",
+)
+_register("password.changed", _("{user} changed their password."))
+_register("password.reset", _("{user} set a new password from an e-mailed link."))
+_register("sso.linked", _("{user} linked a single sign-on identity ({provider})."), "provider")
+_register("sso.unlinked", _("{user} removed a single sign-on identity ({provider})."), "provider")
+
+
+def _check(code: str, payload: dict[str, PayloadValue]) -> None:
+    if code not in STAFF_EVENTS:
+        raise UnknownAuditEvent(f"Staff event code {code!r} is not registered.")
+    unknown = set(payload) - STAFF_EVENTS[code][1]
+    if unknown:
+        raise ValueError(f"Staff event {code!r} takes no payload key {sorted(unknown)}.")
+    for key, value in payload.items():
+        if not isinstance(value, str | int | bool | type(None)):
+            raise ValueError(f"Staff event payload {key!r} must be a string, number or flag.")
+        if isinstance(value, str) and not _SAFE_TEXT.match(value):
+            raise ValueError(f"Staff event payload {key!r} must be a short identifier.")
+
+
+def _person(user: AbstractBaseUser | AnonymousUser | None) -> Any:
+    return user if user is not None and user.is_authenticated else None
+
+
+def staff_event_record(
+    *,
+    code: str,
+    actor: AbstractBaseUser | AnonymousUser | None,
+    user: AbstractBaseUser | None = None,
+    change: AccessChange | None = None,
+    payload: dict[str, PayloadValue] | None = None,
+) -> StaffEvent:
+    """Append one staff event. Call it inside the transaction of the change it records.
+
+    Raises ``UnknownAuditEvent`` for an unregistered code and ``ValueError`` for a payload
+    key that is not declared or a value that is not a short identifier.
+    """
+    data = dict(payload or {})
+    _check(code, data)
+    return StaffEvent.objects.create(
+        code=code,
+        actor=_person(actor),
+        user=_person(user),
+        change=change,
+        at=timezone.now(),
+        payload=data,
+    )
+
+
+def staff_event_sentence(event: StaffEvent) -> str:
+    """The event as a plain sentence for the access page."""
+    sentence, keys = STAFF_EVENTS.get(event.code, (_("An unrecognised event ({code})."), set()))
+    values: dict[str, Any] = dict.fromkeys(keys, "")
+    values.update(event.payload)
+    if values.get("kind") in ChangeKind.values:
+        values["kind"] = str(ChangeKind(values["kind"]).label).lower()
+    values.update(
+        code=event.code,
+        actor=event.actor.get_username() if event.actor else str(_("The system")),
+        user=event.user.get_username() if event.user else str(_("someone")),
+    )
+    return str(sentence).format(**values)

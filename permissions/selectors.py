@@ -1,0 +1,129 @@
+"""Reads about people and access: who holds which role and team (the access page), and who
+may be named on a case's forms. Case pages offer only the people these return, so nobody
+who may view a case is sent the names of every member of staff.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import Group, User
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from cases.models import Case, CaseType
+from permissions.models import (
+    AccessChange,
+    CaseExclusion,
+    CaseGroupPermission,
+    CaseUserPermission,
+    ChangeStatus,
+    StaffEvent,
+)
+from permissions.roles import ROLE_NAMES, CasePerm, Role
+
+# Roles whose holders may be put on a case, or must be kept off one.
+ASSIGNABLE_ROLES = (Role.HANDLER.value, Role.EXTERNAL_INVESTIGATOR.value)
+CASE_ROLES = (*ASSIGNABLE_ROLES, Role.TRIAGE_LEAD.value)
+
+
+def _excluded_from(case: Case) -> Exists:
+    return Exists(CaseExclusion.objects.filter(case=case, user=OuterRef("pk")))
+
+
+def people_assignable(case: Case) -> QuerySet[User]:
+    """Active handlers and external investigators not excluded from ``case`` (the choices of
+    the assignment form; ``case_assign`` re-checks every rule)."""
+    return (
+        User.objects.filter(is_active=True, groups__name__in=ASSIGNABLE_ROLES)
+        .exclude(_excluded_from(case))
+        .distinct()
+        .order_by("username")
+    )
+
+
+def people_excludable(case: Case) -> QuerySet[User]:
+    """Active people whose role could bring them to ``case`` (handlers, investigators, triage
+    leads), not already excluded: whom a triage lead may exclude for a conflict."""
+    return (
+        User.objects.filter(is_active=True, groups__name__in=CASE_ROLES)
+        .exclude(_excluded_from(case))
+        .distinct()
+        .order_by("username")
+    )
+
+
+def people_working_on(case: Case) -> QuerySet[User]:
+    """Active people who may work ``case`` now (a live user grant or a team grant, and no
+    exclusion): the only people an action on the case can be given to."""
+    today = timezone.localdate()
+    user_grant = CaseUserPermission.objects.filter(
+        content_object=case, user=OuterRef("pk"), permission__codename=CasePerm.WORK
+    ).filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
+    team_grant = CaseGroupPermission.objects.filter(
+        content_object=case, permission__codename=CasePerm.WORK, group__user=OuterRef("pk")
+    )
+    return (
+        User.objects.filter(is_active=True)
+        .filter(Exists(user_grant) | Exists(team_grant))
+        .exclude(_excluded_from(case))
+        .order_by("username")
+    )
+
+
+# --- The access page ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TeamRow:
+    team: Group
+    members: list[User]
+    triages: list[CaseType]
+
+
+def role_holders() -> list[tuple[Role, list[User]]]:
+    """Every role with the people who hold it, active or not."""
+    groups = {
+        group.name: group
+        for group in Group.objects.filter(name__in=ROLE_NAMES).prefetch_related(
+            Prefetch("user_set", queryset=User.objects.order_by("username"))
+        )
+    }
+    return [
+        (role, list(groups[role.value].user_set.all()) if role.value in groups else [])
+        for role in Role
+    ]
+
+
+def team_rows() -> list[TeamRow]:
+    """Every team (a group that is not a role), its members and the case types it triages."""
+    teams = (
+        Group.objects.exclude(name__in=ROLE_NAMES)
+        .order_by("name")
+        .prefetch_related(Prefetch("user_set", queryset=User.objects.order_by("username")))
+    )
+    triaged: dict[int, list[CaseType]] = {}
+    for case_type in CaseType.objects.filter(triage_team__isnull=False).order_by("name"):
+        triaged.setdefault(case_type.triage_team_id or 0, []).append(case_type)
+    return [
+        TeamRow(team=team, members=list(team.user_set.all()), triages=triaged.get(team.pk, []))
+        for team in teams
+    ]
+
+
+def teams() -> QuerySet[Group]:
+    return Group.objects.exclude(name__in=ROLE_NAMES).order_by("name")
+
+
+def access_changes(*, pending: bool, limit: int = 50) -> QuerySet[AccessChange]:
+    """Waiting proposals (oldest first), or decided ones (newest first)."""
+    changes = AccessChange.objects.select_related(
+        "user", "team", "case_type", "proposed_by", "closed_by"
+    )
+    if pending:
+        return changes.filter(status=ChangeStatus.PENDING).order_by("proposed_at", "id")
+    return changes.exclude(status=ChangeStatus.PENDING).order_by("-closed_at", "-id")[:limit]
+
+
+def staff_events_recent(limit: int = 50) -> QuerySet[StaffEvent]:
+    return StaffEvent.objects.select_related("actor", "user").order_by("-id")[:limit]

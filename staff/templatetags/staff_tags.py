@@ -1,0 +1,16 @@
+"""Template filters for the staff layout: which links a person's role shows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from permissions.roles import may_manage_access
+
+register = template.Library()
+
+
+@register.filter
+def manages_access(user: Any) -> bool:
+    return may_manage_access(user)
