@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from cases.audit import event_record
@@ -39,28 +39,45 @@ def _days(case: Case, kind: ClockKind, stage: str) -> int | None:
     return case_type.feedback_within_days
 
 
-def clock_start(*, case: Case, kind: ClockKind, on: dt.date, stage: str = "") -> Clock | None:
-    """Start ``kind`` for ``case`` from ``on`` (idempotent: a started clock is kept)."""
+def clock_start(
+    *,
+    case: Case,
+    kind: ClockKind,
+    on: dt.date,
+    stage: str = "",
+    history_date: dt.datetime | None = None,
+) -> Clock | None:
+    """Start ``kind`` for ``case`` from ``on`` (idempotent: a started clock is kept).
+    ``history_date`` dates the new clock's history row (a reporter's action: to the day)."""
     days = _days(case, kind, stage)
     if not days:
         return None
     working = case.case_type.deadlines_in_working_days
-    clock, _ = Clock.objects.get_or_create(
+    found = Clock.objects.filter(case=case, kind=kind, stage=stage).first()
+    if found is not None:
+        return found
+    clock = Clock(
         case=case,
         kind=kind,
         stage=stage,
-        defaults={
-            "started_on": on,
-            "working_days": working,
-            "due_on": add_days(on, days, working=working),
-        },
+        started_on=on,
+        working_days=working,
+        due_on=add_days(on, days, working=working),
     )
+    clock._history_date = history_date or timezone.now()  # type: ignore[attr-defined]
+    try:
+        with transaction.atomic():
+            clock.save(force_insert=True)
+    except IntegrityError:  # started at the same moment by another request
+        return Clock.objects.get(case=case, kind=kind, stage=stage)
     return clock
 
 
 def clocks_ensure(case: Case) -> list[Clock]:
-    """The case's clocks, starting the acknowledgement clock from the day of receipt."""
-    clock_start(case=case, kind=ClockKind.ACKNOWLEDGE, on=case.received_on)
+    """The case's clocks, starting the acknowledgement clock from the day of receipt. That
+    start belongs to the report, so its history row is dated to that day, like the case's."""
+    received = timezone.make_aware(dt.datetime.combine(case.received_on, dt.time.min))
+    clock_start(case=case, kind=ClockKind.ACKNOWLEDGE, on=case.received_on, history_date=received)
     return list(
         Clock.objects.filter(case=case)
         .select_related("case__case_type")
