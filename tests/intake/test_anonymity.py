@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import logging
 import re
+from typing import Any
 
 import pytest
 from django.apps import apps
@@ -150,10 +151,11 @@ def test_everything_the_reporter_caused_is_dated_to_the_day(journey):
         if not model.__name__.startswith("Historical"):
             continue
         fields = {f.name for f in model._meta.fields}
+        rows: Any
         if "case" in fields:
-            rows = model.objects.filter(case=case)
+            rows = model._default_manager.filter(case=case)
         elif model._meta.label == "cases.HistoricalCase":
-            rows = model.objects.filter(id=case.pk)
+            rows = model._default_manager.filter(id=case.pk)
         else:
             continue
         for row in rows:
