@@ -9,6 +9,8 @@ from tests.intake.conftest import answers
 
 
 def assert_reporter_headers(answer):
+    # Plain strings only: a WSGI server refuses anything else (a str subclass included).
+    assert all(type(name) is str for name in answer.headers), list(answer.headers)
     assert answer["Referrer-Policy"] == "no-referrer"
     assert "no-store" in answer["Cache-Control"]
     csp = answer["Content-Security-Policy"]
