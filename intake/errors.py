@@ -43,7 +43,7 @@ def reporter_headers(request: HttpRequest, response: HttpResponse) -> HttpRespon
     if CSP.HEADER_ENFORCE not in response:
         # Normally set by the middleware; an error raised outside it still gets the policy.
         nonce = getattr(request, "_csp_nonce", None)
-        response[CSP.HEADER_ENFORCE] = build_policy(settings.SECURE_CSP, nonce)
+        response[str(CSP.HEADER_ENFORCE)] = build_policy(settings.SECURE_CSP, nonce)
     return response
 
 
