@@ -20,39 +20,39 @@ def assert_reporter_headers(answer):
 
 
 @pytest.fixture
-def browser():
+def visitor():
     return Client(raise_request_exception=False)
 
 
-def test_not_found(browser, whistleblowing):
+def test_not_found(visitor, whistleblowing):
     for path in ("/no-such-page/", "/report/no-such-kind/", "/logo"):
-        answer = browser.get(path)
+        answer = visitor.get(path)
         assert answer.status_code == 404, path
         assert_reporter_headers(answer)
         assert "Page not found" in answer.content.decode()
 
 
-def test_bad_request(browser, whistleblowing):
-    answer = browser.get("/", HTTP_HOST="not-our-host.example")
+def test_bad_request(visitor, whistleblowing):
+    answer = visitor.get("/", HTTP_HOST="not-our-host.example")
     assert answer.status_code == 400
     assert_reporter_headers(answer)
     assert "Something you sent could not be read" in answer.content.decode()
 
 
-def test_forbidden(browser, whistleblowing):
-    answer = browser.post(
+def test_forbidden(visitor, whistleblowing):
+    answer = visitor.post(
         "/report/whistleblowing/send/", answers(whistleblowing), HTTP_ORIGIN="https://evil.example"
     )
     assert answer.status_code == 403
     assert_reporter_headers(answer)
 
 
-def test_server_error(browser, whistleblowing, monkeypatch):
+def test_server_error(visitor, whistleblowing, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("a bug")
 
     monkeypatch.setattr("intake.views.support_list_for", broken)
-    answer = browser.get("/")
+    answer = visitor.get("/")
     assert answer.status_code == 500
     assert_reporter_headers(answer)
     assert "Sorry, there is a problem with the service" in answer.content.decode()
@@ -91,8 +91,8 @@ def test_a_database_outage_says_try_again_shortly_and_keeps_what_was_typed(
     assert 'name="submission_key" value="' + "k" * 32 + '"' in text
 
 
-def test_staff_paths_keep_their_own_error_pages(browser, db):
-    answer = browser.get("/accounts/no-such-page/")
+def test_staff_paths_keep_their_own_error_pages(visitor, db):
+    answer = visitor.get("/accounts/no-such-page/")
     assert answer.status_code == 404
     assert answer.get("Referrer-Policy") != "no-referrer"
     assert "Raise a concern" not in answer.content.decode()
