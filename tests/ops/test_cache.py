@@ -104,7 +104,9 @@ def test_health_reports_a_cache_that_hangs(client, own_redis):
 
 
 @pytest.mark.django_db
-def test_staff_sign_in_with_the_cache_down_says_try_again_not_500(django_user_model, cache_down):
+def test_staff_sign_in_with_the_cache_down_says_try_again_not_500(
+    django_user_model, cache_down, caplog
+):
     from django.test import Client
 
     django_user_model.objects.create_user(username="handler", password="a-long-password-1")
@@ -115,3 +117,5 @@ def test_staff_sign_in_with_the_cache_down_says_try_again_not_500(django_user_mo
     assert "Sorry, the service is unavailable" in answer.content.decode()
     assert answer["Retry-After"] == "30"
     assert "_auth_user_id" not in browser.session  # nobody was signed in unthrottled
+    # An outage, not a crash: no traceback logged as an internal server error.
+    assert [r.getMessage() for r in caplog.records if r.exc_info] == []
