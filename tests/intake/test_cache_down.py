@@ -56,9 +56,10 @@ def test_a_hung_cache_holds_no_reporter_request(client, whistleblowing, own_redi
         guess = client.post("/follow-up/", {"token": "wrong"})
         assert guess.status_code == 503
     took_to_guess = time.monotonic() - started
-    # One short socket timeout at most, then the breaker answers at once.
-    assert took_to_send < 2.0, took_to_send
-    assert took_to_guess < 1.0, took_to_guess
+    # One short socket timeout at most, then the breaker answers at once (a hung cache used
+    # to hold a send for 20 s and a wrong token for 30 s). Generous: the machine may be busy.
+    assert took_to_send < 5.0, took_to_send
+    assert took_to_guess < 3.0, took_to_guess
     own_redis.resume()
 
 

@@ -32,7 +32,7 @@ def test_a_hung_cache_costs_one_short_timeout_then_fails_at_once(own_redis):
     assert cache.get("speakup:test") is None
     own_redis.hang()
     first, failed = _timed(lambda: cache.get("speakup:test"))
-    assert failed and SOCKET_TIMEOUT * 0.8 < first < SOCKET_TIMEOUT + 0.5
+    assert failed and SOCKET_TIMEOUT * 0.8 < first < SOCKET_TIMEOUT + 1.5
     for _ in range(20):
         elapsed, failed = _timed(lambda: cache.incr("speakup:test"))
         assert failed and elapsed < 0.05
