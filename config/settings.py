@@ -30,6 +30,11 @@ if DEBUG and not DEV:
     raise ImproperlyConfigured("DJANGO_DEBUG may only be turned on with SPEAKUP_DEV=true.")
 
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", required=True)
+if not DEV and len(SECRET_KEY) < 50:
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY must be at least 50 characters long in production: "
+        "python -c 'import secrets; print(secrets.token_urlsafe(50))'."
+    )
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEV else [])
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS is required in production.")
@@ -107,6 +112,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, so it sees the view's exceptions first: an outage answers 503 "try again shortly".
+    "ops.middleware.OutageMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -240,12 +247,14 @@ else:
     )
 
 # --- Cache ----------------------------------------------------------------------------------
-# Throttles and one-time-code replay checks live here, so production shares one Redis cache
-# across processes; development and tests use process memory.
+# Throttles, one-time-code replay checks and the token page's "show again" live here, so
+# production shares one Redis cache across processes; development and tests use process
+# memory. Every Redis call waits half a second at most and a circuit breaker stops a hung
+# Redis from holding requests (ops/cache.py).
 CACHE_URL = env_str("CACHE_URL", "")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        {"BACKEND": "ops.cache.ResilientRedisCache", "LOCATION": CACHE_URL}
         if CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
@@ -339,9 +348,11 @@ SECURE_CSP = {
 # Uploads are held in memory up to the evidence limit and never written to a temporary file
 # in clear; a larger file is dropped as it streams in and reported (intake/uploads.py).
 FILE_UPLOAD_HANDLERS = ["intake.uploads.BoundedMemoryUploadHandler"]
-# At most five evidence files a request (intake.views.MAX_FILES), so one request can hold at
-# most five times the size limit in memory.
-DATA_UPLOAD_MAX_NUMBER_FILES = 5
+# At most five evidence files a request (intake.uploads.MAX_FILES), so one request can hold at
+# most five times the size limit in memory. The upload handler stops reading at the sixth
+# file and the page says so, keeping the answers; Django's own limit, one above, is only a
+# backstop (it would answer a bare 400 and lose the form).
+DATA_UPLOAD_MAX_NUMBER_FILES = 6
 # Behind a reverse proxy, how many proxies to trust for the client address (X-Forwarded-For).
 # Throttles key clients by a hash of that address; 0 means the direct peer is the client.
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("SPEAKUP_TRUSTED_PROXY_COUNT", 0, minimum=0)

@@ -11,3 +11,9 @@ urlpatterns = [
     path("healthz", include("ops.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# Reporter paths answer errors with reporter pages and headers; staff paths keep Django's.
+handler400 = "intake.errors.bad_request"
+handler403 = "intake.errors.permission_denied"
+handler404 = "intake.errors.page_not_found"
+handler500 = "intake.errors.server_error"

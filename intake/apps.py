@@ -3,3 +3,10 @@ from django.apps import AppConfig
 
 class IntakeConfig(AppConfig):
     name = "intake"
+
+    def ready(self) -> None:
+        from intake.errors import is_reporter_path, reporter_unavailable
+        from ops.middleware import unavailable_page_register
+
+        # Outages on reporter paths answer with the reporter side's own page.
+        unavailable_page_register(is_reporter_path, reporter_unavailable)

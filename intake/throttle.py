@@ -1,21 +1,41 @@
-"""Throttles for the reporter pages: per client (a keyed hash, short expiry) and global.
+"""Throttles for the reporter pages: per browser, per address and global, never lockouts.
 
-A wrong case token identifies no case, so nothing is ever locked: a client that keeps guessing
-is slowed down, then refused for a while, and everyone else carries on. Counters live in the
-cache (Redis in production) and expire on their own. If the cache is down, reporting goes on
-(fail open): 140-bit tokens cannot be guessed anyway, and a report must never be lost to an
-outage. Nothing here records an address.
+A wrong case token identifies no case, so nothing is ever locked: a browser that keeps
+guessing is slowed down, an address that keeps guessing is refused for the rest of the hour,
+and everyone else carries on (docs/decisions/0009-reporter-throttles.md).
+
+- A **browser** is the random ticket its token form carries (no cookie, nothing stored); a
+  post without one counts as the address's own ticketless browser. Five wrong tokens a minute
+  each, so a reporter's typos never hold up a colleague.
+- An **address** (a keyed hash of it, ``ops/clients.py``) may get 100 wrong tokens answered
+  an hour, whatever tickets it uses: about 100 answered guesses an hour for an attacker, room
+  for a whole office's typos. A correct token does not count.
+- **Globally**, 2,000 wrong tokens an hour raise an alert, and then only addresses without a
+  wrong token this hour are answered.
+- Reports: 30 an hour per address (an office may share one), 500 globally.
+
+Every count is taken *before* the work it guards (an atomic increment, checked against the
+limit) and given back if the work turns out not to count, so parallel requests cannot slip
+past a limit between a check and a count.
+
+Cache down or hung (``ops.cache.CacheUnavailable``): token guesses are refused with "try
+again shortly" (unthrottled guessing is not safe), reports go on (a report must never be lost
+to an outage). Counters expire on their own; nothing here records an address or a token.
 """
 
 from __future__ import annotations
 
 import logging
+import re
+import secrets
 import time
 from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.http import HttpRequest
+from django.utils.crypto import salted_hmac
 
+from ops.cache import CacheUnavailable
 from ops.clients import client_key
 
 logger = logging.getLogger("speakup.throttle")
@@ -28,15 +48,17 @@ class Limit:
     seconds: int
 
 
-# Token guesses that get an answer: 5 failures a minute, 100 answered guesses an hour, per
-# client; across everyone, 2,000 failures an hour raises an alert and then answers only
-# clients that have not failed in that hour.
-TOKEN_FAILURES_PER_MINUTE = Limit("token-fail-minute", 5, 60)
-TOKEN_ANSWERS_PER_HOUR = Limit("token-answer-hour", 100, 3600)
+BROWSER_FAILURES_PER_MINUTE = Limit("token-browser-minute", 5, 60)
+ADDRESS_FAILURES_PER_HOUR = Limit("token-address-hour", 100, 3600)
 TOKEN_FAILURES_GLOBAL = Limit("token-fail-global", 2000, 3600)
-# Reports: 30 an hour per client address (a whole office may share one), 500 globally.
 REPORTS_PER_HOUR = Limit("report-hour", 30, 3600)
 REPORTS_GLOBAL = Limit("report-global", 500, 3600)
+
+_TICKET = re.compile(r"[A-Za-z0-9_-]{20,64}")
+
+
+class GuessRefused(Exception):
+    """Too many wrong tokens from this browser or address, or a broad attack: wait."""
 
 
 def _key(limit: Limit, who: str) -> str:
@@ -44,61 +66,116 @@ def _key(limit: Limit, who: str) -> str:
     return f"speakup:throttle:{limit.name}:{who}:{window}"
 
 
-def _count(limit: Limit, who: str) -> int:
-    try:
-        return int(cache.get(_key(limit, who), 0))
-    except Exception:  # the cache is down: fail open
-        logger.warning("throttle cache unavailable; %s not enforced", limit.name)
-        return 0
-
-
-def _hit(limit: Limit, who: str) -> int:
+def _add(limit: Limit, who: str, delta: int = 1) -> int:
+    """Add ``delta`` to a counter atomically and return the new value."""
     key = _key(limit, who)
+    if delta > 0 and cache.add(key, delta, timeout=limit.seconds + 5):
+        return delta
     try:
-        cache.add(key, 0, timeout=limit.seconds + 5)
-        return int(cache.incr(key))
-    except Exception:
-        logger.warning("throttle cache unavailable; %s not counted", limit.name)
+        return int(cache.incr(key, delta))
+    except ValueError:  # expired (or never made) in between
+        if delta > 0 and cache.add(key, delta, timeout=limit.seconds + 5):
+            return delta
         return 0
 
 
-def token_attempt_allowed(request: HttpRequest) -> bool:
-    """Whether this client's next token guess may be looked up at all."""
-    who = client_key(request)
-    failed_recently = _count(TOKEN_FAILURES_PER_MINUTE, who)
-    if failed_recently >= TOKEN_FAILURES_PER_MINUTE.count:
-        return False
-    if _count(TOKEN_ANSWERS_PER_HOUR, who) >= TOKEN_ANSWERS_PER_HOUR.count:
-        return False
-    if _count(TOKEN_FAILURES_GLOBAL, "all") >= TOKEN_FAILURES_GLOBAL.count:
-        # Under a broad attack: keep answering clients with a clean record this hour.
-        return _count(TOKEN_FAILURES_GLOBAL, who) == 0
-    return True
+def _count(limit: Limit, who: str) -> int:
+    return int(cache.get(_key(limit, who), 0))
 
 
-def token_attempt_record(request: HttpRequest, *, found: bool) -> None:
-    who = client_key(request)
-    _hit(TOKEN_ANSWERS_PER_HOUR, who)
-    if not found:
-        _hit(TOKEN_FAILURES_PER_MINUTE, who)
-        _hit(TOKEN_FAILURES_GLOBAL, who)
-        if _hit(TOKEN_FAILURES_GLOBAL, "all") == TOKEN_FAILURES_GLOBAL.count:
+def ticket_for(request: HttpRequest) -> str:
+    """The ticket for a token form: the one it was posted with, so a browser keeps its own
+    count across its retries, or a fresh one. Random, held only in the page."""
+    posted = str(request.POST.get("ticket", ""))
+    return posted if _TICKET.fullmatch(posted) else secrets.token_urlsafe(18)
+
+
+def browser_of(request: HttpRequest) -> str:
+    """The throttle key of the browser behind a token post: its form's ticket, hashed, or the
+    address's own ticketless bucket."""
+    ticket = str(request.POST.get("ticket", ""))
+    if not _TICKET.fullmatch(ticket):
+        return "n" + client_key(request)
+    return "t" + salted_hmac("speakup.ticket", ticket, algorithm="sha256").hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Guess:
+    """A token guess that has been counted as a failure in advance; ``token_guess_end``
+    settles it."""
+
+    browser: str
+    address: str
+
+
+def token_guess_begin(request: HttpRequest) -> Guess:
+    """Count this guess against its browser and address before it is looked up.
+
+    Raises ``GuessRefused`` when a limit is reached, and ``CacheUnavailable`` when the
+    counts cannot be kept (the caller refuses the guess for now).
+    """
+    guess = Guess(browser=browser_of(request), address=client_key(request))
+    by_browser = _add(BROWSER_FAILURES_PER_MINUTE, guess.browser)
+    by_address = _add(ADDRESS_FAILURES_PER_HOUR, guess.address)
+    refused = (
+        by_browser > BROWSER_FAILURES_PER_MINUTE.count
+        or by_address > ADDRESS_FAILURES_PER_HOUR.count
+        # Under a broad attack, answer only addresses with a clean record this hour.
+        or (
+            _count(TOKEN_FAILURES_GLOBAL, "all") >= TOKEN_FAILURES_GLOBAL.count
+            and _count(TOKEN_FAILURES_GLOBAL, guess.address) > 0
+        )
+    )
+    if refused:
+        # A refused guess is not answered, so it uses up nothing: one impatient browser
+        # cannot spend its address's hour.
+        _add(BROWSER_FAILURES_PER_MINUTE, guess.browser, -1)
+        _add(ADDRESS_FAILURES_PER_HOUR, guess.address, -1)
+        raise GuessRefused()
+    return guess
+
+
+def token_guess_end(guess: Guess, *, found: bool) -> None:
+    """A correct token gives its advance count back; a wrong one also counts globally."""
+    try:
+        if found:
+            _add(BROWSER_FAILURES_PER_MINUTE, guess.browser, -1)
+            _add(ADDRESS_FAILURES_PER_HOUR, guess.address, -1)
+            return
+        _add(TOKEN_FAILURES_GLOBAL, guess.address)
+        if _add(TOKEN_FAILURES_GLOBAL, "all") == TOKEN_FAILURES_GLOBAL.count:
             logger.critical(
                 "ALERT: %d wrong case tokens this hour across all clients; "
                 "clients with failures are refused until the hour ends.",
                 TOKEN_FAILURES_GLOBAL.count,
             )
+    except CacheUnavailable:
+        logger.warning("throttle cache unavailable; a token guess was not settled")
 
 
-def report_allowed(request: HttpRequest) -> bool:
-    if _count(REPORTS_GLOBAL, "all") >= REPORTS_GLOBAL.count:
-        logger.critical(
-            "ALERT: the global limit of %d reports an hour was reached.", REPORTS_GLOBAL.count
-        )
-        return False
-    return _count(REPORTS_PER_HOUR, client_key(request)) < REPORTS_PER_HOUR.count
+def report_admit(request: HttpRequest) -> bool:
+    """Count a report before it is saved; ``False`` when a limit is reached. Fails open."""
+    who = client_key(request)
+    try:
+        if _add(REPORTS_GLOBAL, "all") > REPORTS_GLOBAL.count:
+            _add(REPORTS_GLOBAL, "all", -1)
+            logger.critical(
+                "ALERT: the global limit of %d reports an hour was reached.", REPORTS_GLOBAL.count
+            )
+            return False
+        if _add(REPORTS_PER_HOUR, who) > REPORTS_PER_HOUR.count:
+            _add(REPORTS_PER_HOUR, who, -1)
+            _add(REPORTS_GLOBAL, "all", -1)
+            return False
+    except CacheUnavailable:
+        logger.warning("throttle cache unavailable; a report was let through uncounted")
+    return True
 
 
-def report_record(request: HttpRequest) -> None:
-    _hit(REPORTS_PER_HOUR, client_key(request))
-    _hit(REPORTS_GLOBAL, "all")
+def report_release(request: HttpRequest) -> None:
+    """Give back the count of a report that was not filed (a failure, or a repeat)."""
+    try:
+        _add(REPORTS_PER_HOUR, client_key(request), -1)
+        _add(REPORTS_GLOBAL, "all", -1)
+    except CacheUnavailable:
+        pass

@@ -1,12 +1,14 @@
 """The reporter side. Shares no view, template base or middleware assumption with staff pages.
 
 Rules every page here keeps (tested in tests/intake/):
-- no cookie until one is needed (the start page and the empty form set none; only a correct
-  case token starts the follow-up cookie);
+- no cookie until one is needed (the start page and the empty form set none; the token page
+  sets its short-lived "show again", and a correct case token starts the follow-up cookie);
 - nothing from a third party; ``Referrer-Policy: no-referrer``, ``Cache-Control: no-store``,
-  a strict Content Security Policy (config/settings.py);
+  a strict Content Security Policy (config/settings.py), error pages included
+  (``intake/errors.py``);
 - no address, user agent or token is stored or logged; reporter times are stored to the day;
-- every wrong or malformed token gets the same answer, and guesses are throttled per client.
+- every wrong or malformed token gets the same answer, and guesses are throttled;
+- a fault never costs a reporter what they typed, their report or their token.
 
 CSRF: these pages send no Referer and, under ``no-referrer``, browsers post ``Origin: null``,
 so Django's origin check cannot work here. Posts that act inside a follow-up session carry the
@@ -16,7 +18,6 @@ in no session, so there is nothing for another site to ride on (and both are thr
 
 from __future__ import annotations
 
-import io
 import logging
 import re
 import secrets
@@ -25,10 +26,9 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -36,15 +36,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cases.audit import event_record
 from cases.exceptions import CaseNotFound
-from cases.models import Case, CaseType, Category, Evidence, MessageKind
+from cases.models import Case, CaseType, MessageKind
 from cases.selectors import message_list_for_case
-from cases.services import (
-    evidence_attach,
-    evidence_path,
-    message_add,
-    reporter_time,
-)
-from cases.tokens import token_display
+from cases.services import message_add, reporter_time
+from intake.errors import branding_or_default, permission_denied, reporter_headers
 from intake.files import CleanedFile, FileRejected, clean_evidence
 from intake.followup import (
     FollowUp,
@@ -55,20 +50,37 @@ from intake.followup import (
     form_key_ok,
 )
 from intake.forms import ReplyForm, ReportForm, TokenForm
-from intake.models import SubmissionKey, SupportResource, branding
 from intake.progress import progress_of
-from intake.receipts import receipt_make, receipt_verify
-from intake.throttle import (
-    report_allowed,
-    report_record,
-    token_attempt_allowed,
-    token_attempt_record,
+from intake.receipts import receipt_verify
+from intake.selectors import support_list_for
+from intake.services import (
+    AlreadySent,
+    Filed,
+    FilesNotSaved,
+    ReportNotSaved,
+    evidence_add_for_reporter,
+    report_file,
+    submission_digest,
 )
+from intake.showagain import (
+    show_again_make,
+    show_again_of,
+    show_again_set,
+    show_again_spend,
+)
+from intake.throttle import (
+    GuessRefused,
+    report_admit,
+    report_release,
+    ticket_for,
+    token_guess_begin,
+    token_guess_end,
+)
+from intake.uploads import MAX_FILES, upload_problem
+from ops.cache import CacheUnavailable
 from ops.clients import client_address
 from permissions.access import case_for_follow_up, case_for_reporter_token
-from workflows.services import case_file
 
-MAX_FILES = 5
 logger = logging.getLogger("speakup.intake")
 
 
@@ -87,44 +99,40 @@ def reporter_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if _foreign_origin(request):
-            response = HttpResponse(status=403)
+            response = permission_denied(request, PermissionError())
         else:
             response = view(request, *args, **kwargs)
-        response["Referrer-Policy"] = "no-referrer"
-        response["X-Robots-Tag"] = "noindex, nofollow"
-        response["Cache-Control"] = "no-store, max-age=0"
-        return response
+        return reporter_headers(request, response)
 
     return never_cache(wrapped)
-
-
-def _support(categories: list[Category] | None = None) -> list[SupportResource]:
-    resources = SupportResource.objects.filter(is_active=True).prefetch_related("categories")
-    chosen = {c.pk for c in categories or []}
-    return [
-        r
-        for r in resources
-        if not r.categories.all() or chosen & {c.pk for c in r.categories.all()}
-    ]
 
 
 def _render(
     request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
 ) -> HttpResponse:
-    return render(request, template, {"branding": branding(), **context}, status=status)
+    context = {"branding": branding_or_default(), **context}
+    return render(request, template, context, status=status)
+
+
+def _support_or_none(category_ids: list[int]) -> list[Any]:
+    """Support resources, or none when the database cannot say: never a reason to fail."""
+    try:
+        return support_list_for(category_ids)
+    except DatabaseError:
+        return []
 
 
 @reporter_page
 @require_GET
 def start(request: HttpRequest) -> HttpResponse:
     """The start page: the kinds of report, how anonymity works, and where to get support."""
-    brand = branding()
+    brand = branding_or_default()
     return _render(
         request,
         "intake/start.html",
         {
             "case_types": CaseType.objects.filter(is_active=True).order_by("position", "name"),
-            "support": _support(),
+            "support": support_list_for(),
             "on_work_network": brand.on_corporate_network(client_address(request)),
         },
     )
@@ -139,7 +147,7 @@ def anonymity(request: HttpRequest) -> HttpResponse:
 @reporter_page
 @require_GET
 def logo(request: HttpRequest) -> HttpResponse:
-    brand = branding()
+    brand = branding_or_default()
     if not brand.logo:
         raise Http404
     response = HttpResponse(bytes(brand.logo), content_type=brand.logo_type or "image/png")
@@ -155,11 +163,19 @@ def _open_case_type(slug: str) -> CaseType:
 @require_GET
 def brand_css(request: HttpRequest) -> HttpResponse:
     """The organisation's colour, as a style sheet from our own origin (no inline styles)."""
-    colour = branding().colour
+    colour = branding_or_default().colour
     if not re.fullmatch(r"#[0-9a-fA-F]{6}", colour):
         colour = "#1d70b8"
     css = f".speakup-header{{background-color:{colour};border-bottom-color:{colour}}}\n"
     return HttpResponse(css, content_type="text/css")
+
+
+def _submission_key(request: HttpRequest) -> str:
+    """The random key that makes a second "Send" of the same answers file nothing twice. Made
+    with the questions page and carried through check-your-answers, so that going back and
+    sending again is still recognised as the same report."""
+    key = str(request.POST.get("submission_key", ""))[:64]
+    return key if len(key) >= 16 else secrets.token_urlsafe(24)
 
 
 @csrf_exempt
@@ -178,7 +194,7 @@ def report(request: HttpRequest, slug: str) -> HttpResponse:
     return _render(
         request,
         "intake/report.html",
-        {"case_type": case_type, "form": form},
+        {"case_type": case_type, "form": form, "submission_key": _submission_key(request)},
         status=400 if request.method == "POST" and form.errors else 200,
     )
 
@@ -194,7 +210,7 @@ def _check_answers(
             "form": form,
             "summary": form.summary(),
             "hidden": {k: v for k, v in form.data.items() if k in form.fields},
-            "submission_key": request.POST.get("submission_key") or secrets.token_urlsafe(24),
+            "submission_key": _submission_key(request),
             "file_error": file_error,
             "max_files": MAX_FILES,
             "max_mb": settings.SPEAKUP_EVIDENCE_MAX_BYTES // 1_000_000,
@@ -204,18 +220,28 @@ def _check_answers(
 
 
 def _clean_files(request: HttpRequest) -> list[CleanedFile]:
+    """The request's files, checked and cleaned; ``FileRejected`` (with words for the
+    reporter) for the first that cannot be taken, and for too many or too big."""
+    problem = upload_problem(request)
+    if problem:
+        raise FileRejected(problem)
     uploads = [f for f in request.FILES.getlist("evidence") if f.size]
-    oversized = getattr(request, "oversized_uploads", [])
-    if oversized:
-        raise FileRejected(
-            _("%(name)s is too big: files can be up to %(mb)d MB.")
-            % {"name": oversized[0], "mb": settings.SPEAKUP_EVIDENCE_MAX_BYTES // 1_000_000}
-        )
-    if len(uploads) > MAX_FILES:
-        raise FileRejected(_("You can add up to %(n)d files.") % {"n": MAX_FILES})
     cleaned = []
     for upload in uploads:
-        result = clean_evidence(upload.read(), declared_name=upload.name or "file")
+        try:
+            result = clean_evidence(upload.read(), declared_name=upload.name or "file")
+        except FileRejected:
+            raise
+        except Exception as error:
+            # A fault in the checks must not cost the report: refuse this file, keep the rest.
+            logger.warning("an evidence file could not be checked (%s)", type(error).__name__)
+            raise FileRejected(
+                _(
+                    "We could not check %(name)s, so we cannot keep it. Save it as a PDF and "
+                    "try again, or send your report without it."
+                )
+                % {"name": (upload.name or "file")[:100]}
+            ) from None
         # Cleaning can make a file a little larger (a re-encoded picture): check the result.
         if len(result.content) > settings.SPEAKUP_EVIDENCE_MAX_BYTES:
             raise FileRejected(
@@ -230,83 +256,121 @@ def _clean_files(request: HttpRequest) -> list[CleanedFile]:
 @reporter_page
 @require_POST
 def send(request: HttpRequest, slug: str) -> HttpResponse:
-    """File the report, once, and show the token: the only time it is ever shown."""
+    """File the report, once, and show the token: rendered from memory, so nothing after the
+    commit can stop it reaching the reporter."""
     case_type = _open_case_type(slug)
     form = ReportForm(request.POST, case_type=case_type)
     if not form.is_valid():
         return _render(request, "intake/report.html", {"case_type": case_type, "form": form}, 400)
-    if not report_allowed(request):
-        return _render(request, "intake/busy.html", {}, status=429)
+    if request.POST.get("files_not_carried"):
+        # Sent again from the "try again" page, which cannot carry files: let them choose.
+        return _check_answers(
+            request, form, file_error=_("Choose your files again, then send your report.")
+        )
     try:
         files = _clean_files(request)
     except FileRejected as error:
         return _check_answers(request, form, file_error=error.message, status=400)
-    key = str(request.POST.get("submission_key", ""))[:64]
-    if len(key) < 16:
-        # No key from a check-your-answers page: this post cannot be a repeat of one.
-        key = secrets.token_urlsafe(24)
-    digest = salted_hmac("speakup.submission", key, algorithm="sha256").digest()
-    stored: list[Evidence] = []
+    key = _submission_key(request)
+    if not report_admit(request):
+        return _render(request, "intake/busy.html", {}, status=429)
     try:
-        # All or nothing: the case, its key, its deadline and its files, so a failure leaves
-        # the reporter free to send again (the submission key is rolled back too).
-        with transaction.atomic():
-            SubmissionKey.objects.create(digest=digest, used_on=reporter_time().date())
-            case, token = case_file(
-                case_type=case_type,
-                answers=form.answers(),
-                category=form.chosen_category(),
-                org_unit=form.chosen_unit(),
-                reporter_named=form.named,
-                reporter_contact=form.cleaned_data.get("contact", ""),
-            )
-            for cleaned in files:
-                stored.append(
-                    evidence_attach(
-                        case=case,
-                        source=io.BytesIO(cleaned.content),
-                        original_name=cleaned.safe_name,
-                        content_type=cleaned.content_type,
-                    )
-                )
-    except IntegrityError:
-        # The same check-your-answers form was sent before (back button, double click).
-        return _render(request, "intake/already_sent.html", {}, status=409)
-    except Exception:
-        logger.exception("a report could not be saved; nothing was kept")
-        for evidence in stored:
-            evidence_path(evidence.stored_name).unlink(missing_ok=True)
-        return _check_answers(
-            request,
-            form,
-            file_error=_(
-                "Your report could not be saved just now. Nothing was kept. Please send it again."
-            ),
-            status=503,
+        filed = report_file(
+            case_type=case_type,
+            answers=form.answers(),
+            category=form.chosen_category(),
+            org_unit=form.chosen_unit(),
+            reporter_named=form.named,
+            reporter_contact=form.cleaned_data.get("contact", ""),
+            files=files,
+            submission_key=key,
         )
-    report_record(request)
-    receipt = receipt_make(case_type=case_type, day=case.received_on)
+    except AlreadySent:
+        # The same check-your-answers form again (back button, reload, double click): show
+        # its token again while its "show again" lasts.
+        report_release(request)
+        shown = show_again_of(request, submission=submission_digest(key))
+        if shown is not None:
+            return _token_page(request, *shown)
+        return _render(request, "intake/already_sent.html", {}, status=409)
+    except ReportNotSaved as error:
+        report_release(request)
+        return _check_answers(
+            request, form, file_error=f"{error.message} {_('Please send it again.')}", status=503
+        )
+    sealed = show_again_make(filed, submission=submission_digest(key))
+    response = _filed_page(request, filed, sealed)
+    show_again_set(response, sealed)
+    return response
+
+
+def _filed_page(request: HttpRequest, filed: Filed, sealed: str) -> HttpResponse:
+    """The token page straight from what ``report_file`` read before its commit."""
+    return render(
+        request,
+        "intake/receipt.html",
+        {
+            "branding": filed.branding,
+            "token": filed.token,
+            "receipt": filed.receipt,
+            "case_type_name": filed.case_type_name,
+            "commitments": filed.commitments,
+            "trend_only": filed.trend_only,
+            "files": filed.files,
+            "support": filed.support,
+            "show_again": sealed,
+        },
+    )
+
+
+def _token_page(
+    request: HttpRequest, sealed: str, shown: dict[str, Any], *, unconfirmed: bool = False
+) -> HttpResponse:
+    """The token page again, from its sealed "show again" value."""
+    files = [
+        {"safe_name": str(name), "removed": [str(r) for r in removed], "kept": bool(kept)}
+        for name, removed, kept in shown.get("f", [])
+    ]
+    category = shown.get("cat")
     return _render(
         request,
         "intake/receipt.html",
         {
-            "case_type": case_type,
-            "token": token_display(token),
-            "receipt": receipt,
+            "token": shown["t"],
+            "receipt": shown["r"],
+            "case_type_name": shown["n"],
+            "commitments": shown.get("c", []),
+            "trend_only": bool(shown.get("tr")),
             "files": files,
-            "support": _support([c for c in [form.chosen_category()] if c]),
-            "progress": progress_of(case),
+            "support": _support_or_none([category] if isinstance(category, int) else []),
+            "show_again": sealed,
+            "unconfirmed": unconfirmed,
         },
+        status=400 if unconfirmed else 200,
     )
 
 
 @csrf_exempt
 @reporter_page
-@require_POST
-def token_kept(request: HttpRequest) -> HttpResponse:
+def token(request: HttpRequest) -> HttpResponse:
+    """The token page until the reporter confirms they have kept the token (GET: reload and
+    Back; POST: the Continue button, which without the box ticked shows the page again)."""
+    shown = show_again_of(request)
+    if shown is None:
+        return _render(request, "intake/token_gone.html", {}, status=410)
+    if request.method != "POST":
+        return _token_page(request, *shown)
     if request.POST.get("kept") != "yes":
-        return _render(request, "intake/kept_missing.html", {}, status=400)
-    return _render(request, "intake/next_steps.html", {"support": _support()})
+        return _token_page(request, *shown, unconfirmed=True)
+    response = redirect("intake:next_steps")
+    show_again_spend(response, shown[1])
+    return response
+
+
+@reporter_page
+@require_GET
+def next_steps(request: HttpRequest) -> HttpResponse:
+    return _render(request, "intake/next_steps.html", {"support": _support_or_none([])})
 
 
 @csrf_exempt
@@ -321,6 +385,17 @@ def receipt_download(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _token_form(
+    request: HttpRequest, form: TokenForm, *, status: int = 200, error: str = ""
+) -> HttpResponse:
+    return _render(
+        request,
+        "intake/follow_up.html",
+        {"form": form, "ticket": ticket_for(request), "page_error": error},
+        status=status,
+    )
+
+
 @csrf_exempt
 @reporter_page
 def follow_up(request: HttpRequest) -> HttpResponse:
@@ -329,19 +404,34 @@ def follow_up(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         if follow_up_of(request):
             return redirect("intake:follow_up_case")
-        return _render(request, "intake/follow_up.html", {"form": TokenForm()})
+        return _token_form(request, TokenForm())
     form = TokenForm(request.POST)
     if not form.is_valid():
-        return _render(request, "intake/follow_up.html", {"form": form}, status=400)
-    if not token_attempt_allowed(request):
+        return _token_form(request, form, status=400)
+    try:
+        guess = token_guess_begin(request)
+    except GuessRefused:
         return _render(request, "intake/busy.html", {}, status=429)
+    except CacheUnavailable:
+        # Unthrottled guessing is not safe: wait for the cache. Reports still go through.
+        response = _token_form(
+            request,
+            form,
+            status=503,
+            error=_("We cannot check case tokens just now. Try again in a minute."),
+        )
+        response["Retry-After"] = "30"
+        return response
     try:
         case = case_for_reporter_token(form.cleaned_data["token"])
     except CaseNotFound:
-        token_attempt_record(request, found=False)
+        token_guess_end(guess, found=False)
         form.add_error("token", _("No report matches that token. Check it and try again."))
-        return _render(request, "intake/follow_up.html", {"form": form}, status=404)
-    token_attempt_record(request, found=True)
+        return _token_form(request, form, status=404)
+    except DatabaseError:
+        token_guess_end(guess, found=True)  # not answered: give the count back
+        raise
+    token_guess_end(guess, found=True)
     response = redirect("intake:follow_up_case")
     follow_up_start(response, case.pk)
     return response
@@ -392,7 +482,7 @@ def _follow_up_page(
             "form_key": session.form_key,
             "file_error": file_error,
             "files": files or [],
-            "support": _support([c for c in [case.category] if c]),
+            "support": _support_or_none([case.category_id] if case.category_id else []),
             "max_files": MAX_FILES,
             "max_mb": settings.SPEAKUP_EVIDENCE_MAX_BYTES // 1_000_000,
         },
@@ -428,6 +518,7 @@ def follow_up_reply(request: HttpRequest, session: FollowUp, case: Case) -> Http
 
 @follow_up_action
 def follow_up_evidence(request: HttpRequest, session: FollowUp, case: Case) -> HttpResponse:
+    """Add files to the report: all of them, or none with a clear error."""
     try:
         files = _clean_files(request)
         if not files:
@@ -436,12 +527,15 @@ def follow_up_evidence(request: HttpRequest, session: FollowUp, case: Case) -> H
             raise FileRejected(_("This report already has as many files as it can hold."))
     except FileRejected as error:
         return _follow_up_page(request, session, case, file_error=error.message, status=400)
-    for cleaned in files:
-        evidence_attach(
-            case=case,
-            source=io.BytesIO(cleaned.content),
-            original_name=cleaned.safe_name,
-            content_type=cleaned.content_type,
+    try:
+        evidence_add_for_reporter(case=case, files=files)
+    except FilesNotSaved as error:
+        return _follow_up_page(
+            request,
+            session,
+            case,
+            file_error=f"{error.message} {_('Try again in a minute.')}",
+            status=503,
         )
     response = _follow_up_page(request, session, case, files=files)
     follow_up_refresh(response, session)

@@ -244,3 +244,24 @@ def second_administrator(cast, django_user_model):
     from permissions.roles import Role
 
     return _member(django_user_model, "admin-two", Role.ADMINISTRATOR, is_staff=True)
+
+
+# --- The cache layer, up, hung or down (tests/ops/redis_server.py) ------------------------
+
+
+@pytest.fixture
+def own_redis(settings):
+    """The app's cache on a Redis of this test's own (``.hang()`` makes it stop answering)."""
+    from tests.ops.redis_server import redis_server, use_cache_at
+
+    with redis_server() as server:
+        use_cache_at(settings, server.url)
+        yield server
+
+
+@pytest.fixture
+def cache_down(settings):
+    """The app's cache pointed at a port where nothing listens."""
+    from tests.ops.redis_server import use_cache_at
+
+    use_cache_at(settings, "redis://127.0.0.1:1/0")

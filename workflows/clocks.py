@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from cases.audit import event_record
@@ -53,21 +53,36 @@ def period_of(case: Case, kind: ClockKind, stage: str = "") -> Period | None:
     return None
 
 
-def clock_start(*, case: Case, kind: ClockKind, on: dt.date, stage: str = "") -> Clock | None:
-    """Start ``kind`` for ``case`` from ``on`` (idempotent: a started clock is kept)."""
+def clock_start(
+    *,
+    case: Case,
+    kind: ClockKind,
+    on: dt.date,
+    stage: str = "",
+    history_date: dt.datetime | None = None,
+) -> Clock | None:
+    """Start ``kind`` for ``case`` from ``on`` (idempotent: a started clock is kept).
+    ``history_date`` dates the new clock's history row (a reporter's action: to the day)."""
     period = period_of(case, kind, stage)
     if period is None:
         return None
-    clock, _ = Clock.objects.get_or_create(
+    found = Clock.objects.filter(case=case, kind=kind, stage=stage).first()
+    if found is not None:
+        return found
+    clock = Clock(
         case=case,
         kind=kind,
         stage=stage,
-        defaults={
-            "started_on": on,
-            "working_days": period.unit == "working_days",
-            "due_on": add_period(on, period),
-        },
+        started_on=on,
+        working_days=period.unit == "working_days",
+        due_on=add_period(on, period),
     )
+    clock._history_date = history_date or timezone.now()  # type: ignore[attr-defined]
+    try:
+        with transaction.atomic():
+            clock.save(force_insert=True)
+    except IntegrityError:  # started at the same moment by another request
+        return Clock.objects.get(case=case, kind=kind, stage=stage)
     return clock
 
 

@@ -59,8 +59,10 @@ def case_file(
             reporter_contact=reporter_contact,
             received_on=received_on,
         )
+        # The report is the reporter's action: its clocks' history rows carry its day only.
+        received = timezone.make_aware(dt.datetime.combine(case.received_on, dt.time.min))
         for kind in spec.on_filing:
-            clock_start(case=case, kind=kind, on=case.received_on)
+            clock_start(case=case, kind=kind, on=case.received_on, history_date=received)
     return case, token
 
 

@@ -52,11 +52,15 @@ def test_a_reporter_files_follows_up_and_replies(page, live_server, open_for_rep
     token = page.locator("#token").inner_text()
     assert len(token.replace("-", "")) == 28
     _accessible(page)
-    assert page.context.cookies() == []
+    # Only the token page's short-lived "show again", sealed, HttpOnly, Secure and Strict.
+    (shown,) = page.context.cookies()
+    assert shown["name"] == "__Host-speakup-token" and token not in shown["value"]
+    assert shown["httpOnly"] and shown["secure"] and shown["sameSite"] == "Strict"
     page.get_by_label("I have written down or saved my case token").check()
     page.get_by_role("button", name="Continue").click()
     page.get_by_role("heading", name="What happens next").wait_for()
     _accessible(page)
+    assert page.context.cookies() == []
 
     case = Case.objects.get()
     assert Evidence.objects.filter(case=case).count() == 1

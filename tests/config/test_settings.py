@@ -176,3 +176,20 @@ def test_sqlite_is_tuned_for_concurrent_use(tmp_path):
     )
     result = _start({"SPEAKUP_DEV": "true"}, "-c", code, tmp_path=tmp_path)
     assert result.stdout.split() == ["wal", "IMMEDIATE", "20"], result.stderr
+
+
+@pytest.mark.parametrize(("length", "ok"), [(49, False), (50, True)])
+def test_production_refuses_a_secret_key_shorter_than_fifty_characters(tmp_path, length, ok):
+    result = _start({**PRODUCTION, "DJANGO_SECRET_KEY": "s" * length}, tmp_path=tmp_path)
+    assert (result.returncode == 0) is ok, result.stderr
+    if not ok:
+        assert "DJANGO_SECRET_KEY must be at least 50 characters" in result.stderr
+
+
+def test_production_caches_through_the_bounded_layer(tmp_path):
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.CACHES['default']['BACKEND'])"
+    )
+    result = _start(PRODUCTION, "-c", code, tmp_path=tmp_path)
+    assert result.stdout.strip() == "ops.cache.ResilientRedisCache", result.stderr

@@ -10,6 +10,8 @@ from cases.models import Case, CaseEvent, Evidence, MessageKind
 from cases.selectors import case_content, message_list_for_case
 from cases.services import message_add
 from intake.followup import COOKIE
+from intake.showagain import COOKIE as SHOW_AGAIN_COOKIE
+from tests.dbdump import encodings_of
 from tests.intake.conftest import answers
 
 REPORT = "/report/whistleblowing/"
@@ -81,17 +83,41 @@ def test_sending_files_one_sealed_case_and_shows_the_token_once(client, whistleb
     assert content.reporter_contact == "me@home.example"
     assert case.category.slug == "fraud" and case.org_unit.slug == "finance"
     assert not case.reporter_named
-    assert answer.cookies == {}
+    # One cookie only: the token page's sealed, short-lived "show again".
+    assert set(answer.cookies) == {SHOW_AGAIN_COOKIE}
+    shown = answer.cookies[SHOW_AGAIN_COOKIE]
+    assert shown["secure"] and shown["httponly"] and shown["samesite"] == "Strict"
+    assert shown["max-age"] == 600
+    assert [n for n in encodings_of(token.replace("-", "")) if n in shown.value.encode()] == []
     assert "Download a receipt" in answer.content.decode()
     assert len(token.replace("-", "")) == 28
 
 
-def test_sending_twice_files_one_case(client, whistleblowing):
+def test_sending_twice_files_one_case_and_shows_the_same_token(client, whistleblowing):
     first = _send(client, whistleblowing)
-    second = _send(client, whistleblowing)
-    assert first.status_code == 200 and second.status_code == 409
+    second = _send(client, whistleblowing)  # reload, or back to check your answers and send
+    assert first.status_code == 200 and second.status_code == 200
+    assert _token(second) == _token(first)
     assert Case.objects.count() == 1
-    assert b'id="token"' not in second.content
+
+
+def test_a_repeat_from_another_browser_files_nothing_and_shows_no_token(client, whistleblowing):
+    from django.test import Client
+
+    _send(client, whistleblowing)
+    elsewhere = _send(Client(), whistleblowing)
+    assert elsewhere.status_code == 409
+    assert Case.objects.count() == 1
+    assert b'id="token"' not in elsewhere.content
+
+
+def test_the_questions_page_starts_the_key_that_recognises_a_repeat(client, whistleblowing):
+    form = client.get(REPORT).content.decode()
+    key = re.search(r'name="submission_key" value="([^"]+)"', form).group(1)
+    check = client.post(REPORT, {**answers(whistleblowing), "submission_key": key})
+    assert f'name="submission_key" value="{key}"' in check.content.decode()
+    changed = client.post(REPORT, {**answers(whistleblowing), "submission_key": key, "change": "1"})
+    assert f'name="submission_key" value="{key}"' in changed.content.decode()
 
 
 def test_a_named_report_only_where_the_case_type_allows_it(client, whistleblowing):
@@ -117,9 +143,13 @@ def test_the_receipt_downloads_only_as_issued(client, whistleblowing):
     assert forged.status_code == 400
 
 
-def test_leaving_the_receipt_needs_the_token_kept(client, whistleblowing):
-    assert client.post("/report-kept/", {}).status_code == 400
-    assert client.post("/report-kept/", {"kept": "yes"}).status_code == 200
+def test_leaving_the_token_page_needs_the_token_kept(client, whistleblowing):
+    token = _token(_send(client, whistleblowing))
+    unticked = client.post("/your-token/", {})
+    assert unticked.status_code == 400 and _token(unticked) == token
+    confirmed = client.post("/your-token/", {"kept": "yes"})
+    assert confirmed.status_code == 302 and confirmed["Location"] == "/next-steps/"
+    assert client.get("/next-steps/").status_code == 200
 
 
 def test_following_up_shows_progress_and_messages_and_takes_a_reply(
@@ -260,17 +290,21 @@ def test_posts_without_a_submission_key_are_never_taken_for_repeats(client, whis
 def test_a_failure_while_saving_keeps_nothing_and_the_reporter_can_send_again(
     client, whistleblowing, monkeypatch, _evidence_dir
 ):
-    def disk_full(**kwargs):
-        raise OSError("No space left on device")
+    from django.db import IntegrityError
+
+    from workflows.services import case_file as real
+
+    def database_full(**kwargs):
+        raise IntegrityError("could not extend file")
 
     upload = io.BytesIO(b"Notes\n")
     upload.name = "notes.txt"
-    monkeypatch.setattr("intake.views.evidence_attach", disk_full)
+    monkeypatch.setattr("intake.services.case_file", database_full)
     answer = client.post(SEND, {**answers(whistleblowing), "evidence": upload})
     assert answer.status_code == 503 and "Nothing was kept" in answer.content.decode()
     assert "Invoices are approved without checks." in answer.content.decode()
-    assert Case.objects.count() == 0
-    monkeypatch.undo()
+    assert Case.objects.count() == 0 and not [p for p in _evidence_dir.rglob("*") if p.is_file()]
+    monkeypatch.setattr("intake.services.case_file", real)
     upload.seek(0)
     again = client.post(SEND, {**answers(whistleblowing), "evidence": upload})
     assert again.status_code == 200 and Case.objects.count() == 1

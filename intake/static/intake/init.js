@@ -5,10 +5,24 @@ initAll();
 
 const keptForm = document.getElementById("kept-form");
 if (keptForm) {
+  // This page answered a form. Give its history entry the token page's own address, so that
+  // reloading it or coming back to it shows the token again (from the short-lived cookie)
+  // instead of a browser's "confirm form resubmission" error. Only where cookies work.
+  if (navigator.cookieEnabled && keptForm.dataset.pageUrl) {
+    history.replaceState(null, "", keptForm.dataset.pageUrl);
+  }
   let confirmed = false;
   keptForm.addEventListener("submit", () => { confirmed = true; });
+  // Downloading the receipt does not leave the page: no warning for it.
+  let downloading = false;
+  document.querySelectorAll("form:not(#kept-form)").forEach((form) => {
+    form.addEventListener("submit", () => {
+      downloading = true;
+      setTimeout(() => { downloading = false; }, 1000);
+    });
+  });
   window.addEventListener("beforeunload", (event) => {
-    if (!confirmed && !document.getElementById("kept").checked) {
+    if (!confirmed && !downloading && !document.getElementById("kept").checked) {
       event.preventDefault();
     }
   });

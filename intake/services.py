@@ -1,0 +1,188 @@
+"""Writes of the reporter side: filing a report. The only place a report becomes a case.
+
+``report_file`` keeps two promises:
+
+- **All or nothing for the report.** The case, its data key, its deadlines, its submission
+  key and its files commit together, or none of them does, and the reporter can send again.
+- **Nothing can fail after the commit.** Everything the token page shows (the token, the
+  receipt, the dates ahead, the files, the branding and the support offered) is read inside
+  the transaction, before it commits, and handed back in memory. The view renders the page
+  from that alone, so once a report is committed its token always reaches the reporter.
+
+A file that cannot be stored (a full disk, a fault in one file's write) does not cost the
+report: it is left out in its own savepoint and the token page says which file to add again
+on follow-up. Files that fail their checks never reach here (the reporter chooses first).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, connection, transaction
+from django.utils.crypto import salted_hmac
+
+from cases.exceptions import SpeakUpError
+from cases.models import Case, CaseType, Category, Evidence, OrganisationalUnit
+from cases.services import evidence_attach, evidence_path, reporter_time
+from cases.tokens import token_display
+from intake.files import CleanedFile
+from intake.models import Branding, SubmissionKey, SupportResource, branding
+from intake.progress import progress_of
+from intake.receipts import receipt_make
+from intake.selectors import support_list_for
+from workflows.services import case_file
+
+logger = logging.getLogger("speakup.intake")
+
+
+class AlreadySent(SpeakUpError):
+    message = "This report has already been sent."
+
+
+class ReportNotSaved(SpeakUpError):
+    message = "Your report could not be saved just now. Nothing was kept."
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    safe_name: str
+    removed: tuple[str, ...]
+    kept: bool
+
+
+@dataclass(frozen=True)
+class Filed:
+    """What the token page shows, read before the commit."""
+
+    token: str  # as shown: groups of four
+    receipt: str
+    case_type_name: str
+    received_on: dt.date
+    commitments: tuple[str, ...]
+    trend_only: bool
+    files: tuple[FileOutcome, ...]
+    category_id: int | None
+    branding: Branding
+    support: list[SupportResource] = field(default_factory=list)
+
+
+def submission_digest(submission_key: str) -> bytes:
+    """The only form in which a check-your-answers form's random key is stored."""
+    return salted_hmac("speakup.submission", submission_key, algorithm="sha256").digest()
+
+
+def report_file(
+    *,
+    case_type: CaseType,
+    answers: dict[str, str],
+    category: Category | None,
+    org_unit: OrganisationalUnit | None,
+    reporter_named: bool,
+    reporter_contact: str,
+    files: list[CleanedFile],
+    submission_key: str,
+) -> Filed:
+    """File a report and return everything its token page needs.
+
+    Raises ``AlreadySent`` when this submission key was used before (nothing new is filed),
+    and ``ReportNotSaved`` when the report could not be committed (nothing is kept: no row,
+    no file). Audits through ``case_file`` and ``evidence_attach``.
+    """
+    stored: list[Evidence] = []
+    try:
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    SubmissionKey.objects.create(
+                        digest=submission_digest(submission_key), used_on=reporter_time().date()
+                    )
+            except IntegrityError:
+                raise AlreadySent() from None
+            case, token = case_file(
+                case_type=case_type,
+                answers=answers,
+                category=category,
+                org_unit=org_unit,
+                reporter_named=reporter_named,
+                reporter_contact=reporter_contact,
+            )
+            outcomes = []
+            for cleaned in files:
+                outcomes.append(_attach(case, cleaned, stored))
+            progress = progress_of(case)
+            filed = Filed(
+                token=token_display(token),
+                receipt=receipt_make(case_type=case_type, day=case.received_on),
+                case_type_name=case_type.name,
+                received_on=case.received_on,
+                commitments=tuple(progress.commitments),
+                trend_only=progress.trend_only,
+                files=tuple(outcomes),
+                category_id=category.pk if category else None,
+                branding=branding(),
+                support=support_list_for([category.pk] if category else []),
+            )
+            _refuse_silent_rollback()
+    except AlreadySent:
+        raise
+    except Exception as error:
+        _forget(stored)
+        logger.warning("a report could not be saved; nothing was kept (%s)", type(error).__name__)
+        raise ReportNotSaved() from error
+    return filed
+
+
+def _refuse_silent_rollback() -> None:
+    """Raise inside an atomic block that would end in a rollback without an error: after a
+    savepoint that could not be rolled back, or a connection lost mid-transaction, Django
+    rolls the whole block back quietly, and a caller would take it for committed."""
+    if transaction.get_rollback() or connection.closed_in_transaction:
+        raise ReportNotSaved()
+
+
+def _attach(case: Case, cleaned: CleanedFile, stored: list[Evidence]) -> FileOutcome:
+    try:
+        with transaction.atomic():
+            stored.append(_store(case, cleaned))
+    except Exception as error:
+        # The kind of fault only: never the file's name or content.
+        logger.warning("an evidence file could not be stored (%s)", type(error).__name__)
+        return FileOutcome(cleaned.safe_name, tuple(cleaned.removed), kept=False)
+    return FileOutcome(cleaned.safe_name, tuple(cleaned.removed), kept=True)
+
+
+def _store(case: Case, cleaned: CleanedFile) -> Evidence:
+    return evidence_attach(
+        case=case,
+        source=io.BytesIO(cleaned.content),
+        original_name=cleaned.safe_name,
+        content_type=cleaned.content_type,
+    )
+
+
+def _forget(stored: list[Evidence]) -> None:
+    """Remove the files of a report that was not committed."""
+    for evidence in stored:
+        evidence_path(evidence.stored_name).unlink(missing_ok=True)
+
+
+class FilesNotSaved(SpeakUpError):
+    message = "Your files could not be kept just now. Nothing was added."
+
+
+def evidence_add_for_reporter(*, case: Case, files: list[CleanedFile]) -> None:
+    """Add a reporter's files on follow-up: all of them, or none (``FilesNotSaved``, with no
+    row and no file left behind). Audits through ``evidence_attach``."""
+    stored: list[Evidence] = []
+    try:
+        with transaction.atomic():
+            for cleaned in files:
+                stored.append(_store(case, cleaned))
+            _refuse_silent_rollback()
+    except Exception as error:
+        _forget(stored)
+        logger.warning("evidence files could not be added (%s)", type(error).__name__)
+        raise FilesNotSaved() from error
