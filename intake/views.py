@@ -42,6 +42,7 @@ from cases.services import (
     case_create,
     evidence_attach,
     evidence_path,
+    evidence_staging,
     message_add,
     reporter_time,
 )
@@ -251,7 +252,7 @@ def send(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         # All or nothing: the case, its key, its deadline and its files, so a failure leaves
         # the reporter free to send again (the submission key is rolled back too).
-        with transaction.atomic():
+        with evidence_staging(), transaction.atomic():
             SubmissionKey.objects.create(digest=digest, used_on=reporter_time().date())
             case, token = case_create(
                 case_type=case_type,
@@ -438,13 +439,14 @@ def follow_up_evidence(request: HttpRequest, session: FollowUp, case: Case) -> H
             raise FileRejected(_("This report already has as many files as it can hold."))
     except FileRejected as error:
         return _follow_up_page(request, session, case, file_error=error.message, status=400)
-    for cleaned in files:
-        evidence_attach(
-            case=case,
-            source=io.BytesIO(cleaned.content),
-            original_name=cleaned.safe_name,
-            content_type=cleaned.content_type,
-        )
+    with evidence_staging(), transaction.atomic():  # all the files, or none
+        for cleaned in files:
+            evidence_attach(
+                case=case,
+                source=io.BytesIO(cleaned.content),
+                original_name=cleaned.safe_name,
+                content_type=cleaned.content_type,
+            )
     response = _follow_up_page(request, session, case, files=files)
     follow_up_refresh(response, session)
     return response

@@ -1333,6 +1333,7 @@ def _incremental_update(data: bytes, place: str) -> bytes:
         number = doc.pages[0].obj.Contents.objgen[0]
         size = max(obj.objgen[0] for obj in doc.objects) + 1
         root, info = doc.Root.objgen[0], doc.trailer.Info.objgen[0]
+        file_id = bytes(doc.trailer.ID[0]).hex()  # set when the file was first made
     start = data.rindex(b"startxref")
     previous_xref = int(data[start + 9 :].split()[0])
     stream = PAGE_TEXT.encode()
@@ -1344,13 +1345,15 @@ def _incremental_update(data: bytes, place: str) -> bytes:
     xref = len(data) + len(body)
     tail = (
         f"xref\n0 1\n0000000000 65535 f \n{number} 1\n{len(data):010d} 00000 n \n"
-        f"trailer\n<< /Size {size} /Root {root} 0 R /Info {info} 0 R /Prev {previous_xref} >>\n"
+        f"trailer\n<< /Size {size} /Root {root} 0 R /Info {info} 0 R /Prev {previous_xref} "
+        f"/ID [<{file_id}> <{file_id}>] >>\n"
         f"startxref\n{xref}\n%%EOF\n"
     ).encode()
     return data + body + tail
 
 
 PDF_FINDINGS = {
+    "document ID",
     "author",
     "creator tool",
     "PDF producer software",
