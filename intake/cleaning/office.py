@@ -123,6 +123,9 @@ _DROPPED_CONTENT: Final = (
     ("presentationml.tags+xml", ADD_INS),
     ("webextension", ADD_INS),
     ("classificationlabels+xml", "sensitivity label"),
+    # Building blocks (AutoText) are never shown in the document, and often hold a name and
+    # address typed once for reuse.
+    ("document.glossary+xml", "saved building blocks (AutoText)"),
 )
 _DROPPED_RELATIONSHIPS: Final = (
     ("/metadata/thumbnail", "thumbnail picture"),

@@ -55,7 +55,9 @@ _SAFE_ACTIONS: Final = frozenset({"/GoTo", "/URI", "/Named"})
 _MEDIA: Final = frozenset({"/Sound", "/Movie", "/Screen", "/RichMedia", "/3D"})
 _MARKUP_TEXT: Final = ("/T", "/Contents", "/RC", "/Subj", "/M", "/CreationDate", "/NM")
 # A colour profile stream holds only these keys (ISO 32000-2 table 65).
-_ICC_KEYS: Final = frozenset({"/N", "/Alternate", "/Range", "/Metadata", "/Length", "/Filter"})
+_ICC_KEYS: Final = frozenset(
+    {"/N", "/Alternate", "/Range", "/Metadata", "/Length", "/Filter", "/DecodeParms"}
+)
 
 
 def clean_pdf(data: bytes) -> tuple[bytes, list[str]]:

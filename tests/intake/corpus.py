@@ -680,6 +680,15 @@ def docx() -> bytes:
             else f"{OFFICE_RELS}/comments",
         )
     opc.add(
+        "word/glossary/document.xml",
+        f'<w:glossaryDocument xmlns:w="{W}"><w:docParts><w:docPart><w:docPartBody><w:p><w:r>'
+        f"<w:t>MK-{place}-AUTOTEXT 1 High Street</w:t></w:r></w:p></w:docPartBody></w:docPart>"
+        "</w:docParts></w:glossaryDocument>",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document.glossary+xml",
+        source=main,
+        rel_type=f"{OFFICE_RELS}/glossaryDocument",
+    )
+    opc.add(
         "word/settings.xml",
         f'<w:settings xmlns:w="{W}" xmlns:r="{R}" '  # noqa: S608  (XML, not SQL)
         'xmlns:w14="http://schemas.microsoft.com/office/word/2010/wordml" '
@@ -718,6 +727,7 @@ DOCX_FINDINGS = (
         "comments (with their authors)",
         "names and accounts of people who commented or edited",
         "template location",
+        "saved building blocks (AutoText)",
         "mail merge data source",
         "document variables",
         "document ID",
