@@ -1,4 +1,14 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _prepare_storage(**kwargs: Any) -> None:
+    """Evidence folders are made at deployment, never at a reporter's first upload."""
+    from cases.storage import layout_prepare
+
+    layout_prepare()
 
 
 class CasesConfig(AppConfig):
@@ -7,3 +17,5 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         from cases import checks  # noqa: F401  (registers the key check)
+
+        post_migrate.connect(_prepare_storage, sender=self, dispatch_uid="cases.storage")

@@ -69,7 +69,7 @@ register(
     "case.data_unreadable", _("Part of the case ({field}) failed its integrity check."), "field"
 )
 register("message.added", _("{actor} added a message ({kind})."), "kind")
-register("evidence.attached", _("{actor} attached evidence ({content_type})."), "content_type")
+register("evidence.attached", _("{actor} attached evidence ({kind})."), "kind")
 register("action.added", _("{actor} added an action."))
 register(
     "case.assigned",

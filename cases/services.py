@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import uuid
 from collections.abc import Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
@@ -34,6 +32,9 @@ from cases.models import (
     MessageKind,
     OrganisationalUnit,
 )
+from cases.storage import evidence_path as evidence_path  # re-exported for readers
+from cases.storage import evidence_staging as evidence_staging  # re-exported for callers
+from cases.storage import file_discard, file_write
 from cases.tokens import reference_generate, token_digest, token_generate
 
 if TYPE_CHECKING:
@@ -231,9 +232,22 @@ class _LimitedReader:
         return chunk
 
 
-def evidence_path(stored_name: str) -> Path:
-    """Where an evidence file's ciphertext lives: a random name, fanned out by its prefix."""
-    return Path(settings.SPEAKUP_EVIDENCE_DIR) / stored_name[:2] / stored_name
+# What the audit record says a file is: a short kind, never the MIME type (which the audit
+# payload rule, short identifiers only, would refuse: Office types run to 73 characters).
+_EVIDENCE_KINDS: dict[str, str] = {
+    "image/jpeg": "jpeg",
+    "image/png": "png",
+    "application/pdf": "pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": "pptx",
+    "text/plain": "text",
+}
+
+
+def evidence_kind(content_type: str) -> str:
+    """The short name of a file's kind for the audit record ("docx"), or "other"."""
+    return _EVIDENCE_KINDS.get(content_type, "other")
 
 
 def evidence_attach(
@@ -246,10 +260,12 @@ def evidence_attach(
 ) -> Evidence:
     """Encrypt a file into evidence storage and record it on the case.
 
-    The file is streamed through encryption straight into a private temporary file beside its
-    final place, so plaintext never reaches the disk, and renamed once complete. The reporter's
-    file name is sealed in the row and never used in a path. Content checks and metadata
-    removal happen before this call (intake). If the database write fails, the file is removed.
+    The file is streamed through encryption into storage (``cases/storage.py``), so
+    plaintext never reaches the disk; a reporter's file is dated to the day there as here.
+    The reporter's file name is sealed in the row and never used in a path. Content checks
+    and metadata removal happen before this call (intake). If anything here fails, the file
+    is removed; if an enclosing transaction rolls back later, ``evidence_staging()`` around
+    it (or, after a crash, the storage sweep) removes it.
     """
     from_reporter = added_by is None
     when = reporter_time() if from_reporter else timezone.now()
@@ -262,21 +278,14 @@ def evidence_attach(
         created_at=when,
         size=0,
     )
-    final = evidence_path(evidence.stored_name)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    partial = final.with_suffix(".partial")
     cipher = case_cipher(case.pk)
-    limit = settings.SPEAKUP_EVIDENCE_MAX_BYTES
+    limited = _LimitedReader(source, settings.SPEAKUP_EVIDENCE_MAX_BYTES)
     try:
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as sink:
-            evidence.size = cipher.seal_stream(
-                _LimitedReader(source, limit), sink, file_id=evidence.pk
-            )
-        os.replace(partial, final)
-        if from_reporter:
-            # The file system would keep the upload's second; keep the day, like everything else.
-            os.utime(final, (when.timestamp(), when.timestamp()))
+        evidence.size = file_write(
+            evidence.stored_name,
+            lambda sink: cipher.seal_stream(limited, sink, file_id=evidence.pk),
+            day=when if from_reporter else None,
+        )
         evidence.original_name = cipher.seal(
             original_name[:255].encode(),
             model_label="cases.evidence",
@@ -291,11 +300,10 @@ def evidence_attach(
                 code="evidence.attached",
                 actor=added_by,
                 at=when,
-                payload={"content_type": evidence.content_type},
+                payload={"kind": evidence_kind(evidence.content_type)},
             )
     except BaseException:
-        partial.unlink(missing_ok=True)
-        final.unlink(missing_ok=True)
+        file_discard(evidence.stored_name)
         raise
     return evidence
 

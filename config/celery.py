@@ -24,5 +24,12 @@ app.conf.beat_schedule = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # Every hour, remove evidence files that a crash left without a record, and copy new
+    # files afresh so the disk keeps no upload's time of day (cases/storage.py).
+    "sweep-evidence-storage": {
+        "task": "cases.tasks.sweep_evidence_storage",
+        "schedule": 3600.0,
+        "options": {"expires": 3000},
+    },
 }
 app.autodiscover_tasks()

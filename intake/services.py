@@ -26,7 +26,7 @@ from django.utils.crypto import salted_hmac
 
 from cases.exceptions import SpeakUpError
 from cases.models import Case, CaseType, Category, Evidence, OrganisationalUnit
-from cases.services import evidence_attach, evidence_path, reporter_time
+from cases.services import evidence_attach, evidence_staging, reporter_time
 from cases.tokens import token_display
 from intake.files import CleanedFile
 from intake.models import Branding, SubmissionKey, SupportResource, branding
@@ -91,9 +91,10 @@ def report_file(
     and ``ReportNotSaved`` when the report could not be committed (nothing is kept: no row,
     no file). Audits through ``case_file`` and ``evidence_attach``.
     """
-    stored: list[Evidence] = []
     try:
-        with transaction.atomic():
+        # Files whose rows do not commit are removed when the block ends (or, if the database
+        # cannot be asked then, by the storage sweep): never a file without its row.
+        with evidence_staging(), transaction.atomic():
             try:
                 with transaction.atomic():
                     SubmissionKey.objects.create(
@@ -111,7 +112,7 @@ def report_file(
             )
             outcomes = []
             for cleaned in files:
-                outcomes.append(_attach(case, cleaned, stored))
+                outcomes.append(_attach(case, cleaned))
             progress = progress_of(case)
             filed = Filed(
                 token=token_display(token),
@@ -129,7 +130,6 @@ def report_file(
     except AlreadySent:
         raise
     except Exception as error:
-        _forget(stored)
         logger.warning("a report could not be saved; nothing was kept (%s)", type(error).__name__)
         raise ReportNotSaved() from error
     return filed
@@ -143,10 +143,10 @@ def _refuse_silent_rollback() -> None:
         raise ReportNotSaved()
 
 
-def _attach(case: Case, cleaned: CleanedFile, stored: list[Evidence]) -> FileOutcome:
+def _attach(case: Case, cleaned: CleanedFile) -> FileOutcome:
     try:
         with transaction.atomic():
-            stored.append(_store(case, cleaned))
+            _store(case, cleaned)
     except Exception as error:
         # The kind of fault only: never the file's name or content.
         logger.warning("an evidence file could not be stored (%s)", type(error).__name__)
@@ -163,12 +163,6 @@ def _store(case: Case, cleaned: CleanedFile) -> Evidence:
     )
 
 
-def _forget(stored: list[Evidence]) -> None:
-    """Remove the files of a report that was not committed."""
-    for evidence in stored:
-        evidence_path(evidence.stored_name).unlink(missing_ok=True)
-
-
 class FilesNotSaved(SpeakUpError):
     message = "Your files could not be kept just now. Nothing was added."
 
@@ -176,13 +170,11 @@ class FilesNotSaved(SpeakUpError):
 def evidence_add_for_reporter(*, case: Case, files: list[CleanedFile]) -> None:
     """Add a reporter's files on follow-up: all of them, or none (``FilesNotSaved``, with no
     row and no file left behind). Audits through ``evidence_attach``."""
-    stored: list[Evidence] = []
     try:
-        with transaction.atomic():
+        with evidence_staging(), transaction.atomic():
             for cleaned in files:
-                stored.append(_store(case, cleaned))
+                _store(case, cleaned)
             _refuse_silent_rollback()
     except Exception as error:
-        _forget(stored)
         logger.warning("evidence files could not be added (%s)", type(error).__name__)
         raise FilesNotSaved() from error

@@ -2,7 +2,7 @@
 
 A wrong case token identifies no case, so nothing is ever locked: a browser that keeps
 guessing is slowed down, an address that keeps guessing is refused for the rest of the hour,
-and everyone else carries on (docs/decisions/0009-reporter-throttles.md).
+and everyone else carries on (docs/decisions/0012-reporter-throttles.md).
 
 - A **browser** is the random ticket its token form carries (no cookie, nothing stored); a
   post without one counts as the address's own ticketless browser. Five wrong tokens a minute

@@ -123,6 +123,7 @@ def test_short_or_unknown_version_ciphertext_raises(sealed):
         cipher.open(sealed, model_label="cases.case", field="answers", row_id=cipher.case_id)
 
 
+@pytest.mark.slow
 def test_one_hundred_thousand_encryptions_repeat_no_nonce_under_one_key():
     cipher = CaseCipher(case_id=uuid.uuid4(), data_key=data_key_generate())
     nonces = {

@@ -80,6 +80,7 @@ def test_malformed_tokens_normalise_to_nothing(typed):
     assert token_normalize(typed) is None
 
 
+@pytest.mark.slow
 @given(st.text(max_size=300))
 def test_normalising_never_raises(typed):
     result = token_normalize(typed)

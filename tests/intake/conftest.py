@@ -1,4 +1,7 @@
 import contextlib
+import io
+import re
+from pathlib import Path
 
 import pytest
 from django.core.cache import cache
@@ -50,3 +53,33 @@ def answers(case_type, **overrides):
     }
     data.update(overrides)
     return data
+
+
+SEND = "/report/whistleblowing/send/"
+FORMS = ("report", "follow-up")
+
+
+def _file(name: str, content: bytes) -> io.BytesIO:
+    upload = io.BytesIO(content)
+    upload.name = name
+    return upload
+
+
+def upload_through(client, case_type, form: str, *files: tuple[str, bytes]):
+    """Sends ``files`` as a reporter would: with a new report ("report"), or added later on
+    the follow-up page of a report sent without them ("follow-up"). Returns the response
+    to the post that carried the files."""
+    uploads = [_file(name, content) for name, content in files]
+    if form == "report":
+        return client.post(SEND, {**answers(case_type), "evidence": uploads})
+    sent = client.post(SEND, answers(case_type, submission_key="f" * 32))
+    token = re.search(rb'id="token">([0-9A-Z-]+)<', sent.content).group(1).decode()
+    client.post("/follow-up/", {"token": token})
+    page = client.get("/follow-up/case/").content.decode()
+    form_key = re.search(r'name="form_key" value="([^"]+)"', page).group(1)
+    return client.post("/follow-up/evidence/", {"form_key": form_key, "evidence": uploads})
+
+
+def stored_files(folder: Path) -> list[Path]:
+    """Every file under the evidence folder (none of them plaintext)."""
+    return sorted(path for path in folder.rglob("*") if path.is_file())

@@ -22,8 +22,9 @@ from PIL import Image, ImageChops, ImageStat
 from PIL.ExifTags import GPS, IFD, Base
 from PIL.PngImagePlugin import PngImageFile, PngInfo
 
-from intake import files
+from intake.cleaning import common
 from intake.files import ALLOWED, FileRejected, clean_evidence
+from tests.intake.corpus import pdf_inflated, picture
 
 PERSON = "Jane Reporter"
 MANAGER = "Line Manager Smith"
@@ -31,18 +32,6 @@ COMPANY = "Acme Secret Ltd"
 
 
 # --- Fixture builders ----------------------------------------------------------------------
-
-
-def _picture(size: tuple[int, int] = (64, 48)) -> Image.Image:
-    """A picture with detail in it, so a re-encoding that moved pixels would show."""
-    return Image.merge(
-        "RGB",
-        [
-            Image.linear_gradient("L").resize(size),
-            Image.radial_gradient("L").resize(size),
-            Image.effect_noise(size, 40).convert("L"),
-        ],
-    )
 
 
 def _camera_exif(orientation: int = 1) -> Image.Exif:
@@ -63,7 +52,7 @@ def _camera_exif(orientation: int = 1) -> Image.Exif:
 
 def _jpeg(size: tuple[int, int] = (64, 48), orientation: int = 1) -> bytes:
     out = io.BytesIO()
-    _picture(size).save(
+    picture(size).save(
         out,
         "JPEG",
         quality=95,
@@ -80,7 +69,7 @@ def _png_with_text() -> bytes:
     notes.add_text("Comment", "ZIPPEDMARKER " * 20, zip=True)
     notes.add_itxt("XML:com.adobe.xmp", "<x:xmpmeta>XMPMARKER</x:xmpmeta>")
     out = io.BytesIO()
-    _picture().convert("RGBA").save(out, "PNG", pnginfo=notes)
+    picture().convert("RGBA").save(out, "PNG", pnginfo=notes)
     return out.getvalue()
 
 
@@ -223,8 +212,21 @@ def _office(main: str = "word/document.xml", main_part: bytes = _DOCUMENT, **ext
         "docProps/core.xml": _CORE.encode(),
         "docProps/app.xml": _APP.encode(),
         "docProps/custom.xml": _CUSTOM.encode(),
-        **{name.replace("__", "/").replace("_dot_", "."): data for name, data in extra.items()},
     }
+    # Extra parts are pictures the main part shows, so they are related to it.
+    pictures = {name.replace("__", "/").replace("_dot_", "."): data for name, data in extra.items()}
+    folder, _, file_name = main.rpartition("/")
+    if pictures:
+        parts[f"{folder}/_rels/{file_name}.rels"] = (
+            f'<Relationships xmlns="{_RELS}">'
+            + "".join(
+                f'<Relationship Id="rIdPicture{number}" Type="{_OFFICE_RELS}/image" '
+                f'Target="{name.removeprefix(folder + "/")}"/>'
+                for number, name in enumerate(pictures)
+            )
+            + "</Relationships>"
+        ).encode()
+    parts |= pictures
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in parts.items():
@@ -313,7 +315,7 @@ def test_a_decompression_bomb_png_is_refused():
 
 
 def test_pillows_own_bomb_guard_is_a_second_line(monkeypatch):
-    monkeypatch.setattr(files, "MAX_PIXELS", 10**12)  # pretend our own check let it through
+    monkeypatch.setattr(common, "MAX_PIXELS", 10**12)  # pretend our own check let it through
     assert "too large" in _rejected(_png_header(100_000, 100_000), "bomb.png")
 
 
@@ -326,27 +328,12 @@ def test_a_truncated_jpeg_is_refused_as_damaged():
 # --- PDF -----------------------------------------------------------------------------------
 
 
-def _pdf_inflated(data: bytes) -> bytes:
-    """The PDF with every stream and object stream unpacked, so a marker can't hide."""
-    out = io.BytesIO()
-    with pikepdf.open(io.BytesIO(data)) as pdf:
-        pdf.save(
-            out,
-            qdf=True,
-            compress_streams=False,
-            fix_metadata_version=False,
-            stream_decode_level=pikepdf.StreamDecodeLevel.all,
-            object_stream_mode=pikepdf.ObjectStreamMode.disable,
-        )
-    return out.getvalue()
-
-
 def test_a_pdf_loses_its_info_and_xmp_and_gains_no_producer():
     original = _pdf()
     cleaned = clean_evidence(original, declared_name="minutes.pdf")
 
     assert (cleaned.content_type, cleaned.extension) == ("application/pdf", "pdf")
-    before, after = _pdf_inflated(original), _pdf_inflated(cleaned.content)
+    before, after = pdf_inflated(original), pdf_inflated(cleaned.content)
     for marker in (PERSON, "CreatorMarker", "ProducerMarker", "XMPMARKER", "PAGEXMPMARKER"):
         assert marker.encode() in before
         assert marker.encode() not in after

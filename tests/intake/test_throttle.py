@@ -62,6 +62,7 @@ def test_ten_thousand_wrong_tokens_from_one_client_get_at_most_a_hundred_answers
     assert Case.objects.count() == 1
 
 
+@pytest.mark.slow
 def test_an_attacker_with_a_fresh_browser_for_every_guess_still_gets_about_a_hundred_an_hour(
     whistleblowing,
 ):
@@ -78,6 +79,7 @@ def test_an_attacker_with_a_fresh_browser_for_every_guess_still_gets_about_a_hun
     assert answered == 100
 
 
+@pytest.mark.slow
 def test_fifty_colleagues_behind_one_address_each_make_a_typo_and_all_get_in(
     whistleblowing,
 ):
@@ -180,6 +182,7 @@ def test_reports_are_limited_per_client_per_hour(client, whistleblowing):
     assert Case.objects.count() == 30
 
 
+@pytest.mark.slow
 def test_a_repeated_send_does_not_use_up_the_hour(client, whistleblowing):
     for _ in range(40):  # the same form, sent again and again (reloads)
         client.post("/report/whistleblowing/send/", answers(whistleblowing), **REPORTER)

@@ -6,6 +6,8 @@ named, and files added on follow-up are kept all together or not at all."""
 import io
 import re
 
+import pytest
+
 from cases.models import Case, Evidence
 from tests.intake.conftest import answers
 
@@ -149,6 +151,7 @@ def test_a_resend_from_the_try_again_page_asks_for_the_files_again(client, whist
     assert Case.objects.count() == 0
 
 
+@pytest.mark.slow
 def test_a_database_lost_in_the_middle_of_sending_keeps_nothing_and_says_so(
     whistleblowing_committed, monkeypatch, _evidence_dir
 ):

@@ -269,6 +269,7 @@ def test_an_administrator_makes_an_account_and_disables_one_each_audited(cast, s
     assert ("account.deactivated", "governance") in codes
 
 
+@pytest.mark.slow
 def test_an_administrator_alone_gets_nothing_from_the_access_page_or_the_staff_pages(
     site, sign_in, client
 ):

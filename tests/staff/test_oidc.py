@@ -162,6 +162,7 @@ def test_a_linked_account_is_found_by_subject_even_if_the_email_changed(client, 
     assert signed_in_user(client) == linked.user
 
 
+@pytest.mark.slow
 # allauth sends ``authenticator_added`` on commit; a real commit runs it inside the request.
 @pytest.mark.django_db(transaction=True)
 def test_a_linked_account_without_a_second_factor_sets_it_up_before_it_is_signed_in(

@@ -23,6 +23,7 @@ def test_a_page_of_a_handlers_cases_is_two_queries(cast, cases, django_assert_nu
     assert len(rows) == min(cases, 25)
 
 
+@pytest.mark.slow
 def test_the_list_page_costs_the_same_for_few_and_many_cases(cast, sign_in, client):
     sign_in(cast.assigned_handler)
 
@@ -38,6 +39,7 @@ def test_the_list_page_costs_the_same_for_few_and_many_cases(cast, sign_in, clie
     assert count_queries() == few
 
 
+@pytest.mark.slow
 def test_filters_and_sorting_stay_in_sql(cast, sign_in, client):
     import datetime as dt
 

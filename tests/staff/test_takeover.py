@@ -118,6 +118,7 @@ def _every_account_page(watch: Watch, codes: list[str]) -> None:
             )
 
 
+@pytest.mark.slow
 def test_a_colleague_signed_in_with_the_victims_password_gets_nowhere(
     cast, victim, attacker_secret, sign_in, client
 ):
