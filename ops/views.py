@@ -1,4 +1,5 @@
-"""Health check: is the database reachable, and when did the scheduler last run."""
+"""Health check: is the database reachable, when did the scheduler last run, and did the
+latest check of the audit chains find them whole."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from cases.audit import audit_status
 from ops.models import Heartbeat
 
 
@@ -17,5 +19,6 @@ def health(request: HttpRequest) -> JsonResponse:
         {
             "database": "ok",
             "last_heartbeat": beat.last_run_at.isoformat() if beat else None,
+            "audit": audit_status(),
         }
     )
