@@ -115,6 +115,9 @@ class Migration(migrations.Migration):
     dependencies = [("cases", "0006_casetype_stage_limits_and_more")]
 
     operations = [
+        # Reversed last: the table remakes of the reversal drop triggers, so 0002's is made
+        # again at the very end.
+        migrations.RunPython(migrations.RunPython.noop, unguard, elidable=False),
         migrations.CreateModel(
             name="AuditHead",
             fields=[
