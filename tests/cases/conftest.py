@@ -3,7 +3,7 @@ owner with raw SQL and the append-only triggers out of the way (what a tamperer 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -15,6 +15,7 @@ from django.db.backends.utils import CursorWrapper
 from cases.audit import case_chain, event_record
 from cases.models import Case, CaseEvent
 from tests.builders import make_case
+from tests.conftest import _missing
 
 
 @dataclass
@@ -45,10 +46,30 @@ def make_scene(actor) -> Scene:
 
 
 AUDIT_TABLES = ("cases_caseevent", "permissions_accessrefusal")
+
+
+@pytest.fixture
+def two_roles() -> None:
+    """On PostgreSQL, the suite must run as the application's role with the owner's alias
+    beside it, as scripts/test sets up (DATABASE_URL and DATABASE_OWNER_URL)."""
+    if connection.vendor == "postgresql" and "owner" not in settings.DATABASES:
+        _missing(
+            "The two database roles",
+            "run the PostgreSQL pass through scripts/test, which makes them",
+        )
+
+
 # Tests that tamper commit their data, so that on PostgreSQL the owner's own connection sees
 # it; the owner's alias exists only there.
 OWNER_DATABASES = ["default", "owner"] if "owner" in settings.DATABASES else ["default"]
-tampering = pytest.mark.django_db(transaction=True, databases=OWNER_DATABASES)
+
+
+def with_owner(test: Callable[..., None]) -> Callable[..., None]:
+    """A transactional test that may use the owner's connection (on PostgreSQL)."""
+    marked: Callable[..., None] = pytest.mark.usefixtures("two_roles")(
+        pytest.mark.django_db(transaction=True, databases=OWNER_DATABASES)(test)
+    )
+    return marked
 
 
 @contextmanager

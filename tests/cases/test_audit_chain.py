@@ -18,7 +18,7 @@ from cases.tasks import verify_audit_chains
 from permissions.access import record_refusal
 from permissions.models import AccessRefusal
 from tests.builders import make_case
-from tests.cases.conftest import make_scene, tamperer, tampering
+from tests.cases.conftest import make_scene, tamperer, with_owner
 
 
 @pytest.mark.django_db
@@ -71,7 +71,7 @@ def test_links_cannot_be_recomputed_without_the_key_outside_the_database(scene, 
     assert problems == [f"{scene.chain} link 5: does not match its contents or place"]
 
 
-@tampering
+@with_owner
 def test_removing_the_newest_event_and_winding_its_head_back_is_found_by_the_count(staff_user):
     scene = make_scene(staff_user)
     assert audit_verify().record.ok
@@ -96,7 +96,7 @@ def test_a_forged_all_is_well_record_is_found(scene):
     assert problems == [f"verification: record {forged.pk} was altered"]
 
 
-@tampering
+@with_owner
 def test_the_command_says_all_is_well_or_names_each_problem_and_fails(staff_user):
     scene = make_scene(staff_user)
     out = StringIO()
@@ -123,7 +123,7 @@ def test_beat_runs_the_verification_every_hour():
     assert (entry["task"], entry["schedule"]) == (verify_audit_chains.name, 3600.0)
 
 
-@tampering
+@with_owner
 def test_the_health_page_shows_the_latest_verification(client, staff_user):
     scene = make_scene(staff_user)
     assert client.get("/healthz").json()["audit"] == {"status": "unverified", "verified_at": None}

@@ -14,7 +14,7 @@ from cases.models import AuditHead, CaseEvent
 from permissions.access import record_refusal
 from permissions.models import AccessRefusal
 from tests.builders import make_case
-from tests.cases.conftest import owner_cursor
+from tests.cases.conftest import owner_cursor, with_owner
 
 
 def _refused(cursor, sql: str, params=(), match: str = "append-only") -> None:
@@ -111,6 +111,7 @@ APP_REFUSED = "permission denied|must be owner"
 
 
 @pytest.mark.postgres
+@pytest.mark.usefixtures("two_roles")
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "statement",
@@ -141,6 +142,7 @@ def test_the_application_role_cannot_change_or_remove_audit_rows(rows, statement
 
 
 @pytest.mark.postgres
+@pytest.mark.usefixtures("two_roles")
 @pytest.mark.django_db
 def test_the_application_role_may_add_and_read_audit_rows_and_move_heads(scene, staff_user):
     with connection.cursor() as cursor:
@@ -156,7 +158,7 @@ def _owner_name() -> str:
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, databases=["default", "owner"])
+@with_owner
 @pytest.mark.parametrize(
     "statement",
     [
@@ -180,7 +182,7 @@ def test_the_owners_triggers_refuse_changes_too(rows, statement):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, databases=["default", "owner"])
+@with_owner
 def test_a_hand_made_grant_on_the_audit_tables_does_not_survive_the_next_migrate(rows):
     app = connection.settings_dict["USER"]
     with owner_cursor() as cursor:
@@ -196,7 +198,7 @@ def test_a_hand_made_grant_on_the_audit_tables_does_not_survive_the_next_migrate
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, databases=["default", "owner"])
+@with_owner
 def test_the_owners_flush_empties_the_audit_tables_and_enables_their_triggers_again(rows):
     call_command("flush", interactive=False, verbosity=0)
     assert not CaseEvent.objects.exists() and not AccessRefusal.objects.exists()
@@ -218,6 +220,7 @@ def test_the_owners_flush_empties_the_audit_tables_and_enables_their_triggers_ag
 
 
 @pytest.mark.postgres
+@pytest.mark.usefixtures("two_roles")
 @pytest.mark.django_db
 def test_production_refuses_to_start_connected_as_the_owner(settings):
     settings.DEV = False

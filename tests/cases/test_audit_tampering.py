@@ -12,7 +12,7 @@ from django.utils import timezone
 from cases.audit import REFUSAL_CHAIN, audit_verify
 from permissions.access import record_refusal
 from permissions.models import AccessRefusal
-from tests.cases.conftest import make_scene, tamperer, tampering, truncate
+from tests.cases.conftest import make_scene, tamperer, truncate, with_owner
 
 
 def _refusals(actor, count: int = 3) -> list[int]:
@@ -166,7 +166,7 @@ TAMPERING = {
 }
 
 
-@tampering
+@with_owner
 @pytest.mark.parametrize("tamper", list(TAMPERING), ids=lambda t: t.__name__)
 def test_tampering_by_the_owner_is_found(tamper, staff_user):
     scene = make_scene(staff_user)
