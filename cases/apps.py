@@ -16,6 +16,9 @@ class CasesConfig(AppConfig):
     verbose_name = "Cases"
 
     def ready(self) -> None:
-        from cases import checks  # noqa: F401  (registers the key check)
+        from cases import checks  # noqa: F401  (registers the start-up checks)
+        from cases.dbroles import grant_after_migrate
 
         post_migrate.connect(_prepare_storage, sender=self, dispatch_uid="cases.storage")
+        # After a migrate by the owner, grant the application's role its privileges.
+        post_migrate.connect(grant_after_migrate, sender=self)

@@ -1,4 +1,4 @@
-"""The audit record: the only module that writes ``CaseEvent`` rows.
+"""The audit record: the only module that writes ``CaseEvent`` rows and links audit chains.
 
 Every change and every view of a case adds one event, in the same transaction as the change,
 so a change without its event (or an event without its change) cannot be committed. An event
@@ -6,26 +6,44 @@ holds a dotted code, the acting staff user, the time and a small payload. Payloa
 declared per code and values are short identifiers, numbers or flags, so no free text, and so
 no case content or reporter identifier, can reach the audit record. The registry turns codes
 into sentences for the case timeline.
+
+Tamper evidence (docs/decisions/0009-audit-integrity.md): each case's events, and the refused
+access attempts, form a chain. Every link carries its place (``seq``, from 1) and an HMAC of
+its contents and the link before it, under a key that never enters the database; the chain's
+head (``AuditHead``) is locked while a link is added, so two appends cannot take the same
+place. ``audit_verify`` walks every chain and names any link changed, removed, inserted or
+moved, and any chain whose newest links are gone.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
+import hmac
+import json
+import logging
 import re
-from dataclasses import dataclass
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.conf import settings
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.exceptions import UnknownAuditEvent
-from cases.models import CaseEvent
+from cases.models import AuditHead, AuditVerification, Case, CaseEvent
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
     from django.utils.functional import _StrPromise
-
-    from cases.models import Case
 
 # Payload values are identifiers (state names, kinds, content types), never prose.
 _SAFE_TEXT = re.compile(r"^[A-Za-z0-9_.:/+\- ]{0,64}$")
@@ -154,9 +172,14 @@ def event_record(
         raise UnknownAuditEvent(f"Audit event code {code!r} is not registered.")
     data = dict(payload or {})
     _check_payload(event_type, data)
-    return CaseEvent.objects.create(
-        case=case, code=code, actor=actor, at=at or timezone.now(), payload=data
-    )
+    at = at or timezone.now()
+    body = event_body(code=code, actor_id=actor.pk if actor else None, at=at, payload=data)
+    # Its own transaction when called outside one: the head stays locked until the commit.
+    with transaction.atomic(savepoint=False):
+        seq, mac = chain_append(chain=case_chain(case.pk), body=body)
+        return CaseEvent.objects.create(
+            case=case, code=code, actor=actor, at=at, payload=data, seq=seq, mac=mac
+        )
 
 
 def event_sentence(event: CaseEvent) -> str:
@@ -168,3 +191,237 @@ def event_sentence(event: CaseEvent) -> str:
     values: dict[str, Any] = dict.fromkeys(event_type.payload_keys, "")
     values.update(event.payload)
     return str(event_type.sentence).format(actor=actor, **values)
+
+
+# --- Chains ---------------------------------------------------------------------------------
+# A link's HMAC covers the format version, the chain's name, the link's place, the previous
+# link's HMAC and the row's contents, as canonical JSON. Version 1 must never change: links
+# made with it stay verifiable for as long as the audit record is kept.
+
+LINK_VERSION = "speakup/audit-link/v1"
+REFUSAL_CHAIN = "refusals"
+_VERIFICATION_CHAIN = "verification"
+
+logger = logging.getLogger(__name__)
+
+
+@functools.lru_cache(maxsize=4)
+def _derive_audit_key(pepper: bytes) -> bytes:
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"speakup/audit-chain/v1")
+    return hkdf.derive(pepper)
+
+
+def _audit_key() -> bytes:
+    # From the token pepper, never the master keys: master keys are rotated and the old ones
+    # destroyed, after which nothing they keyed could be checked again, while the pepper is
+    # never rotated (every case token depends on it) and, like them, never in the database.
+    return _derive_audit_key(settings.SPEAKUP_TOKEN_PEPPER)
+
+
+def _when(at: dt.datetime) -> str:
+    return at.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+def case_chain(case_id: uuid.UUID) -> str:
+    """The name of a case's chain of events."""
+    return f"case:{case_id}"
+
+
+def event_body(
+    *, code: str, actor_id: int | None, at: dt.datetime, payload: dict[str, Any]
+) -> list[object]:
+    """What a case event's link covers: everything in the row except its place and links."""
+    return ["event", code, actor_id, _when(at), payload]
+
+
+def refusal_body(
+    *, actor_id: int | None, case_id: uuid.UUID | None, action: str, at: dt.datetime
+) -> list[object]:
+    """What a refused access attempt's link covers (``permissions.models.AccessRefusal``)."""
+    return ["refusal", actor_id, str(case_id) if case_id else None, action, _when(at)]
+
+
+def link_mac(*, chain: str, seq: int, prev: str, body: list[object]) -> str:
+    """The HMAC-SHA256 (hex) of one link under the audit key."""
+    message = json.dumps(
+        [LINK_VERSION, chain, seq, prev, body], separators=(",", ":"), sort_keys=True
+    )
+    return hmac.new(_audit_key(), message.encode(), hashlib.sha256).hexdigest()
+
+
+def chain_append(*, chain: str, body: list[object]) -> tuple[int, str]:
+    """Add a link to ``chain``: returns the new row's ``(seq, mac)``. Call it in a transaction
+    that then inserts that row: the head stays locked until the commit, so links recorded at
+    the same moment queue for their places instead of forking the chain."""
+    head, _ = AuditHead.objects.select_for_update().get_or_create(chain=chain)
+    head.seq += 1
+    head.mac = link_mac(chain=chain, seq=head.seq, prev=head.mac, body=body)
+    head.save(update_fields=["seq", "mac"])
+    return head.seq, head.mac
+
+
+# --- Verification ---------------------------------------------------------------------------
+
+Link = tuple[int, int, str, list[object]]  # row id, seq, mac, body
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    """One thing wrong with one chain, in identifiers only."""
+
+    chain: str
+    seq: int | None
+    what: str
+
+    def __str__(self) -> str:
+        where = self.chain if self.seq is None else f"{self.chain} link {self.seq}"
+        return f"{where}: {self.what}"
+
+
+@dataclass
+class AuditReport:
+    record: AuditVerification
+    problems: list[ChainProblem] = field(default_factory=list)
+
+
+def _same(stored: str, expected: str) -> bool:
+    return hmac.compare_digest(stored.encode(), expected.encode())
+
+
+def chain_check(chain: str, links: Iterable[Link], head: AuditHead | None) -> list[ChainProblem]:
+    """Every problem with one chain, given its rows in ``seq`` order and its head.
+
+    A row whose HMAC does not match was changed (or moved from another chain); a gap or a
+    repeat in ``seq`` means rows were removed or inserted; ids that do not rise with ``seq``
+    mean rows were reordered; a head ahead of the last row means the newest rows are gone.
+    """
+    problems: list[ChainProblem] = []
+    expected, prev, last_id = 1, "", 0
+    for row_id, seq, mac, body in links:
+        if seq != expected:
+            problems.append(ChainProblem(chain, seq, f"found where link {expected} belongs"))
+        if row_id <= last_id:
+            problems.append(ChainProblem(chain, seq, "stored out of order"))
+        if not _same(mac, link_mac(chain=chain, seq=seq, prev=prev, body=body)):
+            problems.append(ChainProblem(chain, seq, "does not match its contents or place"))
+        expected, prev, last_id = seq + 1, mac, row_id
+    last = expected - 1
+    if head is None:
+        if last:
+            problems.append(ChainProblem(chain, None, "has no head record"))
+    elif head.seq != last:
+        problems.append(
+            ChainProblem(chain, None, f"ends at link {last} but its head is at link {head.seq}")
+        )
+    elif not _same(head.mac, prev):
+        problems.append(ChainProblem(chain, None, "its head does not match its last link"))
+    return problems
+
+
+def _event_chains() -> Iterator[tuple[str, Iterator[Link]]]:
+    rows = CaseEvent.objects.order_by("case_id", "seq", "id").values_list(
+        "case_id", "id", "seq", "mac", "code", "actor_id", "at", "payload"
+    )
+    for case_id, group in groupby(rows.iterator(chunk_size=2000), key=itemgetter(0)):
+        yield (
+            case_chain(case_id),
+            (
+                (r[1], r[2], r[3], event_body(code=r[4], actor_id=r[5], at=r[6], payload=r[7]))
+                for r in group
+            ),
+        )
+
+
+# Chains kept by apps that build on this one (the refused-access records of ``permissions``):
+# each registers its name and a function listing its links, so this module imports none of
+# them and ``audit_verify`` still checks every chain.
+_REGISTERED_CHAINS: dict[str, Callable[[], Iterator[Link]]] = {}
+
+
+def audit_chain_register(chain: str, links: Callable[[], Iterator[Link]]) -> None:
+    """Have ``audit_verify`` check ``chain``, whose links ``links()`` lists in order."""
+    _REGISTERED_CHAINS[chain] = links
+
+
+def _verification_seal(record: AuditVerification) -> str:
+    body: list[object] = [
+        _when(record.at),
+        record.ok,
+        record.chains,
+        record.links,
+        record.problems,
+        record.summary,
+    ]
+    return link_mac(chain=_VERIFICATION_CHAIN, seq=0, prev="", body=body)
+
+
+def _verify_snapshot() -> tuple[int, int, list[ChainProblem]]:
+    """``(chains, links, problems)`` over every chain, as the database holds them now."""
+    heads = {head.chain: head for head in AuditHead.objects.all()}
+    problems: list[ChainProblem] = []
+    seen: set[str] = set()
+    for chain, links in _event_chains():
+        seen.add(chain)
+        problems += chain_check(chain, links, heads.get(chain))
+    for chain, listed in _REGISTERED_CHAINS.items():
+        problems += chain_check(chain, listed(), heads.get(chain))
+    for chain in sorted(heads.keys() - seen - _REGISTERED_CHAINS.keys()):  # all its rows gone
+        problems += chain_check(chain, [], heads[chain])
+    for case_id in Case.objects.order_by("pk").values_list("pk", flat=True).iterator():
+        chain = case_chain(case_id)
+        if chain not in seen and chain not in heads:  # every case starts with an event
+            problems.append(ChainProblem(chain, None, "has no audit events at all"))
+    return len(heads.keys() | seen), sum(head.seq for head in heads.values()), problems
+
+
+def audit_verify() -> AuditReport:
+    """Check every audit chain, record the result (sealed) and log a one-line summary.
+
+    Reads one consistent snapshot (on PostgreSQL a repeatable-read, read-only transaction),
+    so events added meanwhile are not mistaken for tampering. Besides each chain's own
+    problems, it reports a total chain length lower than at the previous verification (the
+    newest links of some chain removed and its head wound back) and a previous result whose
+    seal does not match. Safe to run at any time and as often as wanted.
+    """
+    outermost = not connection.in_atomic_block  # else the caller's transaction is the view
+    with transaction.atomic():
+        if outermost and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        chains, links, problems = _verify_snapshot()
+    previous = AuditVerification.objects.order_by("-at", "-id").first()
+    if previous is not None and not _same(previous.mac, _verification_seal(previous)):
+        problems.append(ChainProblem("verification", None, f"record {previous.pk} was altered"))
+    elif previous is not None and links < previous.links:
+        lost = previous.links - links
+        problems.append(
+            ChainProblem("audit", None, f"{lost} link(s) fewer than at the last verification")
+        )
+    record = AuditVerification(
+        at=timezone.now(),
+        ok=not problems,
+        chains=chains,
+        links=links,
+        problems=len(problems),
+        summary=str(problems[0])[:200] if problems else "",
+    )
+    record.mac = _verification_seal(record)
+    record.save(force_insert=True)
+    log = logger.info if record.ok else logger.error
+    log(
+        "Audit chains verified: %d chains, %d links, %d problems.",
+        record.chains,
+        record.links,
+        record.problems,
+    )
+    return AuditReport(record=record, problems=problems)
+
+
+def audit_status() -> dict[str, str | None]:
+    """The latest verification for the health page: ``ok``, ``failed`` (problems found, or
+    its record is not genuine) or ``unverified`` (never run), and when it ran."""
+    last = AuditVerification.objects.order_by("-at", "-id").first()
+    if last is None:
+        return {"status": "unverified", "verified_at": None}
+    genuine = _same(last.mac, _verification_seal(last))
+    return {"status": "ok" if last.ok and genuine else "failed", "verified_at": _when(last.at)}

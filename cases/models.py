@@ -349,9 +349,15 @@ class CaseEvent(models.Model):
     """One row per change and per view of a case: who, what (a code), when, no content.
 
     Append-only three times over: this class refuses to save an existing row or delete one,
-    its queryset refuses bulk changes, and database triggers refuse UPDATE and DELETE
-    (migration 0002). ``actor`` is the staff user; ``None`` means the reporter or the system,
-    which the code tells apart. Written only by ``cases.audit.event_record``.
+    its queryset refuses bulk changes, and database triggers refuse UPDATE, DELETE, TRUNCATE
+    and SQLite's INSERT OR REPLACE (migrations 0002 and 0007); on PostgreSQL the application's
+    role may not update, delete or truncate the table at all. ``actor`` is the staff user;
+    ``None`` means the reporter or the system, which the code tells apart. Written only by
+    ``cases.audit.event_record``.
+
+    Each case's events form a chain: ``seq`` counts from 1 and ``mac`` is the HMAC of the
+    event and the link before it, so ``cases.audit.audit_verify`` finds any change, removal,
+    insertion or reordering (docs/decisions/0009-audit-integrity.md).
     """
 
     id = models.BigAutoField(primary_key=True)
@@ -362,12 +368,18 @@ class CaseEvent(models.Model):
     )
     at = models.DateTimeField()
     payload = models.JSONField(default=dict, blank=True)
+    # The event's place in its case's chain (from 1) and its link (cases/audit.py).
+    seq = models.PositiveBigIntegerField()
+    mac = models.CharField(max_length=64)
 
     objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ("case", "id")
         indexes = [models.Index(fields=("case", "id"), name="caseevent_case_id")]
+        constraints = [
+            models.UniqueConstraint(fields=("case", "seq"), name="caseevent_one_event_per_seq")
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} #{self.pk}"
@@ -379,3 +391,45 @@ class CaseEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AuditRecordImmutable()
+
+
+class AuditHead(models.Model):
+    """The newest link of one audit chain: a case's events (``case:<id>``) or the refusals.
+
+    Appending locks this row, so two events recorded at once never take the same place; and
+    it remembers where the chain ends, so removing its newest links is found too. Updated
+    only by ``cases.audit.chain_append``; never deleted (on PostgreSQL the application's role
+    may not). When retention later removes a case's events, this row is what stays: the
+    place and link the chain had reached (docs/decisions/0009-audit-integrity.md).
+    """
+
+    chain = models.CharField(max_length=64, primary_key=True)
+    seq = models.PositiveBigIntegerField(default=0)
+    mac = models.CharField(max_length=64, default="")
+
+    def __str__(self) -> str:
+        return f"{self.chain} at {self.seq}"
+
+
+class AuditVerification(models.Model):
+    """One row per run of ``audit_verify``: when, what it covered and whether all held.
+
+    Sealed with the audit key like the chains, so a forged "all is well" row is itself
+    found. Counts and identifiers only; ``summary`` names the first problem.
+    """
+
+    at = models.DateTimeField()
+    ok = models.BooleanField()
+    chains = models.PositiveIntegerField()
+    # The sum of every chain's length: it never goes down, even once retention removes
+    # events (their heads keep counting), so a smaller total means links were taken away.
+    links = models.PositiveBigIntegerField()
+    problems = models.PositiveIntegerField()
+    summary = models.CharField(max_length=200, blank=True)
+    mac = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ("-at", "-id")
+
+    def __str__(self) -> str:
+        return f"audit verified {'ok' if self.ok else 'with problems'} at {self.at}"

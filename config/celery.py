@@ -31,5 +31,12 @@ app.conf.beat_schedule = {
         "schedule": 3600.0,
         "options": {"expires": 3000},
     },
+    # Every hour, check that no audit event or refused-access record has been changed,
+    # removed, added or reordered; the health page shows the latest result.
+    "verify-audit-chains": {
+        "task": "cases.tasks.verify_audit_chains",
+        "schedule": 3600.0,
+        "options": {"expires": 3000},
+    },
 }
 app.autodiscover_tasks()

@@ -270,6 +270,23 @@ _env = environ.Env()
 DATABASES = {
     "default": _env.db_url("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'speakup.sqlite3'}")
 }
+# PostgreSQL uses two roles (docs/operations.md): DATABASE_URL is the application's, which may
+# add and read audit rows but never change or remove them, and owns nothing; the owner of the
+# tables runs `manage.py migrate --database owner` with DATABASE_OWNER_URL, which the web and
+# worker processes are not given. SQLite has one connection: its triggers are the guard.
+DATABASE_OWNER_URL = env_str("DATABASE_OWNER_URL", "")
+if DATABASE_OWNER_URL:
+    DATABASES["owner"] = _env.db_url_config(DATABASE_OWNER_URL)
+    _where = ("ENGINE", "HOST", "PORT", "NAME")
+    if DATABASES["owner"]["ENGINE"] != "django.db.backends.postgresql" or any(
+        DATABASES["owner"].get(k) != DATABASES["default"].get(k) for k in _where
+    ):
+        raise ImproperlyConfigured(
+            "DATABASE_OWNER_URL must name the same PostgreSQL database as DATABASE_URL, "
+            "connecting as the role that owns its tables."
+        )
+    # In tests the owner works on the test database that the default alias creates.
+    DATABASES["owner"]["TEST"] = {"MIRROR": "default"}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",

@@ -3,8 +3,8 @@
 Pages, downloads, search, exports and the API all come through here. Every refusal is the
 same ``CaseNotFound``: missing, forbidden, excluded, expired, malformed and wrong are
 indistinguishable, so an answer never confirms that a case exists. A refused staff request
-is recorded as an ``AccessRefusal`` even when the request then fails, and reading a case
-records a ``case.viewed`` event.
+is recorded as an ``AccessRefusal`` even when the request then fails (each one a link in the
+refusals' audit chain), and reading a case records a ``case.viewed`` event.
 
 The rules, each one ``if`` or one clause below:
 1. only an active, signed-in user gets anything;
@@ -22,10 +22,11 @@ import uuid
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import Group
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from cases.audit import event_record
+from cases.audit import REFUSAL_CHAIN, chain_append, event_record, refusal_body
 from cases.exceptions import CaseNotFound
 from cases.models import Case
 from cases.tokens import token_digest, token_normalize
@@ -182,9 +183,19 @@ def record_refusal(user: AnyUser, case_id: uuid.UUID | None, action: str) -> Non
     )
     pending = _pending_refusals.get()
     if pending is None:
-        refusal.save(force_insert=True)
+        _refusal_save(refusal)
     else:
         pending.append(refusal)
+
+
+def _refusal_save(refusal: AccessRefusal) -> None:
+    # Linked into the refusals' chain in the transaction that inserts it (cases/audit.py).
+    body = refusal_body(
+        actor_id=refusal.actor_id, case_id=refusal.case_id, action=refusal.action, at=refusal.at
+    )
+    with transaction.atomic(savepoint=False):
+        refusal.seq, refusal.mac = chain_append(chain=REFUSAL_CHAIN, body=body)
+        refusal.save(force_insert=True)
 
 
 def refusals_begin() -> contextvars.Token[list[AccessRefusal] | None]:
@@ -197,5 +208,5 @@ def refusals_flush(token: contextvars.Token[list[AccessRefusal] | None]) -> int:
     pending = _pending_refusals.get() or []
     _pending_refusals.reset(token)
     for refusal in pending:
-        refusal.save(force_insert=True)
+        _refusal_save(refusal)
     return len(pending)

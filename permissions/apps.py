@@ -18,3 +18,9 @@ class PermissionsConfig(AppConfig):
         # After every migration (and every test database flush), the role groups exist and
         # the Administrator role holds exactly its configuration permissions.
         post_migrate.connect(_roles_ensure, dispatch_uid="permissions.roles_ensure")
+
+        from cases.audit import REFUSAL_CHAIN, audit_chain_register
+        from permissions.audit import refusal_links
+
+        # Refused access attempts are a chain of their own; the audit check verifies it.
+        audit_chain_register(REFUSAL_CHAIN, refusal_links)

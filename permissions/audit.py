@@ -11,13 +11,15 @@ so no free text (and no client address or user agent) can reach the table.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cases.audit import Link, refusal_body
 from cases.exceptions import UnknownAuditEvent
-from permissions.models import ChangeKind, StaffEvent
+from permissions.models import AccessRefusal, ChangeKind, StaffEvent
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -138,3 +140,12 @@ def staff_event_sentence(event: StaffEvent) -> str:
         user=event.user.get_username() if event.user else str(_("someone")),
     )
     return str(sentence).format(**values)
+
+
+def refusal_links() -> Iterator[Link]:
+    """The refusals' chain, link by link in order, for ``cases.audit.audit_verify``."""
+    rows = AccessRefusal.objects.order_by("seq", "id").values_list(
+        "id", "seq", "mac", "actor_id", "case_id", "action", "at"
+    )
+    for r in rows.iterator(chunk_size=2000):
+        yield r[0], r[1], r[2], refusal_body(actor_id=r[3], case_id=r[4], action=r[5], at=r[6])

@@ -81,6 +81,12 @@ class AccessRefusal(models.Model):
 
     ``case_id`` is not a foreign key: the id asked for may not exist, and a refusal must be
     recorded whether or not it does (and survive the request failing).
+
+    Part of the audit record, so append-only like ``CaseEvent``: this class refuses to save
+    an existing row or delete one, its queryset refuses bulk changes, database triggers
+    refuse UPDATE, DELETE, TRUNCATE and SQLite's INSERT OR REPLACE (migration 0003), and on
+    PostgreSQL the application's role may only insert and read. The refusals form one chain
+    (``seq``, ``mac``; see ``cases/audit.py``). Written only by ``permissions.access``.
     """
 
     actor = models.ForeignKey(
@@ -89,12 +95,25 @@ class AccessRefusal(models.Model):
     case_id = models.UUIDField(null=True)
     action = models.CharField(max_length=32)
     at = models.DateTimeField()
+    # The refusal's place in the refusals' chain (from 1) and its link.
+    seq = models.PositiveBigIntegerField(unique=True)
+    mac = models.CharField(max_length=64)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         indexes = [models.Index(fields=("actor", "at"))]
 
     def __str__(self) -> str:
         return f"refused {self.action}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AuditRecordImmutable()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AuditRecordImmutable()
 
 
 # --- Who holds which role: changed only by two people -----------------------------------------

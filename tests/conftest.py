@@ -98,6 +98,25 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(SlowTestGuard(SLOW_TEST_SECONDS), "speakup-slow-test-guard")
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix) -> None:
+    """With two PostgreSQL roles, the owner makes and migrates the test database..."""
+    from tests import dbroles
+
+    dbroles.default_as_owner()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker) -> Iterator[None]:
+    """...the tests connect as the application's role, and the owner drops it at the end."""
+    from tests import dbroles
+
+    with django_db_blocker.unblock():
+        dbroles.default_as_app()
+    yield
+    dbroles.default_as_owner()
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings) -> None:
     """PBKDF2 is deliberately slow; tests hash with MD5 (never used outside tests)."""

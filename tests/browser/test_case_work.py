@@ -41,7 +41,8 @@ def _live_connections_closed(transactional_db):
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND usename = current_user"  # the application's role may end only its own
         )
 
 

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from celery import Celery
@@ -24,10 +25,14 @@ def worker(transactional_db, tmp_path):
 
     redis.Redis.from_url(REDIS_URL).flushdb()
     db = connection.settings_dict
+    # The worker connects as the suite does: the application's role, never the owner.
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "DATABASE_OWNER_URL"},
         "SPEAKUP_DEV": "true",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "DATABASE_URL": (
+            f"postgres://{quote(db['USER'])}:{quote(db['PASSWORD'] or '')}"
+            f"@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+        ),
         "CELERY_BROKER_URL": REDIS_URL,
     }
     log = tmp_path / "worker.log"

@@ -22,11 +22,8 @@ def test_the_task_calls_the_service():
 
 @pytest.mark.django_db
 def test_health_reports_the_last_heartbeat(client):
-    assert client.get("/healthz").json() == {
-        "database": "ok",
-        "cache": "ok",
-        "last_heartbeat": None,
-    }
+    health = client.get("/healthz").json()
+    assert (health["database"], health["cache"], health["last_heartbeat"]) == ("ok", "ok", None)
     heartbeat_record(name="beat")
     assert client.get("/healthz").json()["last_heartbeat"] is not None
     assert client.post("/healthz").status_code == 405

@@ -157,3 +157,39 @@ def test_a_follow_up_session_finds_its_case_and_nothing_else(cast):
 def test_a_refusal_outside_a_request_is_written_at_once(cast):
     record_refusal(cast.unassigned_handler, None, "shell")
     assert AccessRefusal.objects.filter(action="shell").count() == 1
+
+
+def test_refusals_are_append_only_like_events(cast):
+    from cases.exceptions import AuditRecordImmutable
+
+    record_refusal(cast.unassigned_handler, cast.case.pk, "view")
+    refusal = AccessRefusal.objects.get()
+    refusal.action = "edit"
+    with pytest.raises(AuditRecordImmutable):
+        refusal.save()
+    with pytest.raises(AuditRecordImmutable):
+        refusal.delete()
+    with pytest.raises(AuditRecordImmutable):
+        AccessRefusal.objects.filter(pk=refusal.pk).update(action="edit")
+    with pytest.raises(AuditRecordImmutable):
+        AccessRefusal.objects.filter(pk=refusal.pk).delete()
+    with pytest.raises(AuditRecordImmutable):
+        AccessRefusal.objects.bulk_update([refusal], ["action"])
+    assert AccessRefusal.objects.get().action == "view"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_refused_requests_through_http_become_links_of_the_refusals_chain(cast, sign_in, client):
+    from cases.audit import audit_verify
+    from cases.models import AuditHead
+
+    sign_in(cast.unassigned_handler)
+    for path in ("", "history/", "no-such-page/"):
+        assert client.get(f"/staff/cases/{cast.case.pk}/{path}").status_code == 404
+    refusals = AccessRefusal.objects.order_by("id").values_list("seq", "actor", "case_id", "action")
+    assert list(refusals) == [
+        (1, cast.unassigned_handler.pk, cast.case.pk, "view"),
+        (2, cast.unassigned_handler.pk, cast.case.pk, "history"),
+    ]
+    assert AuditHead.objects.get(chain="refusals").seq == 2
+    assert audit_verify().problems == []

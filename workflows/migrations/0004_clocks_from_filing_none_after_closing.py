@@ -49,7 +49,7 @@ def forwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0007_feedback_in_months_stage_calendars"),
+        ("cases", "0008_feedback_in_months_stage_calendars"),
         ("workflows", "0003_reasons_bound_to_their_row"),
     ]
 

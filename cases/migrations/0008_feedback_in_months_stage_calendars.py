@@ -32,7 +32,7 @@ def forwards(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0006_casetype_stage_limits_and_more'),
+        ('cases', '0007_audit_chain'),
     ]
 
     operations = [
