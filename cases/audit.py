@@ -7,7 +7,7 @@ declared per code and values are short identifiers, numbers or flags, so no free
 no case content or reporter identifier, can reach the audit record. The registry turns codes
 into sentences for the case timeline.
 
-Tamper evidence (docs/decisions/0009-audit-integrity.md): each case's events, and the refused
+Tamper evidence (docs/decisions/0015-audit-integrity.md): each case's events, and the refused
 access attempts, form a chain. Every link carries its place (``seq``, from 1) and an HMAC of
 its contents and the link before it, under a key that never enters the database; the chain's
 head (``AuditHead``) is locked while a link is added, so two appends cannot take the same

@@ -7,7 +7,7 @@ database alias) runs ``manage.py migrate --database owner``; after every migrate
 the application's role exactly what this module says, so a new table is never left out and a
 hand-made grant on an audit table does not survive. SQLite has one connection and no roles:
 there the triggers are the guard. See docs/operations.md and
-docs/decisions/0009-audit-integrity.md.
+docs/decisions/0015-audit-integrity.md.
 """
 
 from __future__ import annotations

@@ -357,7 +357,7 @@ class CaseEvent(models.Model):
 
     Each case's events form a chain: ``seq`` counts from 1 and ``mac`` is the HMAC of the
     event and the link before it, so ``cases.audit.audit_verify`` finds any change, removal,
-    insertion or reordering (docs/decisions/0009-audit-integrity.md).
+    insertion or reordering (docs/decisions/0015-audit-integrity.md).
     """
 
     id = models.BigAutoField(primary_key=True)
@@ -400,7 +400,7 @@ class AuditHead(models.Model):
     it remembers where the chain ends, so removing its newest links is found too. Updated
     only by ``cases.audit.chain_append``; never deleted (on PostgreSQL the application's role
     may not). When retention later removes a case's events, this row is what stays: the
-    place and link the chain had reached (docs/decisions/0009-audit-integrity.md).
+    place and link the chain had reached (docs/decisions/0015-audit-integrity.md).
     """
 
     chain = models.CharField(max_length=64, primary_key=True)

@@ -5,7 +5,7 @@ Existing events are linked in id order (their chain attests to them as of this m
 On SQLite, remaking the table (which Django does to add a NOT NULL column) drops its
 triggers, so every trigger of the table is made again at the end; a later migration that
 remakes this table must do the same (tests/cases/test_audit_integrity.py would notice).
-See docs/decisions/0009-audit-integrity.md.
+See docs/decisions/0015-audit-integrity.md.
 """
 
 from itertools import groupby

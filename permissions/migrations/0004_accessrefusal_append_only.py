@@ -2,7 +2,7 @@
 
 Existing refusals are linked in id order. Triggers refuse UPDATE, DELETE and TRUNCATE on
 PostgreSQL, and UPDATE, DELETE and INSERT OR REPLACE on SQLite (made after the last remake
-of the table, which would drop them). See docs/decisions/0009-audit-integrity.md.
+of the table, which would drop them). See docs/decisions/0015-audit-integrity.md.
 """
 
 from django.db import migrations, models

@@ -3,7 +3,7 @@
 Names each problem found: a link changed or moved, links missing, inserted or out of order, a
 chain whose newest links are gone. Records the result, which the health page shows, and
 exits with status 1 when anything is wrong. Celery beat runs the same check every hour
-(``cases.tasks.verify_audit_chains``). See docs/decisions/0009-audit-integrity.md.
+(``cases.tasks.verify_audit_chains``). See docs/decisions/0015-audit-integrity.md.
 """
 
 from __future__ import annotations
