@@ -95,6 +95,11 @@ class SlowTestGuard:
 
 def pytest_configure(config: pytest.Config) -> None:
     if SLOW_TEST_SECONDS:
+        # Hypothesis builds its table of Unicode characters on first use (seconds, once per
+        # machine): build it now, so it is charged to no test.
+        from hypothesis.internal.charmap import charmap
+
+        charmap()
         config.pluginmanager.register(SlowTestGuard(SLOW_TEST_SECONDS), "speakup-slow-test-guard")
 
 

@@ -596,6 +596,7 @@ def test_a_long_name_is_trimmed_to_100_characters_with_the_detected_extension():
     assert len(name) == 100 and name.endswith("a.txt")
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=300))
 def test_a_display_name_never_carries_a_path(declared):
