@@ -345,7 +345,23 @@ class AppendOnlyQuerySet(models.QuerySet[_M]):
         raise AuditRecordImmutable()
 
 
-class CaseEvent(models.Model):
+class AppendOnlyModel(models.Model):
+    """A row of an audit record: inserted once, never saved again or deleted (through the
+    model; its ``AppendOnlyQuerySet`` and database triggers refuse the bulk paths)."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AuditRecordImmutable()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AuditRecordImmutable()
+
+
+class CaseEvent(AppendOnlyModel):
     """One row per change and per view of a case: who, what (a code), when, no content.
 
     Append-only three times over: this class refuses to save an existing row or delete one,
@@ -383,14 +399,6 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} #{self.pk}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise AuditRecordImmutable()
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise AuditRecordImmutable()
 
 
 class AuditHead(models.Model):

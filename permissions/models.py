@@ -10,15 +10,12 @@ ignores them, and a test checks that nobody holds one.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from cases.exceptions import AuditRecordImmutable
-from cases.models import AppendOnlyQuerySet, Case, SealedField
+from cases.models import AppendOnlyModel, AppendOnlyQuerySet, Case, SealedField
 
 
 class CaseUserPermission(UserObjectPermissionBase):
@@ -76,7 +73,7 @@ class CaseExclusion(models.Model):
         return f"{self.get_kind_display()}"
 
 
-class AccessRefusal(models.Model):
+class AccessRefusal(AppendOnlyModel):
     """A staff request for a case that the gate refused. No content, no client details.
 
     ``case_id`` is not a foreign key: the id asked for may not exist, and a refusal must be
@@ -106,14 +103,6 @@ class AccessRefusal(models.Model):
 
     def __str__(self) -> str:
         return f"refused {self.action}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise AuditRecordImmutable()
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise AuditRecordImmutable()
 
 
 # --- Who holds which role: changed only by two people -----------------------------------------
@@ -193,7 +182,7 @@ class AccessChange(models.Model):
         return f"{self.get_kind_display()} ({self.get_status_display()})"
 
 
-class StaffEvent(models.Model):
+class StaffEvent(AppendOnlyModel):
     """The audit record of staff accounts and access: role and team changes at every step,
     accounts made and disabled, second factors enrolled, replaced and reset, single sign-on
     links, repeated sign-in failures. Case events live in ``cases.CaseEvent``; these are
@@ -225,11 +214,3 @@ class StaffEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} #{self.pk}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise AuditRecordImmutable()
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise AuditRecordImmutable()
