@@ -21,7 +21,12 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 
 OWNER_ALIAS = "owner"
 # Rows the application may add and read, never change or remove.
-APPEND_ONLY_TABLES = ("cases_caseevent", "permissions_accessrefusal", "cases_auditverification")
+APPEND_ONLY_TABLES = (
+    "cases_caseevent",
+    "permissions_accessrefusal",
+    "permissions_staffevent",
+    "cases_auditverification",
+)
 # Chain heads move forward with every link; removing one is never the application's job.
 HEAD_TABLES = ("cases_audithead",)
 # Tables whose triggers refuse UPDATE, DELETE and TRUNCATE (migrations cases 0002 and 0007,

@@ -302,7 +302,7 @@ class Evidence(models.Model):
 
 
 class Action(models.Model):
-    """A task on a case with an owner and a due date; reminders (a later issue) scan these."""
+    """A task on a case with an owner and a due date; the reminder scan reads these."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="actions")

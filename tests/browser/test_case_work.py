@@ -1,4 +1,4 @@
-"""Issue to outcome in Chromium: a triage lead assigns a new case, the handler acknowledges it
+"""From a new report to its outcome in Chromium: a triage lead assigns a new case, the handler acknowledges it
 and messages the reporter, the reporter reads it by token, the handler records an outcome and
 closes the case. axe-core checks every staff page on the way."""
 
