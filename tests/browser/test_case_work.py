@@ -1,6 +1,6 @@
-"""From a new report to its outcome in Chromium: a triage lead assigns a new case, the handler acknowledges it
-and messages the reporter, the reporter reads it by token, the handler records an outcome and
-closes the case. axe-core checks every staff page on the way."""
+"""From a new report to its outcome in Chromium: a triage lead assigns a new case, the handler
+acknowledges it and messages the reporter, the reporter reads it by token, the handler records
+an outcome and closes the case. axe-core checks every staff page on the way."""
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP
