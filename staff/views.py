@@ -15,8 +15,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.models import User
 from django.core.paginator import Paginator
-from django.db.models import F, OuterRef, QuerySet, Subquery
-from django.db.models.expressions import OrderBy
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -44,7 +43,6 @@ from cases.services import (
 from permissions.access import (
     case_for_triage,
     case_for_user,
-    case_queryset_for_user,
     parse_id,
     user_has_case_perm,
 )
@@ -61,7 +59,7 @@ from permissions.services import (
 from staff.forms import AssignForm, ExcludeForm, RecuseForm
 from workflows import registry
 from workflows.clocks import clock_extend, clock_pause, clock_resume, clocks_of
-from workflows.models import Clock
+from workflows.selectors import CaseFilters, case_list_for_user
 from workflows.services import (
     SUPPORT_PARTIES,
     case_record_police_referral,
@@ -89,42 +87,7 @@ def _user(request: HttpRequest) -> User:
 
 def _filtered_cases(request: HttpRequest) -> QuerySet[Case]:
     """The cases the user may see, narrowed by the list's filters (all in SQL)."""
-    cases = case_queryset_for_user(request.user).select_related("case_type", "category")
-    query = request.GET.get("q", "").strip().upper()
-    if query:
-        cases = cases.filter(reference__icontains=re.sub(r"[^0-9A-Z-]", "", query)[:9])
-    case_type = request.GET.get("type", "")
-    if case_type:
-        cases = cases.filter(case_type__slug=case_type)
-    if request.GET.get("new"):
-        cases = cases.filter(state="received")
-    stage = request.GET.get("stage", "")
-    if stage:
-        cases = cases.filter(state=stage[:32])
-    category = request.GET.get("category", "")
-    if category:
-        cases = cases.filter(category__slug=category[:50])
-    today = timezone.localdate()
-    running = Clock.objects.filter(
-        case=OuterRef("pk"), stopped_on__isnull=True, paused_on__isnull=True
-    )
-    cases = cases.annotate(next_due=Subquery(running.order_by("due_on").values("due_on")[:1]))
-    deadline = request.GET.get("deadline", "")
-    if deadline == "overdue":
-        cases = cases.filter(next_due__lt=today)
-    elif deadline == "due":
-        cases = cases.filter(next_due__gte=today, next_due__lte=today + dt.timedelta(days=7))
-    order = SORTS.get(request.GET.get("sort", ""), SORTS["newest"])
-    return cases.order_by(*order)
-
-
-# How the list may be sorted; every order ends on the reference so pages are stable.
-SORTS: dict[str, tuple[str | OrderBy, ...]] = {
-    "newest": (F("received_on").desc(), "reference"),
-    "oldest": ("received_on", "reference"),
-    "deadline": (F("next_due").asc(nulls_last=True), "reference"),
-    "reference": ("reference",),
-}
+    return case_list_for_user(request.user, CaseFilters.from_params(request.GET))
 
 
 def _state_label(case: Case) -> str:
