@@ -156,9 +156,12 @@ def test_the_recording_urls_take_posts_only(cast, sign_in, client, method):
 def test_decide_appeal_is_not_offered_to_the_only_handler_who_took_part(db, sign_in, client):
     case = make_case(case_type=make_case_type(workflow="bullying"), state="formal_investigation")
     first = make_handler(case, "first")
-    data = {"outcome": "substantiated", "reason": "Because."}
-    case = case_transition(case=case, name="record_decision", actor=first, **data)
-    case_transition(case=case, name="open_appeal", actor=first, **data)
+    case = case_transition(
+        case=case, name="record_decision", actor=first, outcome="substantiated", reason="Because."
+    )
+    case_transition(
+        case=case, name="open_appeal", actor=first, outcome="substantiated", reason="Because."
+    )
     sign_in(first)
     page = client.get(f"/staff/cases/{case.pk}/").content.decode()
     assert 'value="decide_appeal"' not in page

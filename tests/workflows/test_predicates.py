@@ -9,8 +9,6 @@ from workflows import registry
 from workflows.predicates import holds_step_role, may_take_step, steps_for, took_part
 from workflows.services import case_transition
 
-STEP_DATA = {"outcome": "substantiated", "reason": "Because."}
-
 
 def _step(case, name):
     return registry.spec_of(case.case_type.workflow).step(name)
@@ -40,8 +38,12 @@ def test_the_steps_each_person_is_offered_on_a_whistleblowing_case_in_assessment
 def test_an_appeal_is_not_offered_to_the_only_handler_who_took_part():
     case = make_case(case_type=make_case_type(workflow="bullying"), state="formal_investigation")
     first = make_handler(case, "first")
-    case = case_transition(case=case, name="record_decision", actor=first, **STEP_DATA)
-    case = case_transition(case=case, name="open_appeal", actor=first, **STEP_DATA)
+    case = case_transition(
+        case=case, name="record_decision", actor=first, outcome="substantiated", reason="Because."
+    )
+    case = case_transition(
+        case=case, name="open_appeal", actor=first, outcome="substantiated", reason="Because."
+    )
     second = make_handler(case, "second")
     decide = _step(case, "decide_appeal")
     table = {first: False, second: True}
