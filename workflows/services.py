@@ -1,4 +1,6 @@
-"""The only module that files a case into its workflow and changes a case's state.
+"""The only module that files a case into its workflow and changes a case's state, and the
+checked way for staff to record things on a case (category, redaction, actions, police
+referral, support), each asking the gate and its predicate itself.
 
 Each move happens in a fixed order: the actor must be able to work the case (through
 ``permissions/access.py``) and hold a role the step allows (its workflow module in
