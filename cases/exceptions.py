@@ -63,5 +63,13 @@ class MasterKeyMismatch(CryptoError):
     )
 
 
+class NotAllowed(SpeakUpError):
+    """The person reaches the case but their role does not allow this (a predicate in
+    ``permissions/predicates.py`` said no). Not-found stays the answer for a case they do
+    not reach at all."""
+
+    message = "Your role does not allow this."
+
+
 class InvalidTransition(SpeakUpError):
     message = "That step is not possible for this case at its current stage."

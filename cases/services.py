@@ -149,7 +149,8 @@ def case_create(
 
 def case_redact(*, case: Case, actor: User, answers: Mapping[str, str]) -> Case:
     """Save the reporter's answers with identifying details removed, sealed like the original.
-    External investigators are shown this version (staff/views.py)."""
+    External investigators are shown this version (``permissions.predicates``). Checks nobody:
+    interfaces call ``workflows.services.case_record_redaction``, which does."""
     clean = {key: _clean_text(value, what=key, required=False) for key, value in answers.items()}
     with transaction.atomic():
         locked = _lock(case)

@@ -33,6 +33,7 @@ from permissions.models import (
     ChangeStatus,
     ExclusionKind,
 )
+from permissions.predicates import access_change_refusal, may_confirm_exclusion
 from permissions.roles import (
     ADMINISTRATOR_MODEL_PERMISSIONS,
     GRANTS,
@@ -222,20 +223,26 @@ def exclusion_add(
 
 
 def exclusion_confirm(*, exclusion: CaseExclusion, actor: User) -> CaseExclusion:
-    """Confirm a proposed exclusion; the confirmer must not be the proposer."""
-    if exclusion.proposed_by_id == actor.pk:
-        raise AssignmentRefused("A second person must confirm this exclusion.")
+    """Confirm a proposed exclusion (``predicates.may_confirm_exclusion``): a second person
+    who may triage the case. Refused with ``AssignmentRefused``; confirming twice changes
+    nothing."""
     with transaction.atomic():
         exclusion = CaseExclusion.objects.select_for_update().get(pk=exclusion.pk)
-        if exclusion.confirmed_by_id is None:
-            exclusion.confirmed_by = actor
-            exclusion.save(update_fields=["confirmed_by"])
-            event_record(
-                case=exclusion.case,
-                code="case.exclusion_confirmed",
-                actor=actor,
-                payload={"user": exclusion.user_id},
+        if exclusion.confirmed_by_id is not None:
+            return exclusion
+        if not may_confirm_exclusion(actor, exclusion):
+            raise AssignmentRefused(
+                "A second person must confirm this exclusion: someone else who triages this "
+                "kind of report."
             )
+        exclusion.confirmed_by = actor
+        exclusion.save(update_fields=["confirmed_by"])
+        event_record(
+            case=exclusion.case,
+            code="case.exclusion_confirmed",
+            actor=actor,
+            payload={"user": exclusion.user_id},
+        )
     return exclusion
 
 
@@ -359,23 +366,6 @@ def access_change_propose(
     return change
 
 
-def _confirm_problem(change: AccessChange, actor: User) -> tuple[str, str] | None:
-    """Why ``actor`` may not confirm ``change``: (audit reason, message), or ``None``."""
-    if not may_manage_access(actor):
-        return "not_administrator", "Only an administrator can confirm a change of access."
-    if change.proposed_by_id == actor.pk:
-        return "own_proposal", "A second administrator must confirm this change."
-    if change.user_id == actor.pk:
-        return "own_access", "Someone else must confirm a change to your own access."
-    if (
-        change.kind == ChangeKind.TRIAGE_TEAM_SET
-        and change.team_id is not None
-        and actor.groups.filter(pk=change.team_id).exists()
-    ):
-        return "own_team", "Someone outside that team must confirm it."
-    return None
-
-
 def access_change_confirm(*, change: AccessChange, actor: User) -> AccessChange:
     """Confirm a waiting change and make it, in one transaction with its audit events.
 
@@ -383,7 +373,7 @@ def access_change_confirm(*, change: AccessChange, actor: User) -> AccessChange:
     the change is about the actor's own access or a team they are in, the actor is not an
     administrator, it is no longer waiting, or it no longer makes sense.
     """
-    problem = _confirm_problem(change, actor)
+    problem = access_change_refusal(actor, change)
     if problem is not None:
         staff_event_record(
             code="access.refused",

@@ -22,6 +22,7 @@ from cases.exceptions import SpeakUpError
 from cases.models import CaseType
 from permissions.audit import staff_event_sentence
 from permissions.models import AccessChange, ChangeKind
+from permissions.predicates import may_confirm_access_change
 from permissions.roles import Role, may_manage_access
 from permissions.selectors import (
     access_changes,
@@ -71,7 +72,8 @@ def _change(change_id: int) -> AccessChange:
 def access_page(request: HttpRequest) -> HttpResponse:
     user = _administrator(request)
     pending = [
-        (change, change.proposed_by_id == user.pk) for change in access_changes(pending=True)
+        (change, change.proposed_by_id == user.pk, may_confirm_access_change(user, change))
+        for change in access_changes(pending=True)
     ]
     return render(
         request,

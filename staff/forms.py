@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
 from django.contrib.auth.models import User
 
-from cases.models import Case
+from cases.models import Case, Category
 from permissions.models import ExclusionKind
-from permissions.selectors import people_assignable, people_excludable
+from permissions.selectors import people_assignable, people_excludable, people_working_on
+from workflows.clocks import clocks_of
+from workflows.models import Clock
+from workflows.services import SUPPORT_PARTIES
 
 
 class AssignForm(forms.Form):
@@ -50,3 +54,122 @@ class RecuseForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         label="Why you are stepping aside",
     )
+
+
+# --- Recording on a case: one form per operation, each posted to its own URL -----------------
+
+
+class CategoryForm(forms.Form):
+    category = forms.ModelChoiceField(
+        queryset=Category.objects.none(),
+        error_messages={"required": "Choose a category.", "invalid_choice": "Choose a category."},
+    )
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["category"]
+        field.queryset = case.case_type.categories.filter(is_active=True)  # type: ignore[attr-defined]
+
+
+class RedactionForm(forms.Form):
+    """One text box per answer of the report, named ``redacted_<key>``; empty is allowed."""
+
+    def __init__(self, *args: Any, keys: Iterable[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.keys = list(keys)
+        for key in self.keys:
+            self.fields[f"redacted_{key}"] = forms.CharField(
+                required=False, strip=False, widget=forms.Textarea
+            )
+
+    def answers(self) -> dict[str, str]:
+        return {key: self.cleaned_data[f"redacted_{key}"] for key in self.keys}
+
+
+class ActionForm(forms.Form):
+    title = forms.CharField(max_length=500, error_messages={"required": "Give the action."})
+    owner = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        error_messages={
+            "invalid_choice": "An action can only be given to someone working on the case."
+        },
+    )
+    due_on = forms.DateField(
+        required=False, error_messages={"invalid": "Give the due date as a date."}
+    )
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The service refuses anyone else too; here a forged owner is simply not a choice.
+        self.fields["owner"].queryset = people_working_on(case)  # type: ignore[attr-defined]
+
+
+class ActionDoneForm(forms.Form):
+    action = forms.UUIDField(
+        error_messages={
+            "required": "That action is not on this case.",
+            "invalid": "That action is not on this case.",
+        }
+    )
+
+
+DEADLINE_CHANGES = (("pause", "Pause"), ("resume", "Resume"), ("extend", "Extend"))
+
+
+class DeadlineForm(forms.Form):
+    # Which deadline: its id on the page, or the kind for the acknowledgement and feedback ones.
+    clock = forms.CharField(max_length=64)
+    change = forms.ChoiceField(
+        choices=DEADLINE_CHANGES,
+        error_messages={
+            "required": "Choose how to change the deadline.",
+            "invalid_choice": "Choose how to change the deadline.",
+        },
+    )
+    days = forms.IntegerField(required=False, min_value=1, max_value=365)
+    reason = forms.CharField(required=False, max_length=2000)
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.case = case
+
+    def clean_clock(self) -> Clock:
+        wanted = self.cleaned_data["clock"]
+        clock = next(
+            (
+                c
+                for c in clocks_of(self.case)
+                if str(c.pk) == wanted or (c.kind == wanted and not c.stage)
+            ),
+            None,
+        )
+        if clock is None:
+            raise forms.ValidationError("There is no such deadline on this case.")
+        return clock
+
+
+class PoliceReferralForm(forms.Form):
+    on = forms.DateField(
+        error_messages={
+            "required": "Give the date of the referral.",
+            "invalid": "Give the date of the referral.",
+        }
+    )
+
+
+class SupportForm(forms.Form):
+    party = forms.ChoiceField(
+        choices=[(party, party) for party in SUPPORT_PARTIES],
+        error_messages={
+            "required": "Choose who was offered support.",
+            "invalid_choice": "Choose who was offered support.",
+        },
+    )
+
+
+def form_problem(form: forms.Form) -> str:
+    """The first problem with a bound, invalid form, as a sentence for the page."""
+    for errors in form.errors.values():
+        return str(errors[0])
+    return "That could not be recorded."  # pragma: no cover  (an invalid form has an error)

@@ -37,5 +37,16 @@ urlpatterns = [
     path("cases/<str:case_id>/recuse/", views.case_recuse_view, name="case_recuse"),
     path("cases/<str:case_id>/step/", views.case_transition_view, name="case_transition"),
     path("cases/<str:case_id>/message/", views.case_message_view, name="case_message"),
-    path("cases/<str:case_id>/record/", views.case_record_view, name="case_record"),
+    # Recording on a case: one URL and one form per operation.
+    path("cases/<str:case_id>/category/", views.case_category_view, name="case_category"),
+    path("cases/<str:case_id>/redaction/", views.case_redaction_view, name="case_redaction"),
+    path("cases/<str:case_id>/actions/", views.case_action_add_view, name="case_action_add"),
+    path(
+        "cases/<str:case_id>/actions/done/",
+        views.case_action_done_view,
+        name="case_action_done",
+    ),
+    path("cases/<str:case_id>/deadlines/", views.case_deadline_view, name="case_deadline"),
+    path("cases/<str:case_id>/police/", views.case_police_view, name="case_police"),
+    path("cases/<str:case_id>/support/", views.case_support_view, name="case_support"),
 ]

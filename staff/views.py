@@ -8,10 +8,11 @@ Sign-in with two factors is enforced for every ``/staff/`` path by ``StaffSessio
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import re
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.models import User
 from django.core.paginator import Paginator
@@ -33,21 +34,23 @@ from cases.selectors import (
     evidence_read,
     message_list_for_staff,
 )
-from cases.services import (
-    action_add,
-    action_complete,
-    case_categorise,
-    case_redact,
-    message_add,
-)
+from cases.services import message_add
 from permissions.access import (
     case_for_triage,
     case_for_user,
     parse_id,
-    user_has_case_perm,
 )
 from permissions.models import CaseExclusion, ExclusionKind
-from permissions.roles import CasePerm, Role, roles_of
+from permissions.predicates import (
+    may_assign,
+    may_change_deadline,
+    may_confirm_exclusion,
+    may_redact,
+    may_see_contact,
+    may_work,
+    sees_redacted_only,
+)
+from permissions.roles import CasePerm
 from permissions.selectors import people_working_on
 from permissions.services import (
     case_assign,
@@ -56,13 +59,30 @@ from permissions.services import (
     exclusion_add,
     exclusion_confirm,
 )
-from staff.forms import AssignForm, ExcludeForm, RecuseForm
+from staff.forms import (
+    ActionDoneForm,
+    ActionForm,
+    AssignForm,
+    CategoryForm,
+    DeadlineForm,
+    ExcludeForm,
+    PoliceReferralForm,
+    RecuseForm,
+    RedactionForm,
+    SupportForm,
+    form_problem,
+)
 from workflows import registry
 from workflows.clocks import clock_extend, clock_pause, clock_resume, clocks_of
+from workflows.predicates import steps_for
 from workflows.selectors import CaseFilters, case_list_for_user
 from workflows.services import (
     SUPPORT_PARTIES,
+    case_record_action,
+    case_record_action_done,
+    case_record_category,
     case_record_police_referral,
+    case_record_redaction,
     case_record_support,
     case_transition,
 )
@@ -163,16 +183,11 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
     user = _user(request)
     case = case_for_user(user, case_id, action="view")
     content = case_content(case)
-    show_contact = user_has_case_perm(user, case, CasePerm.VIEW_CONTACT)
-    roles = roles_of(user)
-    investigator_only = Role.EXTERNAL_INVESTIGATOR in roles and Role.HANDLER not in roles
+    redacted_only = sees_redacted_only(user)
     answers = content.answers
-    if investigator_only and content.redacted_answers is not None:
+    if redacted_only and content.redacted_answers is not None:
         answers = content.redacted_answers
-    can_triage = (
-        case.case_type.triage_team_id is not None
-        and user.groups.filter(pk=case.case_type.triage_team_id).exists()
-    )
+    can_triage = may_assign(user, case)
     evidence = evidence_list_for_case(case)
     context: dict[str, Any] = {
         "case": case,
@@ -189,22 +204,26 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
             )
             for key in content.answers
         ]
-        if Role.HANDLER in roles
+        if may_redact(user, case)
         else None,
         "redacted": content.redacted_answers is not None,
-        "investigator_only": investigator_only,
+        "investigator_only": redacted_only,
         "categories": case.case_type.categories.filter(is_active=True),
         "actions": case_actions(case),
         # Only the people working the case, never every member of staff.
         "owners": people_working_on(case),
         "support_parties": SUPPORT_PARTIES,
-        "contact": content.reporter_contact if show_contact else None,
+        "contact": content.reporter_contact if may_see_contact(user, case) else None,
         "messages_": message_list_for_staff(case),
         "evidence": evidence,
         "can_triage": can_triage,
         "recuse_form": RecuseForm(),
-        "can_work": user_has_case_perm(user, case, CasePerm.WORK),
-        "steps": _available_steps(user, case),
+        "can_work": may_work(user, case),
+        "can_change_deadline": may_change_deadline(user, case),
+        "steps": [
+            {"name": step.name, "label": step.label, "needs": step.needs, "leaving": step.leaving}
+            for step in steps_for(user, case)
+        ],
         "outcomes": Outcome.choices,
         "clocks": clocks_of(case),
         "today": timezone.localdate(),
@@ -212,21 +231,13 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
     if can_triage:
         context["assign_form"] = AssignForm(case=case)
         context["exclude_form"] = ExcludeForm(case=case)
-        context["exclusions"] = CaseExclusion.objects.filter(case=case).select_related(
-            "user", "proposed_by", "confirmed_by"
-        )
+        context["exclusions"] = [
+            (exclusion, may_confirm_exclusion(user, exclusion))
+            for exclusion in CaseExclusion.objects.filter(case=case).select_related(
+                "case__case_type", "user", "proposed_by", "confirmed_by"
+            )
+        ]
     return render(request, "staff/case_detail.html", context)
-
-
-def _available_steps(user: User, case: Case) -> list[dict[str, Any]]:
-    """The steps this user may take from the case's state, with the data each needs."""
-    roles = roles_of(user)
-    spec = registry.spec_of(case.case_type.workflow)
-    return [
-        {"name": step.name, "label": step.label, "needs": step.needs, "leaving": step.leaving}
-        for step in spec.steps_from(case.state)
-        if roles & step.roles
-    ]
 
 
 @require_POST
@@ -269,119 +280,150 @@ def case_message_view(request: HttpRequest, case_id: str) -> HttpResponse:
     return _back(case)
 
 
-def _record_category(request: HttpRequest, user: User, case: Case) -> str:
-    wanted = _int(request.POST.get("category"))
-    category = case.case_type.categories.filter(pk=wanted).first() if wanted else None
-    if category is None:
-        raise SpeakUpError("Choose a category.")
-    case_categorise(case=case, actor=user, category=category)
-    return "The category is saved."
+# --- Recording on a case: one URL and one form per operation --------------------------------
+# Each view binds its form, calls its service (which checks the gate and the rule again) and
+# answers with a message on the case page.
 
 
-def _record_redaction(request: HttpRequest, user: User, case: Case) -> str:
-    if Role.HANDLER not in roles_of(user):
-        raise SpeakUpError("Only a handler can redact the report.")
-    keys = case_content(case).answers.keys()
-    case_redact(
-        case=case, actor=user, answers={k: request.POST.get(f"redacted_{k}", "") for k in keys}
+def _record(
+    request: HttpRequest,
+    case_id: str,
+    *,
+    action: str,
+    form_for: Callable[[Case], forms.Form],
+    save: Callable[[Any, User, Case], str],
+) -> HttpResponse:
+    user = _user(request)
+    case = case_for_user(user, case_id, CasePerm.WORK, action=action, audit=False)
+    form = form_for(case)
+    if not form.is_valid():
+        messages.error(request, form_problem(form))
+        return _back(case)
+    try:
+        messages.success(request, save(form, user, case))
+    except SpeakUpError as error:
+        messages.error(request, error.message)
+    return _back(case)
+
+
+@require_POST
+def case_category_view(request: HttpRequest, case_id: str) -> HttpResponse:
+    def save(form: CategoryForm, user: User, case: Case) -> str:
+        case_record_category(case=case, actor=user, category=form.cleaned_data["category"])
+        return "The category is saved."
+
+    return _record(
+        request,
+        case_id,
+        action="category",
+        form_for=lambda case: CategoryForm(request.POST, case=case),
+        save=save,
     )
-    return "The redacted version is saved; external investigators see it instead of the report."
 
 
-def _record_action(request: HttpRequest, user: User, case: Case) -> str:
-    owner_id = _int(request.POST.get("owner"))
-    owner = people_working_on(case).filter(pk=owner_id).first() if owner_id else None
-    if owner_id and owner is None:
-        raise SpeakUpError("An action can only be given to someone working on the case.")
-    due = request.POST.get("due_on", "")
-    action_add(
-        case=case,
-        title=request.POST.get("title", ""),
-        actor=user,
-        owner=owner,
-        due_on=dt.date.fromisoformat(due) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", due) else None,
+@require_POST
+def case_redaction_view(request: HttpRequest, case_id: str) -> HttpResponse:
+    def save(form: RedactionForm, user: User, case: Case) -> str:
+        case_record_redaction(case=case, actor=user, answers=form.answers())
+        return "The redacted version is saved; external investigators see it instead of the report."
+
+    return _record(
+        request,
+        case_id,
+        action="redaction",
+        form_for=lambda case: RedactionForm(request.POST, keys=case_content(case).answers),
+        save=save,
     )
-    return "The action is added."
 
 
-def _record_action_done(request: HttpRequest, user: User, case: Case) -> str:
-    wanted = parse_id(request.POST.get("action", ""))
-    action = case.actions.filter(pk=wanted).first() if wanted else None
-    if action is None:
-        raise SpeakUpError("That action is not on this case.")
-    action_complete(action=action, actor=user)
-    return "The action is done."
-
-
-def _record_clock(request: HttpRequest, user: User, case: Case) -> str:
-    if Role.HANDLER not in roles_of(user):
-        raise SpeakUpError("Only a handler can change a deadline.")
-    # Which clock: by id on the page, or by kind for the acknowledgement and feedback ones.
-    wanted = request.POST.get("clock", "")
-    clocks = clocks_of(case)
-    clock = next(
-        (c for c in clocks if str(c.pk) == wanted or (c.kind == wanted and not c.stage)), None
-    )
-    if clock is None:
-        raise SpeakUpError("There is no such deadline on this case.")
-    change = request.POST.get("change")
-    reason = request.POST.get("reason", "")
-    if change == "pause":
-        clock_pause(clock=clock, actor=user, reason=reason)
-    elif change == "resume":
-        clock_resume(clock=clock, actor=user)
-    elif change == "extend":
-        clock_extend(
-            clock=clock, actor=user, days=_int(request.POST.get("days")) or 0, reason=reason
+@require_POST
+def case_action_add_view(request: HttpRequest, case_id: str) -> HttpResponse:
+    def save(form: ActionForm, user: User, case: Case) -> str:
+        data = form.cleaned_data
+        case_record_action(
+            case=case, actor=user, title=data["title"], owner=data["owner"], due_on=data["due_on"]
         )
-    else:
-        raise SpeakUpError("Choose how to change the deadline.")
-    return "The deadline is changed."
+        return "The action is added."
+
+    return _record(
+        request,
+        case_id,
+        action="action",
+        form_for=lambda case: ActionForm(request.POST, case=case),
+        save=save,
+    )
 
 
-def _record_police(request: HttpRequest, user: User, case: Case) -> str:
-    day = request.POST.get("on", "")
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
-        raise SpeakUpError("Give the date of the referral.")
-    case_record_police_referral(case=case, actor=user, on=dt.date.fromisoformat(day))
-    return "The police referral is recorded."
+@require_POST
+def case_action_done_view(request: HttpRequest, case_id: str) -> HttpResponse:
+    def save(form: ActionDoneForm, user: User, case: Case) -> str:
+        case_record_action_done(case=case, actor=user, action_id=form.cleaned_data["action"])
+        return "The action is done."
+
+    return _record(
+        request,
+        case_id,
+        action="action_done",
+        form_for=lambda case: ActionDoneForm(request.POST),
+        save=save,
+    )
 
 
-def _record_support(request: HttpRequest, user: User, case: Case) -> str:
-    case_record_support(case=case, actor=user, party=request.POST.get("party", ""))
-    return "The offer of support is recorded."
+@require_POST
+def case_deadline_view(request: HttpRequest, case_id: str) -> HttpResponse:
+    def save(form: DeadlineForm, user: User, case: Case) -> str:
+        data = form.cleaned_data
+        clock, reason = data["clock"], data["reason"]
+        if data["change"] == "pause":
+            clock_pause(clock=clock, actor=user, reason=reason)
+        elif data["change"] == "resume":
+            clock_resume(clock=clock, actor=user)
+        else:
+            clock_extend(clock=clock, actor=user, days=data["days"] or 0, reason=reason)
+        return "The deadline is changed."
+
+    return _record(
+        request,
+        case_id,
+        action="deadline",
+        form_for=lambda case: DeadlineForm(request.POST, case=case),
+        save=save,
+    )
 
 
-RECORDERS = {
-    "category": _record_category,
-    "redaction": _record_redaction,
-    "action": _record_action,
-    "action_done": _record_action_done,
-    "clock": _record_clock,
-    "police": _record_police,
-    "support": _record_support,
-}
+@require_POST
+def case_police_view(request: HttpRequest, case_id: str) -> HttpResponse:
+    def save(form: PoliceReferralForm, user: User, case: Case) -> str:
+        case_record_police_referral(case=case, actor=user, on=form.cleaned_data["on"])
+        return "The police referral is recorded."
+
+    return _record(
+        request,
+        case_id,
+        action="police",
+        form_for=lambda case: PoliceReferralForm(request.POST),
+        save=save,
+    )
+
+
+@require_POST
+def case_support_view(request: HttpRequest, case_id: str) -> HttpResponse:
+    def save(form: SupportForm, user: User, case: Case) -> str:
+        case_record_support(case=case, actor=user, party=form.cleaned_data["party"])
+        return "The offer of support is recorded."
+
+    return _record(
+        request,
+        case_id,
+        action="support",
+        form_for=lambda case: SupportForm(request.POST),
+        save=save,
+    )
 
 
 def _int(value: object) -> int | None:
     text = str(value)
     return int(text) if re.fullmatch(r"[0-9]{1,12}", text) else None
-
-
-@require_POST
-def case_record_view(request: HttpRequest, case_id: str) -> HttpResponse:
-    """Record something on a case the user works: category, redaction, action, deadline change,
-    police referral or support offered. Each goes through its service and is audited."""
-    user = _user(request)
-    case = case_for_user(user, case_id, CasePerm.WORK, action="record", audit=False)
-    recorder = RECORDERS.get(request.POST.get("what", ""))
-    if recorder is None:
-        raise CaseNotFound()
-    try:
-        messages.success(request, recorder(request, user, case))
-    except (SpeakUpError, ValueError) as error:
-        messages.error(request, getattr(error, "message", "That could not be recorded."))
-    return _back(case)
 
 
 @never_cache

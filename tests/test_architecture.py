@@ -62,3 +62,87 @@ def test_cases_are_filed_through_their_workflow_so_their_clocks_start():
             if CASE_CREATE.search(line) and "def case_create" not in line:
                 offenders.append(f"{relative}:{number}: {line.strip()}")
     assert offenders == []
+
+
+# --- No view or template decides a permission (permissions/predicates.py) -------------------
+#
+# Who may do what is answered by a named predicate (permissions/predicates.py,
+# workflows/predicates.py) that the services call too; the interfaces only pass the answers
+# on. So their code never reads roles, teams or Django's own flags, never asks for a per-case
+# permission itself, and never calls the writes below the gate.
+INTERFACES = ("staff", "intake")
+DECIDES = re.compile(
+    r"\broles_of\(|\bRole\.[A-Z]|\.groups\.|\bgroups__|\bis_superuser\b|\bis_staff\b"
+    r"|\buser_has_case_perm\(|\.has_perm\("
+    # The unchecked writes of cases/services.py: interfaces call workflows/services.py's.
+    r"|\b(?:case_redact|case_categorise|action_add|action_complete)\b"
+)
+# Files of the interfaces that may name these, and why.
+MAY_NAME_ROLES = {
+    Path("staff/admin.py"): "lists a person's roles as text in the administration site",
+    Path("staff/admin_site.py"): "explains that is_staff and is_superuser count for nothing",
+    Path("staff/management/commands/create_administrator.py"): (
+        "the operator's command at the shell: finds whether an administrator exists"
+    ),
+}
+# In a template, an {% if %} that reads the signed-in user (beyond whether they are signed in),
+# roles, teams or permissions, or compares who proposed something with who is looking.
+IF_TAG = re.compile(r"\{%-?\s*(?:el)?if\b[^%]*%\}")
+DECIDES_IN_TEMPLATE = re.compile(
+    r"\b(?:request\.)?user\.(?!is_authenticated\b)\w+"
+    r"|\b(?:Role|roles|groups|perms|is_superuser|is_staff)\b|\w_by_id\b|\buser_id\b"
+)
+
+
+def _interface_templates():
+    for app in INTERFACES:
+        yield from sorted((ROOT / app / "templates").rglob("*.html"))
+
+
+def test_no_view_or_template_decides_a_permission():
+    offenders = []
+    for path in _our_python_files():
+        relative = path.relative_to(ROOT)
+        if relative.parts[0] not in INTERFACES or relative in MAY_NAME_ROLES:
+            continue
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if DECIDES.search(line):
+                offenders.append(f"{relative}:{number}: {line.strip()}")
+    for path in _interface_templates():
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            for tag in IF_TAG.findall(line):
+                if DECIDES_IN_TEMPLATE.search(tag):
+                    offenders.append(f"{path.relative_to(ROOT)}:{number}: {tag}")
+    assert offenders == []
+
+
+def test_the_permission_rule_would_catch_a_view_or_template_deciding():
+    for planted in (
+        "if Role.HANDLER not in roles_of(user):",
+        "can_triage = user.groups.filter(pk=team_id).exists()",
+        "if request.user.is_superuser:",
+        "show = user_has_case_perm(user, case, CasePerm.VIEW_CONTACT)",
+        "case_redact(case=case, actor=user, answers=answers)",
+    ):
+        assert DECIDES.search(planted), planted
+    for allowed in (
+        "case = case_for_user(user, case_id, CasePerm.WORK, action='record', audit=False)",
+        "'redaction': ... if may_redact(user, case) else None,",
+        "case_record_redaction(case=case, actor=user, answers=form.answers())",
+    ):
+        assert not DECIDES.search(allowed), allowed
+    for planted in (
+        "{% if exclusion.proposed_by_id != user.pk %}",
+        "{% elif not mine and change.user_id != request.user.pk %}",
+        "{% if 'Handler' in roles %}",
+        "{% if user.is_superuser %}",
+        "{% if perms.cases.change_case %}",
+    ):
+        assert DECIDES_IN_TEMPLATE.search(IF_TAG.findall(planted)[0]), planted
+    for allowed in (
+        "{% if may_confirm %}",
+        "{% if user.is_authenticated %}",
+        "{% if user|manages_access %}",
+        "{% if change.role %}",
+    ):
+        assert not DECIDES_IN_TEMPLATE.search(IF_TAG.findall(allowed)[0]), allowed

@@ -21,6 +21,9 @@ from cases.audit import event_record
 from cases.exceptions import SpeakUpError
 from cases.keys import case_cipher
 from cases.models import Case
+from permissions.access import case_for_user
+from permissions.predicates import may_change_deadline
+from permissions.roles import CasePerm
 from workflows.calendar import Period, add_period, is_working_day
 from workflows.models import Clock
 from workflows.spec import ClockKind
@@ -132,11 +135,21 @@ def _seal_reason(clock: Clock, reason: str) -> bytes:
     )
 
 
+def _may_change(clock: Clock, actor: User) -> None:
+    """The gate, then the rule: a handler working the case (``may_change_deadline``).
+    ``CaseNotFound`` for a case the actor does not work, ``ClockError`` for the wrong role."""
+    case = case_for_user(actor, clock.case_id, CasePerm.WORK, action="deadline", audit=False)
+    if not may_change_deadline(actor, case):
+        raise ClockError("Only a handler can change a deadline.")
+
+
 def _locked(clock: Clock) -> Clock:
     return Clock.objects.select_for_update().select_related("case__case_type").get(pk=clock.pk)
 
 
 def clock_pause(*, clock: Clock, actor: User, reason: str) -> Clock:
+    """Pause a running clock, with a reason (sealed). Handlers working the case only."""
+    _may_change(clock, actor)
     with transaction.atomic():
         clock = _locked(clock)
         if clock.stopped_on or clock.paused_on:
@@ -162,7 +175,9 @@ def _unit(clock: Clock) -> str:
 
 
 def clock_resume(*, clock: Clock, actor: User) -> Clock:
-    """Resume a paused clock: its due day moves on by the days it was paused."""
+    """Resume a paused clock: its due day moves on by the days it was paused. Handlers
+    working the case only."""
+    _may_change(clock, actor)
     with transaction.atomic():
         clock = _locked(clock)
         if clock.paused_on is None:
@@ -182,6 +197,9 @@ def clock_resume(*, clock: Clock, actor: User) -> Clock:
 
 
 def clock_extend(*, clock: Clock, actor: User, days: int, reason: str) -> Clock:
+    """Move a clock's due day on by ``days``, with a reason (sealed). Handlers working the
+    case only."""
+    _may_change(clock, actor)
     if not 1 <= days <= 365:
         raise ClockError("Extend by between 1 and 365 days.")
     with transaction.atomic():

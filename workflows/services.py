@@ -1,4 +1,6 @@
-"""The only module that files a case into its workflow and changes a case's state.
+"""The only module that files a case into its workflow and changes a case's state, and the
+checked way for staff to record things on a case (category, redaction, actions, police
+referral, support), each asking the gate and its predicate itself.
 
 Each move happens in a fixed order: the actor must be able to work the case (through
 ``permissions/access.py``) and hold a role the step allows (its workflow module in
@@ -13,6 +15,7 @@ the second waits for the lock, finds the state has moved on, and is refused.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -22,13 +25,32 @@ from django.utils import timezone
 from django_fsm import can_proceed
 
 from cases.audit import event_record
-from cases.exceptions import InvalidTransition
-from cases.models import Case, CaseType, Category, MessageKind, OrganisationalUnit, Outcome
-from cases.services import case_create, case_lock, message_add
+from cases.exceptions import InvalidTransition, NotAllowed
+from cases.models import (
+    Action,
+    Case,
+    CaseType,
+    Category,
+    MessageKind,
+    OrganisationalUnit,
+    Outcome,
+)
+from cases.services import (
+    action_add,
+    action_complete,
+    case_categorise,
+    case_create,
+    case_lock,
+    case_redact,
+    message_add,
+)
 from permissions.access import case_for_user
-from permissions.roles import CasePerm, roles_of
+from permissions.predicates import may_redact
+from permissions.roles import CasePerm
+from permissions.selectors import people_working_on
 from workflows import registry
 from workflows.clocks import clock_start, clock_stop, clocks_stop_all
+from workflows.predicates import holds_step_role, took_part
 from workflows.spec import ClockKind, Need, Step, WorkflowSpec
 
 if TYPE_CHECKING:
@@ -92,10 +114,6 @@ def _check_data(step: Step, *, outcome: str, consent: bool, reason: str) -> _Ref
     return None
 
 
-def _took_part(case: Case, actor: User) -> bool:
-    return case.events.filter(code="case.transitioned", actor=actor).exists()
-
-
 def case_transition(
     *,
     case: Case,
@@ -121,7 +139,7 @@ def case_transition(
         case = case_for_user(actor, case.pk, CasePerm.WORK, action="transition", audit=False)
     if step is None:
         raise _refused(case, actor, name, _Refusal("unknown", InvalidTransition.message))
-    if actor is not None and not roles_of(actor) & step.roles:
+    if actor is not None and not holds_step_role(actor, step):
         raise _refused(case, actor, name, _Refusal("role", "Your role does not allow this step."))
     refusal: _Refusal | None = None
     with transaction.atomic():
@@ -136,7 +154,7 @@ def case_transition(
             refusal = _Refusal("state", InvalidTransition.message)
         else:
             refusal = _check_data(step, outcome=outcome, consent=consent, reason=reason)
-        if refusal is None and step.independent and actor is not None and _took_part(locked, actor):
+        if refusal is None and step.independent and actor is not None and took_part(actor, locked):
             refusal = _Refusal(
                 "independence", "An appeal must be decided by someone who took no part before."
             )
@@ -202,9 +220,58 @@ def _move_clocks(
     clock_start(case=case, kind=ClockKind.STAGE, stage=case.state, on=today)
 
 
+# --- Recording on a case the actor works ----------------------------------------------------
+#
+# The writes in ``cases/services.py`` sit below the gate (the cases layer may not import
+# permissions); these are the ones the interfaces call. Each obtains the case through the gate
+# for the actor and asks its predicate before writing, so whatever calls it (a page, an API, a
+# task) is held to the same rule.
+
+
+def _worked(actor: User, case: Case, action: str) -> Case:
+    return case_for_user(actor, case.pk, CasePerm.WORK, action=action, audit=False)
+
+
+def case_record_category(*, case: Case, actor: User, category: Category) -> Case:
+    """Set the category of concern. ``CaseNotFound`` unless the actor works the case."""
+    case = _worked(actor, case, "category")
+    return case_categorise(case=case, actor=actor, category=category)
+
+
+def case_record_redaction(*, case: Case, actor: User, answers: Mapping[str, str]) -> Case:
+    """Save the redacted version of the report that external investigators are shown.
+    ``CaseNotFound`` unless the actor works the case; ``NotAllowed`` unless they may redact
+    (``predicates.may_redact``)."""
+    case = _worked(actor, case, "redaction")
+    if not may_redact(actor, case):
+        raise NotAllowed("Only a handler can redact the report.")
+    return case_redact(case=case, actor=actor, answers=answers)
+
+
+def case_record_action(
+    *, case: Case, actor: User, title: str, owner: User | None, due_on: dt.date | None
+) -> Action:
+    """Add an action, owned by nobody yet or by someone working the case (never by someone
+    who cannot open it). ``CaseNotFound`` unless the actor works the case."""
+    case = _worked(actor, case, "action")
+    if owner is not None and not people_working_on(case).filter(pk=owner.pk).exists():
+        raise NotAllowed("An action can only be given to someone working on the case.")
+    return action_add(case=case, title=title, actor=actor, owner=owner, due_on=due_on)
+
+
+def case_record_action_done(*, case: Case, actor: User, action_id: uuid.UUID) -> Action:
+    """Mark one of the case's actions done. ``CaseNotFound`` unless the actor works the case;
+    ``NotAllowed`` for an action that is not on it."""
+    case = _worked(actor, case, "action_done")
+    action = case.actions.filter(pk=action_id).first()
+    if action is None:
+        raise NotAllowed("That action is not on this case.")
+    return action_complete(action=action, actor=actor)
+
+
 def case_record_police_referral(*, case: Case, actor: User, on: dt.date) -> Case:
     """Record that the case was referred to the police on ``on`` (a crime may have happened)."""
-    case = case_for_user(actor, case.pk, CasePerm.WORK, action="police", audit=False)
+    case = _worked(actor, case, "police")
     if on > timezone.localdate():
         raise InvalidTransition("A referral cannot be dated in the future.")
     with transaction.atomic():
@@ -220,7 +287,7 @@ SUPPORT_PARTIES = ("reporter", "subject", "witness")
 
 def case_record_support(*, case: Case, actor: User, party: str) -> None:
     """Record that support was offered to one of the parties (reporter, subject, witness)."""
-    case = case_for_user(actor, case.pk, CasePerm.WORK, action="support", audit=False)
+    case = _worked(actor, case, "support")
     if party not in SUPPORT_PARTIES:
         raise InvalidTransition("Choose who was offered support.")
     event_record(case=case, code="case.support_offered", actor=actor, payload={"party": party})

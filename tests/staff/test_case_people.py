@@ -41,8 +41,8 @@ def test_the_case_page_names_only_the_people_working_the_case(cast, sign_in, cli
 def test_an_action_cannot_be_given_to_someone_off_the_case(cast, sign_in, client):
     sign_in(cast.assigned_handler)
     answer = client.post(
-        f"/staff/cases/{cast.case.pk}/record/",
-        {"what": "action", "title": "Call them", "owner": cast.governance_lead.pk},
+        f"/staff/cases/{cast.case.pk}/actions/",
+        {"title": "Call them", "owner": cast.governance_lead.pk},
         follow=True,
     )
     assert "only be given to someone working on the case" in answer.content.decode()

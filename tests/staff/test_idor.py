@@ -168,9 +168,7 @@ def test_a_post_without_csrf_is_refused(cast, sign_in):
 def test_odd_ids_get_not_found_not_a_crash(cast, sign_in, client, odd):
     sign_in(cast.assigned_handler)
     assert client.get(f"/staff/cases/{cast.case.pk}/evidence/{odd}/").status_code == 404
-    answer = client.post(
-        f"/staff/cases/{cast.case.pk}/record/", {"what": "action_done", "action": odd}, follow=True
-    )
+    answer = client.post(f"/staff/cases/{cast.case.pk}/actions/done/", {"action": odd}, follow=True)
     assert answer.status_code == 200
     assert "That action is not on this case." in answer.content.decode()
     assert client.post(f"/staff/cases/{cast.case.pk}/unassign/", {"user": odd}).status_code in (

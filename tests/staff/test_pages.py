@@ -187,31 +187,20 @@ def test_recording_category_actions_deadlines_police_and_support_from_the_page(
 
     other = Category.objects.create(case_type=cast.case_type, slug="safety", name="Safety")
     sign_in(cast.assigned_handler)
-    url = f"/staff/cases/{cast.case.pk}/record/"
-    client.post(url, {"what": "category", "category": other.pk})
+    base = f"/staff/cases/{cast.case.pk}"
+    client.post(f"{base}/category/", {"category": other.pk})
     client.post(
-        url,
-        {
-            "what": "action",
-            "title": "Call the supplier",
-            "owner": cast.assigned_handler.pk,
-            "due_on": "2027-01-04",
-        },
+        f"{base}/actions/",
+        {"title": "Call the supplier", "owner": cast.assigned_handler.pk, "due_on": "2027-01-04"},
     )
     (action,) = case_actions(cast.case)
-    client.post(url, {"what": "action_done", "action": str(action.id)})
+    client.post(f"{base}/actions/done/", {"action": str(action.id)})
     client.post(
-        url,
-        {
-            "what": "clock",
-            "clock": "acknowledge",
-            "change": "extend",
-            "days": "3",
-            "reason": "Waiting",
-        },
+        f"{base}/deadlines/",
+        {"clock": "acknowledge", "change": "extend", "days": "3", "reason": "Waiting"},
     )
-    client.post(url, {"what": "police", "on": "2026-11-20"})
-    client.post(url, {"what": "support", "party": "witness"})
+    client.post(f"{base}/police/", {"on": "2026-11-20"})
+    client.post(f"{base}/support/", {"party": "witness"})
     cast.case.refresh_from_db()
     assert cast.case.category == other and str(cast.case.police_referred_on) == "2026-11-20"
     assert case_actions(cast.case)[0].done
@@ -225,24 +214,23 @@ def test_recording_category_actions_deadlines_police_and_support_from_the_page(
         "case.support_offered",
     } <= codes
     bad = client.post(
-        url,
-        {"what": "clock", "clock": "acknowledge", "change": "extend", "days": "3", "reason": ""},
+        f"{base}/deadlines/",
+        {"clock": "acknowledge", "change": "extend", "days": "3", "reason": ""},
         follow=True,
     )
     assert "Give a reason." in bad.content.decode()
-    assert client.post(url, {"what": "nonsense"}).status_code == 404
+    # The one URL that routed every operation by a hidden field is gone.
+    assert client.post(f"{base}/record/", {"what": "category"}).status_code == 404
 
 
 def test_an_external_investigator_sees_the_redacted_report(cast, sign_in, client):
     sign_in(cast.assigned_handler)
     client.post(
-        f"/staff/cases/{cast.case.pk}/record/",
-        {"what": "redaction", "redacted_what_happened": "Something happened in [team]."},
+        f"/staff/cases/{cast.case.pk}/redaction/",
+        {"redacted_what_happened": "Something happened in [team]."},
     )
     sign_in(cast.external_investigator)
     page = client.get(f"/staff/cases/{cast.case.pk}/").content.decode()
     assert "Something happened in [team]." in page and "You are shown the redacted version" in page
-    refused = client.post(
-        f"/staff/cases/{cast.case.pk}/record/", {"what": "redaction"}, follow=True
-    )
+    refused = client.post(f"/staff/cases/{cast.case.pk}/redaction/", {}, follow=True)
     assert "Only a handler can redact" in refused.content.decode()

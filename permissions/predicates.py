@@ -1,0 +1,112 @@
+"""Who may do what with a case they already reach: one named answer per decision.
+
+The gate (``permissions/access.py``) answers whether someone reaches a case at all. These
+answer the finer questions a page or a service asks once a case is in hand: may this person
+redact it, change a deadline, see how to contact the reporter, triage it, confirm an
+exclusion or a change of access. Each predicate takes the user and what the question is
+about, reads only what the answer needs (roles, a per-case grant, a team), writes nothing and
+returns a bool.
+
+Services call them and raise their domain error when one says no, so an API, an admin action
+or a task calling the service is held to the same rule as a page. Views pass their answers
+into templates, which show what the answers allow and decide nothing themselves (a test reads
+every view and template for role checks). Rules about workflow steps need the workflow
+registry, which this layer may not import: they live in ``workflows/predicates.py``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from permissions.access import user_has_case_perm
+from permissions.models import CaseExclusion, ChangeKind
+from permissions.roles import CasePerm, Role, may_manage_access, roles_of
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from cases.models import Case
+    from permissions.models import AccessChange
+
+
+def _active(user: User) -> bool:
+    return bool(user.is_authenticated and user.is_active)
+
+
+def may_work(user: User, case: Case) -> bool:
+    """Move the case, write to the reporter, add notes and actions, record what was done."""
+    return user_has_case_perm(user, case, CasePerm.WORK)
+
+
+def may_see_contact(user: User, case: Case) -> bool:
+    """See how to contact the reporter: handlers' grant carries it, investigators' never."""
+    return user_has_case_perm(user, case, CasePerm.VIEW_CONTACT)
+
+
+def _handler_working(user: User, case: Case) -> bool:
+    return Role.HANDLER in roles_of(user) and may_work(user, case)
+
+
+def may_redact(user: User, case: Case) -> bool:
+    """Write the redacted version external investigators read: a handler working the case
+    (an investigator must not choose what they themselves are shown)."""
+    return _handler_working(user, case)
+
+
+def may_change_deadline(user: User, case: Case) -> bool:
+    """Pause, resume or extend a statutory deadline: a handler working the case, because the
+    organisation answers for the deadline, not an outside investigator."""
+    return _handler_working(user, case)
+
+
+def sees_redacted_only(user: User) -> bool:
+    """Shown the redacted version of a report (once there is one) instead of the reporter's
+    words: an external investigator who is not also a handler."""
+    roles = roles_of(user)
+    return Role.EXTERNAL_INVESTIGATOR in roles and Role.HANDLER not in roles
+
+
+def may_assign(user: User, case: Case) -> bool:
+    """Assign, unassign and exclude people on the case, and see who is excluded: a member of
+    the team that triages its case type who is not excluded from it. The same rule as
+    ``access.case_for_triage``, answered for a case already in hand."""
+    team_id = case.case_type.triage_team_id
+    return (
+        _active(user)
+        and team_id is not None
+        and user.groups.filter(pk=team_id).exists()
+        and not CaseExclusion.objects.filter(case=case, user_id=user.pk).exists()
+    )
+
+
+def may_confirm_exclusion(user: User, exclusion: CaseExclusion) -> bool:
+    """Confirm a proposed exclusion: someone who may triage the case, other than the person
+    who proposed it, while it waits for confirmation."""
+    return (
+        exclusion.confirmed_by_id is None
+        and exclusion.proposed_by_id != user.pk
+        and may_assign(user, exclusion.case)
+    )
+
+
+def access_change_refusal(user: User, change: AccessChange) -> tuple[str, str] | None:
+    """Why ``user`` may not confirm ``change``: (audit reason, message safe to show), or
+    ``None`` when they may. The two-person rule: an administrator other than the proposer,
+    not the person the change is about, and not in the team it makes triage a case type."""
+    if not may_manage_access(user):
+        return "not_administrator", "Only an administrator can confirm a change of access."
+    if change.proposed_by_id == user.pk:
+        return "own_proposal", "A second administrator must confirm this change."
+    if change.user_id == user.pk:
+        return "own_access", "Someone else must confirm a change to your own access."
+    if (
+        change.kind == ChangeKind.TRIAGE_TEAM_SET
+        and change.team_id is not None
+        and user.groups.filter(pk=change.team_id).exists()
+    ):
+        return "own_team", "Someone outside that team must confirm it."
+    return None
+
+
+def may_confirm_access_change(user: User, change: AccessChange) -> bool:
+    return access_change_refusal(user, change) is None

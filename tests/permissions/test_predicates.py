@@ -1,0 +1,130 @@
+"""Who may do what on a case they reach: each predicate against a table written by hand for
+every member of the cast (tests/conftest.py). The tables are the specification; the page and
+service tests show the pages and services follow them."""
+
+import pytest
+from django.contrib.auth.models import Group, User
+
+from permissions.models import AccessChange, CaseExclusion, ChangeKind, ExclusionKind
+from permissions.predicates import (
+    access_change_refusal,
+    may_assign,
+    may_change_deadline,
+    may_confirm_access_change,
+    may_confirm_exclusion,
+    may_redact,
+    may_see_contact,
+    may_work,
+    sees_redacted_only,
+)
+from permissions.roles import Role
+from permissions.services import exclusion_add
+
+# who: (work, see contact, redact, change a deadline, redacted report only, triage)
+ON_THE_CAST_CASE = {
+    "triage_lead": (False, False, False, False, False, True),
+    "assigned_handler": (True, True, True, True, False, False),
+    "team_handler": (True, True, True, True, False, False),
+    "external_investigator": (True, False, False, False, True, False),
+    "unassigned_investigator": (False, False, False, False, True, False),
+    "unassigned_handler": (False, False, False, False, False, False),
+    "conflicted_handler": (False, False, False, False, False, False),
+    "governance_lead": (False, False, False, False, False, False),
+    "administrator": (False, False, False, False, False, False),
+    "superuser": (False, False, False, False, False, False),
+    "other_triage_lead": (False, False, False, False, False, False),
+}
+
+
+@pytest.mark.parametrize(("who", "expected"), ON_THE_CAST_CASE.items())
+def test_what_each_member_of_the_cast_may_do_on_the_case(cast, who, expected):
+    user, case = getattr(cast, who), cast.case
+    answers = (
+        may_work(user, case),
+        may_see_contact(user, case),
+        may_redact(user, case),
+        may_change_deadline(user, case),
+        sees_redacted_only(user),
+        may_assign(user, case),
+    )
+    assert answers == expected
+
+
+def test_an_investigator_who_is_also_a_handler_reads_the_report_itself(cast):
+    both = cast.external_investigator
+    both.groups.add(Group.objects.get(name=Role.HANDLER))
+    assert not sees_redacted_only(both)
+
+
+def test_a_disabled_triage_lead_may_not_triage(cast):
+    cast.triage_lead.is_active = False
+    assert not may_assign(cast.triage_lead, cast.case)
+
+
+def test_a_triage_lead_excluded_from_the_case_may_not_triage_it(cast):
+    exclusion_add(
+        case=cast.case,
+        user=cast.triage_lead,
+        kind=ExclusionKind.SUBJECT,
+        actor=cast.other_triage_lead,
+    )
+    assert not may_assign(cast.triage_lead, cast.case)
+
+
+def test_nobody_triages_a_case_type_without_a_triage_team(cast):
+    cast.case.case_type.triage_team = None
+    assert not may_assign(cast.triage_lead, cast.case)
+
+
+@pytest.fixture
+def second_triage_lead(cast):
+    second = User.objects.create_user(username="second-triage")
+    second.groups.add(cast.case_type.triage_team, Group.objects.get(name=Role.TRIAGE_LEAD))
+    return second
+
+
+def test_who_may_confirm_an_exclusion(cast, second_triage_lead):
+    # The cast's exclusion of the conflicted handler was proposed by the triage lead.
+    exclusion = CaseExclusion.objects.get(case=cast.case, user=cast.conflicted_handler)
+    table = {
+        cast.triage_lead: False,  # the proposer
+        second_triage_lead: True,
+        cast.other_triage_lead: False,  # triages another case type
+        cast.assigned_handler: False,
+        cast.administrator: False,
+    }
+    assert {user: may_confirm_exclusion(user, exclusion) for user in table} == table
+    exclusion.confirmed_by = second_triage_lead
+    assert not may_confirm_exclusion(second_triage_lead, exclusion)  # nothing left to confirm
+
+
+def test_who_may_confirm_a_change_of_access(cast, second_administrator):
+    team = Group.objects.create(name="Admins' own team")
+    second_administrator.groups.add(team)
+
+    def change(kind, **fields):
+        return AccessChange(kind=kind, proposed_by=cast.administrator, **fields)
+
+    role = change(ChangeKind.ROLE_GRANT, user=cast.unassigned_handler, role="Triage lead")
+    cases = [
+        (cast.assigned_handler, role, "not_administrator"),
+        (cast.administrator, role, "own_proposal"),
+        (
+            second_administrator,
+            change(ChangeKind.ROLE_REMOVE, user=second_administrator),
+            "own_access",
+        ),
+        (second_administrator, change(ChangeKind.TRIAGE_TEAM_SET, team=team), "own_team"),
+        (second_administrator, change(ChangeKind.TRIAGE_TEAM_SET, team=None), None),
+        # Someone else joining a team the confirmer is in is not their own access.
+        (
+            second_administrator,
+            change(ChangeKind.TEAM_JOIN, user=cast.team_handler, team=team),
+            None,
+        ),
+        (second_administrator, role, None),
+    ]
+    for user, proposed, reason in cases:
+        refusal = access_change_refusal(user, proposed)
+        assert (refusal[0] if refusal else None) == reason
+        assert may_confirm_access_change(user, proposed) is (reason is None)
