@@ -33,7 +33,7 @@ from permissions.models import (
     ChangeStatus,
     ExclusionKind,
 )
-from permissions.predicates import access_change_refusal, may_confirm_exclusion
+from permissions.predicates import access_change_refusal, may_assign, may_confirm_exclusion
 from permissions.roles import (
     ADMINISTRATOR_MODEL_PERMISSIONS,
     GRANTS,
@@ -94,11 +94,12 @@ def case_assign(
 ) -> None:
     """Grant ``assignee`` the rights their role carries on ``case``.
 
-    The caller has obtained ``case`` through ``access.case_for_triage`` for ``actor``.
-    Refused (``AssignmentRefused``, audited) when the actor assigns themselves, the assignee is
-    excluded from the case, holds no assignable role, or is an external investigator without
-    an end date (or with one in the past).
+    Refused (``AssignmentRefused``, audited) when the actor may not assign on this case
+    (``predicates.may_assign``: the case type's triage team, not excluded), assigns
+    themselves, the assignee is excluded from the case, holds no assignable role, or is an
+    external investigator without an end date (or with one in the past).
     """
+    _refuse_unless_triage(case, actor)
     roles = roles_of(assignee)
     role = Role.HANDLER if Role.HANDLER in roles else None
     if role is None and Role.EXTERNAL_INVESTIGATOR in roles:
@@ -138,8 +139,20 @@ def case_assign(
         )
 
 
+def _refuse_unless_triage(case: Case, actor: User) -> None:
+    """The services that change who is on a case check the triage rule themselves, whoever
+    calls them (a view, a command, a future API)."""
+    if not may_assign(actor, case):
+        event_record(
+            case=case, code="case.assignment_refused", actor=actor, payload={"reason": "triage"}
+        )
+        raise AssignmentRefused("Only the team that triages this kind of case can do that.")
+
+
 def case_assign_team(*, case: Case, team: Group, actor: User) -> None:
-    """Grant a whole team handler rights on ``case``; excluded members still see nothing."""
+    """Grant a whole team handler rights on ``case``; excluded members still see nothing.
+    Refused (``AssignmentRefused``, audited) unless the actor may assign on the case."""
+    _refuse_unless_triage(case, actor)
     with transaction.atomic():
         _case_share(case=case, team=team, perms=GRANTS[Role.HANDLER])
         event_record(case=case, code="case.team_assigned", actor=actor, payload={"team": team.pk})
@@ -159,8 +172,10 @@ def case_unassign(
     people on it stay, so that nobody can quietly take a case away from its handler. A
     handler then leaves a case by stepping aside (``case_recuse``, with a reason) or through
     a conflict-of-interest exclusion, both audited; an investigator's access ends on its date.
-    Refused (``AssignmentRefused``, audited) otherwise.
+    Refused (``AssignmentRefused``, audited) otherwise, and unless the actor may assign on
+    the case.
     """
+    _refuse_unless_triage(case, actor)
     if _being_worked(case):
         event_record(
             case=case,
@@ -195,8 +210,11 @@ def exclusion_add(
 
     Effective at once. A subject or reporter-named exclusion is proposed by the triage lead
     and later confirmed by a second person (``exclusion_confirm``); a recusal is the user's
-    own, with a reason (sealed with the case's key).
+    own, with a reason (sealed with the case's key). Anything but one's own recusal is refused
+    (``AssignmentRefused``, audited) unless the actor may assign on the case.
     """
+    if not (kind == ExclusionKind.RECUSAL and user.pk == actor.pk):
+        _refuse_unless_triage(case, actor)
     with transaction.atomic():
         exclusion, created = CaseExclusion.objects.get_or_create(
             case=case,

@@ -65,6 +65,22 @@ def make_case(
     return (case, token) if with_token else case
 
 
+def _builder_triage_lead(case: Case) -> Any:
+    """A triage lead in the team that triages ``case``'s type (made if the type has none),
+    since only that team may assign people to the case."""
+    from django.contrib.auth.models import Group, User
+
+    case_type = case.case_type
+    team = case_type.triage_team
+    if team is None:
+        team = Group.objects.get_or_create(name="Builder triage team")[0]
+        case_type.triage_team = team
+        case_type.save(update_fields=["triage_team"])
+    lead, _ = User.objects.get_or_create(username="builder-triage-lead")
+    lead.groups.add(Group.objects.get_or_create(name="Triage lead")[0], team)
+    return lead
+
+
 def make_handler(case: Case, username: str = "handler", *, role: str = "Handler") -> Any:
     """A member of staff with ``role``, assigned to ``case`` through the assignment service."""
     from django.contrib.auth.models import Group, User
@@ -73,7 +89,7 @@ def make_handler(case: Case, username: str = "handler", *, role: str = "Handler"
 
     user, _ = User.objects.get_or_create(username=username)
     user.groups.add(Group.objects.get_or_create(name=role)[0])
-    lead, _ = User.objects.get_or_create(username="builder-triage-lead")
+    lead = _builder_triage_lead(case)
     expires = None
     if role == "External investigator":
         import datetime as dt

@@ -62,6 +62,7 @@ def test_a_disabled_triage_lead_may_not_triage(cast):
 
 
 def test_a_triage_lead_excluded_from_the_case_may_not_triage_it(cast):
+    cast.other_triage_lead.groups.add(cast.case_type.triage_team)  # a colleague in the team
     exclusion_add(
         case=cast.case,
         user=cast.triage_lead,

@@ -128,3 +128,25 @@ def test_a_handler_can_step_aside_with_a_sealed_reason(cast):
                 row_id=other_row,
             )
     assert _codes(cast.case)[-1] == "case.recused"
+
+
+@pytest.mark.parametrize("who", ["unassigned_handler", "other_triage_lead", "governance_lead"])
+def test_only_the_triage_team_may_change_who_is_on_a_case_whoever_calls_the_service(cast, who):
+    """The services check the triage rule themselves: a command or an API calling them
+    directly is held to it as the pages are."""
+    actor = getattr(cast, who)
+    attempts = [
+        lambda: case_assign(case=cast.case, assignee=cast.unassigned_investigator, actor=actor),
+        lambda: case_unassign(case=cast.case, user=cast.assigned_handler, actor=actor),
+        lambda: exclusion_add(
+            case=cast.case, user=cast.team_handler, kind=ExclusionKind.SUBJECT, actor=actor
+        ),
+    ]
+    for attempt in attempts:
+        with pytest.raises(AssignmentRefused, match="triages"):
+            attempt()
+    assert not CaseUserPermission.objects.filter(user=cast.unassigned_investigator).exists()
+    assert CaseUserPermission.objects.filter(user=cast.assigned_handler).exists()
+    assert not CaseExclusion.objects.filter(user=cast.team_handler).exists()
+    refused = CaseEvent.objects.filter(case=cast.case, code="case.assignment_refused")
+    assert [event.payload["reason"] for event in refused] == ["triage"] * 3

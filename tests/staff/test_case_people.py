@@ -147,6 +147,7 @@ def test_evidence_of_one_case_through_another_cases_address_is_not_found(cast, s
 def test_an_excluded_triage_lead_can_neither_view_nor_assign_the_case(cast, sign_in, client):
     from permissions.models import AccessRefusal
 
+    cast.other_triage_lead.groups.add(cast.case_type.triage_team)  # a colleague in the team
     exclusion_add(
         case=cast.case,
         user=cast.triage_lead,
