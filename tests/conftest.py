@@ -19,6 +19,7 @@ import pytest
 from django.db import connection
 
 from cases.models import CaseType
+from permissions.roles import Role
 from tests.builders import make_case, make_case_type
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -190,39 +191,57 @@ def _member(django_user_model, username: str, *roles: str, **fields):
     return user
 
 
+# The cast's people: username, groups (roles and the case type's teams) and other fields.
+CAST_PEOPLE: dict[str, tuple[str, tuple[str, ...], dict[str, bool]]] = {
+    "triage_lead": ("triage", (Role.TRIAGE_LEAD, "Whistleblowing triage"), {}),
+    "assigned_handler": ("handler", (Role.HANDLER,), {}),
+    "unassigned_handler": ("other-handler", (Role.HANDLER,), {}),
+    "external_investigator": ("investigator", (Role.EXTERNAL_INVESTIGATOR,), {}),
+    "unassigned_investigator": ("other-investigator", (Role.EXTERNAL_INVESTIGATOR,), {}),
+    "governance_lead": ("governance", (Role.GOVERNANCE_LEAD,), {}),
+    "administrator": ("admin", (Role.ADMINISTRATOR,), {"is_staff": True}),
+    "superuser": ("root", (), {"is_staff": True, "is_superuser": True}),
+    "conflicted_handler": ("conflicted", (Role.HANDLER, "Whistleblowing handlers"), {}),
+    "team_handler": ("team-member", (Role.HANDLER, "Whistleblowing handlers"), {}),
+    "other_triage_lead": ("other-triage", (Role.TRIAGE_LEAD, "Other triage"), {}),
+}
+
+
+def _people(django_user_model, people: dict[str, tuple[str, tuple[str, ...], dict[str, bool]]]):
+    """Users and their group memberships in three INSERTs. Nothing watches a user row or a
+    membership (no signal, no history), so bulk creation bypasses nothing."""
+    from django.contrib.auth.hashers import make_password
+    from django.contrib.auth.models import Group
+
+    password = make_password("a-long-password-1")
+    users = django_user_model.objects.bulk_create(
+        django_user_model(username=username, password=password, **fields)
+        for username, _, fields in people.values()
+    )
+    names = {name for _, groups, _ in people.values() for name in groups}
+    groups = {group.name: group for group in Group.objects.filter(name__in=names)}
+    groups.update(
+        (group.name, group)
+        for group in Group.objects.bulk_create(Group(name=name) for name in names - set(groups))
+    )
+    membership = django_user_model.groups.through
+    membership.objects.bulk_create(
+        membership(user=user, group=groups[name])
+        for user, (_, names_of_user, _) in zip(users, people.values(), strict=True)
+        for name in names_of_user
+    )
+    return dict(zip(people, users, strict=True)), groups
+
+
 @pytest.fixture
 def cast(db, django_user_model):
     """A case type with a triage team, one case on it, and a person in every position."""
-    from django.contrib.auth.models import Group
-
     from permissions.models import ExclusionKind
-    from permissions.roles import Role
     from permissions.services import case_assign, case_assign_team, exclusion_add
 
-    triage_team = Group.objects.create(name="Whistleblowing triage")
-    team = Group.objects.create(name="Whistleblowing handlers")
-    case_type = make_case_type(triage_team=triage_team)
-    people = {
-        "triage_lead": _member(django_user_model, "triage", Role.TRIAGE_LEAD),
-        "assigned_handler": _member(django_user_model, "handler", Role.HANDLER),
-        "unassigned_handler": _member(django_user_model, "other-handler", Role.HANDLER),
-        "external_investigator": _member(
-            django_user_model, "investigator", Role.EXTERNAL_INVESTIGATOR
-        ),
-        "unassigned_investigator": _member(
-            django_user_model, "other-investigator", Role.EXTERNAL_INVESTIGATOR
-        ),
-        "governance_lead": _member(django_user_model, "governance", Role.GOVERNANCE_LEAD),
-        "administrator": _member(django_user_model, "admin", Role.ADMINISTRATOR, is_staff=True),
-        "superuser": _member(django_user_model, "root", is_staff=True, is_superuser=True),
-        "conflicted_handler": _member(django_user_model, "conflicted", Role.HANDLER),
-        "team_handler": _member(django_user_model, "team-member", Role.HANDLER),
-        "other_triage_lead": _member(django_user_model, "other-triage", Role.TRIAGE_LEAD),
-    }
-    people["triage_lead"].groups.add(triage_team)
-    Group.objects.create(name="Other triage").user_set.add(people["other_triage_lead"])
-    for member in ("conflicted_handler", "team_handler"):
-        people[member].groups.add(team)
+    people, groups = _people(django_user_model, CAST_PEOPLE)
+    team = groups["Whistleblowing handlers"]
+    case_type = make_case_type(triage_team=groups["Whistleblowing triage"])
     case = make_case(case_type=case_type, reporter_contact="call me on 0700 000000")
     lead = people["triage_lead"]
     import datetime as dt
@@ -267,8 +286,6 @@ def sign_in(client):
 @pytest.fixture
 def second_administrator(cast, django_user_model):
     """Another administrator: role and team changes need two."""
-    from permissions.roles import Role
-
     return _member(django_user_model, "admin-two", Role.ADMINISTRATOR, is_staff=True)
 
 
