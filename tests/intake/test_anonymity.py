@@ -81,6 +81,7 @@ def _needles(token: str) -> set[bytes]:
     )
 
 
+@pytest.mark.slow  # a whole journey, then every table, log line and file read back
 def test_no_address_user_agent_or_token_is_kept_anywhere(journey, _evidence_dir):
     _, token, records = journey
     needles = _needles(token)

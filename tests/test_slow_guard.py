@@ -1,0 +1,63 @@
+"""The slow-test guard of the first pass fails an unmarked test that spends too much CPU time,
+in its own process or in a process it starts, and lets a test marked slow through."""
+
+import pytest
+
+from tests.conftest import SlowTestGuard
+
+pytest_plugins = ["pytester"]
+
+TESTS = """
+import subprocess
+import sys
+import time
+
+import pytest
+
+
+def _burn(seconds):
+    end = time.process_time() + seconds
+    while time.process_time() < end:
+        pass
+
+
+def test_quick():
+    pass
+
+
+def test_burns_in_process():
+    _burn(0.3)
+
+
+def test_burns_in_a_child():
+    code = "import time\\nend = time.process_time() + 0.3\\nwhile time.process_time() < end: pass"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.slow
+def test_marked_slow():
+    _burn(0.3)
+"""
+
+
+@pytest.mark.slow  # it spends about a second of CPU time on purpose
+def test_the_guard_fails_unmarked_tests_that_spend_too_long(pytester):
+    pytester.makepyfile(test_inner=TESTS)
+    pytester.makeini("[pytest]\nmarkers =\n    slow: slow\n")
+    result = pytester.runpytest(
+        "-p",
+        "no:django",
+        "-p",
+        "no:playwright",
+        "-p",
+        "no:cacheprovider",
+        plugins=[SlowTestGuard(0.2)],
+    )
+    result.assert_outcomes(passed=4)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["2 test(s) took over 0.2 s of CPU time*"])
+    named = [line for line in result.outlines if line.lstrip()[:1].isdigit() and " s  " in line]
+    assert sorted(line.split()[-1] for line in named) == [
+        "test_inner.py::test_burns_in_a_child",
+        "test_inner.py::test_burns_in_process",
+    ]
