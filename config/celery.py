@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -24,12 +25,14 @@ app.conf.beat_schedule = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
-    # Every hour, remove evidence files that a crash left without a record, and copy new
-    # files afresh so the disk keeps no upload's time of day (cases/storage.py).
+    # Once a day at 03:00, copy the day's new evidence files afresh, so that every file's
+    # birth and change times show this sweep, which says only which day it came, and remove
+    # files a crash left without a record (cases/storage.py). Once a day, not hourly: an
+    # hourly copy would date every upload to its hour for good.
     "sweep-evidence-storage": {
         "task": "cases.tasks.sweep_evidence_storage",
-        "schedule": 3600.0,
-        "options": {"expires": 3000},
+        "schedule": crontab(hour=3, minute=0),
+        "options": {"expires": 6 * 3600},
     },
     # Every hour, check that no audit event or refused-access record has been changed,
     # removed, added or reordered; the health page shows the latest result.

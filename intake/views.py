@@ -267,13 +267,16 @@ def send(request: HttpRequest, slug: str) -> HttpResponse:
         return _check_answers(
             request, form, file_error=_("Choose your files again, then send your report.")
         )
+    # Counted before the files are cleaned (the costly part), so an address over its limit
+    # cannot keep the server re-encoding files; a refused file gives the count back.
+    if not report_admit(request):
+        return _render(request, "intake/busy.html", {}, status=429)
     try:
         files = _clean_files(request)
     except FileRejected as error:
+        report_release(request)
         return _check_answers(request, form, file_error=error.message, status=400)
     key = _submission_key(request)
-    if not report_admit(request):
-        return _render(request, "intake/busy.html", {}, status=429)
     try:
         filed = report_file(
             case_type=case_type,

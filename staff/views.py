@@ -497,13 +497,16 @@ def case_exclude_view(request: HttpRequest, case_id: str) -> HttpResponse:
     case = case_for_triage(user, case_id, action="exclude")
     form = ExcludeForm(request.POST, case=case)
     if form.is_valid():
-        exclusion_add(
-            case=case,
-            user=form.cleaned_data["user"],
-            kind=ExclusionKind(form.cleaned_data["kind"]),
-            actor=user,
-        )
-        messages.success(request, "That person is now excluded from the case.")
+        try:
+            exclusion_add(
+                case=case,
+                user=form.cleaned_data["user"],
+                kind=ExclusionKind(form.cleaned_data["kind"]),
+                actor=user,
+            )
+            messages.success(request, "That person is now excluded from the case.")
+        except SpeakUpError as error:
+            messages.error(request, error.message)
     else:
         messages.error(request, "Choose the person to exclude and why.")
     return _back(case)

@@ -205,12 +205,16 @@ def test_the_periodic_task_runs_the_sweep(case, _evidence_dir):
     assert not orphan.exists()
 
 
-def test_the_beat_schedule_sweeps_every_hour():
+def test_the_beat_schedule_sweeps_once_a_day_at_a_fixed_hour():
+    """Once a day at one fixed time: every file copied by a sweep is then dated to the sweep,
+    which tells only the day it came. An hourly sweep would date each upload to its hour."""
+    from celery.schedules import crontab
+
     from config.celery import app
 
     entry = app.conf.beat_schedule["sweep-evidence-storage"]
     assert entry["task"] == "cases.tasks.sweep_evidence_storage"
-    assert entry["schedule"] == 3600.0
+    assert entry["schedule"] == crontab(hour=3, minute=0)
     assert entry["task"] in app.tasks
 
 
