@@ -19,15 +19,13 @@ def test_over_the_limit_nothing_is_cleaned_and_a_refused_file_costs_no_report(
 ):
     monkeypatch.setattr("intake.throttle.REPORTS_PER_HOUR", Limit("report-hour-test", 1, 3600))
     cleaned = []
-    from intake import views
-
-    real_clean = views.clean_evidence
+    from intake.files import clean_evidence as real_clean
 
     def counting(*args, **kwargs):
         cleaned.append(kwargs.get("declared_name"))
         return real_clean(*args, **kwargs)
 
-    monkeypatch.setattr(views, "clean_evidence", counting)
+    monkeypatch.setattr("intake.views.clean_evidence", counting)
 
     refused = client.post(
         SEND, {**answers(whistleblowing), "evidence": _upload("page.html", b"<html></html>")}

@@ -38,7 +38,8 @@ def test_the_beat_schedule_expires_every_entry():
     for entry in app.conf.beat_schedule.values():
         schedule = entry["schedule"]
         if isinstance(schedule, crontab):  # once a day at a fixed time
-            assert (len(schedule.hour), len(schedule.minute)) == (1, 1)
+            fires = (schedule.hour, schedule.minute)  # type: ignore[attr-defined]
+            assert [len(values) for values in fires] == [1, 1]
             every = 24 * 3600
         else:
             every = schedule
