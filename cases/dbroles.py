@@ -30,8 +30,8 @@ APPEND_ONLY_TABLES = (
 # Chain heads move forward with every link; removing one is never the application's job.
 HEAD_TABLES = ("cases_audithead",)
 # Tables whose triggers refuse UPDATE, DELETE and TRUNCATE (migrations cases 0002 and 0007,
-# permissions 0003).
-GUARDED_TABLES = ("cases_caseevent", "permissions_accessrefusal")
+# permissions 0003, 0004 and 0005).
+GUARDED_TABLES = ("cases_caseevent", "permissions_accessrefusal", "permissions_staffevent")
 
 
 def app_role_grant(*, using: str = OWNER_ALIAS) -> str | None:

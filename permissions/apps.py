@@ -20,7 +20,9 @@ class PermissionsConfig(AppConfig):
         post_migrate.connect(_roles_ensure, dispatch_uid="permissions.roles_ensure")
 
         from cases.audit import REFUSAL_CHAIN, audit_chain_register
-        from permissions.audit import refusal_links
+        from permissions.audit import STAFF_CHAIN, refusal_links, staff_event_links
 
-        # Refused access attempts are a chain of their own; the audit check verifies it.
+        # Refused access attempts and staff events (roles, teams, accounts) are chains of
+        # their own; the audit check verifies them with the cases' events.
         audit_chain_register(REFUSAL_CHAIN, refusal_links)
+        audit_chain_register(STAFF_CHAIN, staff_event_links)

@@ -10,14 +10,16 @@ so no free text (and no client address or user agent) can reach the table.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.audit import Link, refusal_body
+from cases.audit import Link, chain_append, refusal_body
 from cases.exceptions import UnknownAuditEvent
 from permissions.models import AccessRefusal, ChangeKind, StaffEvent
 
@@ -117,7 +119,7 @@ def staff_event_record(
     """
     data = dict(payload or {})
     _check(code, data)
-    return StaffEvent.objects.create(
+    event = StaffEvent(
         code=code,
         actor=_person(actor),
         user=_person(user),
@@ -125,6 +127,51 @@ def staff_event_record(
         at=timezone.now(),
         payload=data,
     )
+    # Linked into the staff events' chain in the transaction that inserts it, like refusals.
+    with transaction.atomic(savepoint=False):
+        event.seq, event.mac = chain_append(chain=STAFF_CHAIN, body=_body_of(event))
+        event.save(force_insert=True)
+    return event
+
+
+STAFF_CHAIN = "staff"
+
+
+def staff_event_body(
+    *,
+    code: str,
+    actor_id: int | None,
+    user_id: int | None,
+    change_id: int | None,
+    at: dt.datetime,
+    payload: dict[str, Any],
+) -> list[object]:
+    """What a staff event's link covers: everything in the row except its place and links."""
+    when = at.astimezone(dt.UTC).isoformat(timespec="microseconds")
+    return ["staff", code, actor_id, user_id, change_id, when, payload]
+
+
+def _body_of(event: StaffEvent) -> list[object]:
+    return staff_event_body(
+        code=event.code,
+        actor_id=event.actor_id,
+        user_id=event.user_id,
+        change_id=event.change_id,
+        at=event.at,
+        payload=event.payload,
+    )
+
+
+def staff_event_links() -> Iterator[Link]:
+    """The staff events' chain, link by link in order, for ``cases.audit.audit_verify``."""
+    rows = StaffEvent.objects.order_by("seq", "id").values_list(
+        "id", "seq", "mac", "code", "actor_id", "user_id", "change_id", "at", "payload"
+    )
+    for r in rows.iterator(chunk_size=2000):
+        body = staff_event_body(
+            code=r[3], actor_id=r[4], user_id=r[5], change_id=r[6], at=r[7], payload=r[8]
+        )
+        yield r[0], r[1] or 0, r[2], body
 
 
 def staff_event_sentence(event: StaffEvent) -> str:

@@ -205,6 +205,9 @@ class StaffEvent(AppendOnlyModel):
     change = models.ForeignKey(AccessChange, on_delete=models.PROTECT, null=True, related_name="+")
     at = models.DateTimeField()
     payload = models.JSONField(default=dict, blank=True)
+    # The event's place in the staff events' chain (from 1) and its link (cases/audit.py).
+    seq = models.PositiveBigIntegerField(unique=True, null=True)
+    mac = models.CharField(max_length=64, default="")
 
     objects = AppendOnlyQuerySet.as_manager()
 

@@ -101,6 +101,23 @@ class SlowTestGuard:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
+def _warm_django() -> None:
+    """Compile every template and build the URL resolver once, before the guard starts: the
+    first test to render a page would otherwise be charged for work done once per run."""
+    from django.template import TemplateSyntaxError, engines
+    from django.template.loaders.app_directories import get_app_template_dirs
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018  (loads every urls module)
+    engine = engines["django"]
+    for folder in get_app_template_dirs("templates"):
+        for path in folder.rglob("*.html"):
+            try:
+                engine.get_template(str(path.relative_to(folder)))
+            except (TemplateSyntaxError, LookupError, ImportError):
+                continue  # a template for a library feature we do not load
+
+
 def pytest_configure(config: pytest.Config) -> None:
     if SLOW_TEST_SECONDS:
         # Hypothesis builds its table of Unicode characters on first use (seconds, once per
@@ -108,6 +125,7 @@ def pytest_configure(config: pytest.Config) -> None:
         from hypothesis.internal.charmap import charmap
 
         charmap()
+        _warm_django()
         config.pluginmanager.register(SlowTestGuard(SLOW_TEST_SECONDS), "speakup-slow-test-guard")
 
 

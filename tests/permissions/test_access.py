@@ -178,6 +178,7 @@ def test_refusals_are_append_only_like_events(cast):
     assert AccessRefusal.objects.get().action == "view"
 
 
+@pytest.mark.slow  # transactional: the whole database is emptied after it
 @pytest.mark.django_db(transaction=True)
 def test_refused_requests_through_http_become_links_of_the_refusals_chain(cast, sign_in, client):
     from cases.audit import audit_verify

@@ -332,3 +332,35 @@ def test_a_new_case_type_triage_team_reaches_its_new_cases(cast, second_administ
     access_change_confirm(change=change, actor=second_administrator)
     assert case_queryset_for_user(lead).filter(pk=new_case.pk).exists()
     assert not case_queryset_for_user(cast.triage_lead).filter(pk=new_case.pk).exists()
+
+
+@pytest.mark.skipif(
+    "connection.vendor != 'sqlite'",
+    reason="on SQLite the triggers can be lifted inside the test's own transaction; owner "
+    "tampering on PostgreSQL is tests/cases/test_audit_tampering.py's, for the same check",
+)
+def test_staff_events_form_a_chain_the_audit_check_verifies(cast, second_administrator):
+    """Role and team changes are tamper-evident like case events: changing, removing or
+    inserting a staff event behind the application's back (as the tables' owner, with the
+    triggers lifted) is named by the audit check."""
+    from cases.audit import audit_verify
+    from cases.dbroles import audit_guards_lifted
+
+    team_create(actor=cast.administrator, name="First")
+    team_create(actor=cast.administrator, name="Second")
+    team_create(actor=cast.administrator, name="Third")
+    assert list(StaffEvent.objects.order_by("id").values_list("seq", flat=True)) == [1, 2, 3]
+    assert audit_verify().problems == []
+    middle = StaffEvent.objects.get(seq=2)
+
+    with audit_guards_lifted(connection), connection.cursor() as cursor:
+        cursor.execute("UPDATE permissions_staffevent SET code = 'x' WHERE id = %s", [middle.pk])
+    changed = audit_verify()
+    assert [str(p) for p in changed.problems] == [
+        "staff link 2: does not match its contents or place"
+    ]
+
+    with audit_guards_lifted(connection), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM permissions_staffevent WHERE id = %s", [middle.pk])
+    removed = audit_verify()
+    assert "staff link 3: found where link 2 belongs" in [str(p) for p in removed.problems]

@@ -89,6 +89,7 @@ def test_the_admin_has_no_view_on_site_shortcut():
         reverse("admin:view_on_site", args=[1, 1])
 
 
+@pytest.mark.slow  # the first admin pages of a run compile their templates
 def test_a_superuser_sees_no_case_content_and_superuser_status_opens_no_admin(
     cast, sign_in, client
 ):
