@@ -105,7 +105,7 @@ def _warm_django() -> None:
     """Compile every template and build the URL resolver once, before the guard starts: the
     first test to render a page would otherwise be charged for work done once per run."""
     from django.template import TemplateSyntaxError, engines
-    from django.template.loaders.app_directories import get_app_template_dirs
+    from django.template.utils import get_app_template_dirs
     from django.urls import get_resolver
 
     get_resolver().url_patterns  # noqa: B018  (loads every urls module)
