@@ -142,10 +142,13 @@ register(
 register("action.completed", _("{actor} completed an action."))
 
 
-def _check_payload(event_type: EventType, payload: dict[str, PayloadValue]) -> None:
-    unknown = set(payload) - event_type.payload_keys
+def payload_check(code: str, keys: frozenset[str], payload: dict[str, PayloadValue]) -> None:
+    """The rule of every audit record's payload (case events, staff events): only the keys
+    declared for ``code``, each a short identifier, number or flag, so no free text (no
+    content, no address) can reach the record. ``ValueError`` otherwise."""
+    unknown = set(payload) - keys
     if unknown:
-        raise ValueError(f"Audit event {event_type.code!r} takes no payload key {sorted(unknown)}.")
+        raise ValueError(f"Audit event {code!r} takes no payload key {sorted(unknown)}.")
     for key, value in payload.items():
         if isinstance(value, str) and not _SAFE_TEXT.match(value):
             raise ValueError(f"Audit payload {key!r} must be a short identifier, not free text.")
@@ -171,7 +174,7 @@ def event_record(
     if event_type is None:
         raise UnknownAuditEvent(f"Audit event code {code!r} is not registered.")
     data = dict(payload or {})
-    _check_payload(event_type, data)
+    payload_check(event_type.code, event_type.payload_keys, data)
     at = at or timezone.now()
     body = event_body(code=code, actor_id=actor.pk if actor else None, at=at, payload=data)
     # Its own transaction when called outside one: the head stays locked until the commit.

@@ -11,7 +11,6 @@ so no free text (and no client address or user agent) can reach the table.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.audit import Link, chain_append, refusal_body
+from cases.audit import Link, PayloadValue, chain_append, payload_check, refusal_body
 from cases.exceptions import UnknownAuditEvent
 from permissions.models import AccessRefusal, ChangeKind, StaffEvent
 
@@ -29,8 +28,6 @@ if TYPE_CHECKING:
 
     from permissions.models import AccessChange
 
-_SAFE_TEXT = re.compile(r"^[A-Za-z0-9_.:/+\- ]{0,64}$")
-PayloadValue = str | int | bool | None
 
 # code: (sentence, payload keys). Sentences are formatted with ``actor``, ``user`` and the keys.
 STAFF_EVENTS: dict[str, tuple[_StrPromise, frozenset[str]]] = {}
@@ -90,14 +87,7 @@ _register("sso.unlinked", _("{user} removed a single sign-on identity ({provider
 def _check(code: str, payload: dict[str, PayloadValue]) -> None:
     if code not in STAFF_EVENTS:
         raise UnknownAuditEvent(f"Staff event code {code!r} is not registered.")
-    unknown = set(payload) - STAFF_EVENTS[code][1]
-    if unknown:
-        raise ValueError(f"Staff event {code!r} takes no payload key {sorted(unknown)}.")
-    for key, value in payload.items():
-        if not isinstance(value, str | int | bool | type(None)):
-            raise ValueError(f"Staff event payload {key!r} must be a string, number or flag.")
-        if isinstance(value, str) and not _SAFE_TEXT.match(value):
-            raise ValueError(f"Staff event payload {key!r} must be a short identifier.")
+    payload_check(code, STAFF_EVENTS[code][1], payload)
 
 
 def _person(user: AbstractBaseUser | AnonymousUser | None) -> Any:
