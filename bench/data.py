@@ -1,0 +1,190 @@
+"""Case-shaped rows in bulk for the benchmarks, with a fixed seed.
+
+``skeleton_cases`` inserts cases with the columns that lists, scans, reports and retention
+read (type, category, unit, state, days, outcome, clocks, per-case grants) in set-based
+``INSERT`` batches, bypassing the services on purpose: a benchmark needs 100,000 cases in
+seconds, not hours. Their sealed columns hold random bytes, not content sealed under a case
+key, so these cases cannot be opened on the case page; items that open or purge cases make
+their own through the services. Configuration (case types, categories, units, staff, teams)
+comes from the demonstration data, as a newcomer sees it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import secrets
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.core.management import call_command
+from django.db import connection, models, transaction
+
+from cases.models import Case, CaseType, Category, OrganisationalUnit, Outcome
+from permissions.models import CaseUserPermission
+from workflows import registry
+from workflows.models import Clock
+from workflows.spec import ClockKind
+
+BATCH = 5_000
+TODAY = dt.date(2026, 11, 30)
+
+
+@dataclass(frozen=True)
+class Generated:
+    cases: int
+    clocks: int
+    grants: int
+    handler_id: int
+    handler_cases: int
+
+
+def insert_rows(model: type[models.Model], rows: Iterable[dict[str, Any]]) -> int:
+    """Insert plain rows into ``model``'s table in batches; values are prepared by the model's
+    own fields, so one function serves SQLite and PostgreSQL."""
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    count = 0
+    for batch in _batches(rows, BATCH):
+        names = list(batch[0])
+        columns = ", ".join(connection.ops.quote_name(str(fields[n].column)) for n in names)
+        marks = ", ".join(["%s"] * len(names))
+        table = connection.ops.quote_name(model._meta.db_table)
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608 (names from the model)
+        params = [[fields[n].get_db_prep_save(row[n], connection) for n in names] for row in batch]
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, params)
+        count += len(batch)
+    return count
+
+
+def _batches(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    batch: list[dict[str, Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def configuration() -> None:
+    """Case types, categories, units and staff: the demonstration data's."""
+    if not CaseType.objects.exists():
+        call_command("seed_demo", verbosity=0)
+
+
+def _reference(rng: random.Random) -> str:
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "".join(rng.choice(alphabet) for _ in range(8))
+
+
+def skeleton_cases(
+    n: int, *, seed: int = 2026, handler_share: int = 1_000, handler: str = "handler"
+) -> Generated:
+    """Insert ``n`` cases spread over the configured case types, with their clocks, and grant
+    ``handler_share`` of them to the demo user ``handler``."""
+    configuration()
+    rng = random.Random(seed)
+    types = list(CaseType.objects.order_by("pk"))
+    categories = {
+        t.pk: list(Category.objects.filter(case_type=t).values_list("pk", flat=True)) for t in types
+    }
+    units = list(OrganisationalUnit.objects.values_list("pk", flat=True))
+    user = get_user_model().objects.get(username=handler)
+    permission = Permission.objects.get(codename="view_case", content_type__app_label="cases")
+    references: set[str] = set(Case.objects.values_list("reference", flat=True))
+    cases: list[dict[str, Any]] = []
+    clocks: list[dict[str, Any]] = []
+    grants: list[dict[str, Any]] = []
+    outcomes = [value for value, _ in Outcome.choices]
+    for index in range(n):
+        case_type = types[index % len(types)]
+        spec = registry.spec_of(case_type.workflow)
+        state = rng.choice(spec.states)
+        received = TODAY - dt.timedelta(days=rng.randrange(0, 730))
+        closed = received + dt.timedelta(days=rng.randrange(5, 200)) if state.closed else None
+        if closed and closed > TODAY:
+            closed = TODAY
+        reference = _reference(rng)
+        while reference in references:
+            reference = _reference(rng)
+        references.add(reference)
+        case_id = uuid.UUID(int=rng.getrandbits(128), version=4)
+        cases.append(
+            {
+                "id": case_id,
+                "reference": reference,
+                "case_type_id": case_type.pk,
+                "category_id": rng.choice(categories[case_type.pk])
+                if categories[case_type.pk]
+                else None,
+                "org_unit_id": rng.choice(units) if units else None,
+                "state": state.name,
+                "received_on": received,
+                "closed_on": closed,
+                "reporter_named": rng.random() < 0.2,
+                "outcome": rng.choice(outcomes) if state.closed else "",
+                "mediation_consented_on": None,
+                "police_referred_on": None,
+                "answers": secrets.token_bytes(64),
+                "reporter_contact": None,
+                "redacted_answers": None,
+                "token_digest": secrets.token_bytes(32),
+            }
+        )
+        if (
+            case_type.acknowledge_within_days is not None
+            and ClockKind.ACKNOWLEDGE in spec.on_filing
+        ):
+            clocks.append(_acknowledge_clock(rng, case_id, case_type, spec, state, received))
+        if index < handler_share:
+            grants.append(
+                {
+                    "permission_id": permission.pk,
+                    "user_id": user.pk,
+                    "content_object_id": case_id,
+                    "expires_on": None,
+                }
+            )
+    with transaction.atomic():
+        made = insert_rows(Case, cases)
+        made_clocks = insert_rows(Clock, clocks)
+        made_grants = insert_rows(CaseUserPermission, grants)
+    return Generated(made, made_clocks, made_grants, user.pk, made_grants)
+
+
+def _acknowledge_clock(
+    rng: random.Random,
+    case_id: uuid.UUID,
+    case_type: CaseType,
+    spec: Any,
+    state: Any,
+    received: dt.date,
+) -> dict[str, Any]:
+    """Running while the case is new; stopped, met or missed, once it has moved on."""
+    due = received + dt.timedelta(days=case_type.acknowledge_within_days or 0)
+    stopped = None
+    if state.name != spec.initial or state.closed:
+        stopped = min(received + dt.timedelta(days=rng.randrange(0, 10)), TODAY)
+    return {
+        "case_id": case_id,
+        "kind": ClockKind.ACKNOWLEDGE,
+        "stage": "",
+        "working_days": False,
+        "started_on": received,
+        "due_on": due,
+        "paused_on": None,
+        "stopped_on": stopped,
+        "met": None if stopped is None else stopped <= due,
+        "missed_recorded": False,
+        "reason": None,
+    }
+
+
+def cases_present() -> int:
+    return Case.objects.count()

@@ -1,0 +1,64 @@
+"""The benchmark data: bulk rows that the application reads as cases."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from bench import data
+from bench.items import Context
+from bench.items.b1_case_list import measure
+from cases.models import Case
+from permissions.models import CaseUserPermission
+from tests.builders import make_case_type
+from workflows.models import Clock
+from workflows.selectors import CaseFilters, case_list_for_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def configuration():
+    """Three case types, one per workflow, and a handler: what the generator spreads cases
+    over (``data.configuration`` seeds the demonstration data only when there is none)."""
+    make_case_type(slug="whistleblowing", workflow="whistleblowing")
+    make_case_type(slug="bullying", workflow="bullying", acknowledge_within_days=5)
+    make_case_type(slug="trends", workflow="trend_only", acknowledge_within_days=None)
+    user = get_user_model().objects.create(username="handler")
+    user.groups.add(Group.objects.get_or_create(name="Handler")[0])
+
+
+def test_skeleton_cases_are_cases_the_gate_lists():
+    handler = get_user_model().objects.get(username="handler")
+    old = set(Case.objects.values_list("pk", flat=True))
+    before_grants = CaseUserPermission.objects.filter(user=handler).count()
+    made = data.skeleton_cases(12, handler_share=5)
+    new = Case.objects.exclude(pk__in=old)
+    # Round-robin over the three demo case types: four of each. Whistleblowing and bullying
+    # cases start with an acknowledgement clock; trend-only reports have none.
+    assert (made.cases, made.clocks, made.grants) == (12, 8, 5)
+    assert new.count() == 12
+    assert sorted(new.values_list("case_type__slug", flat=True).distinct()) == sorted(
+        ["bullying", "trends", "whistleblowing"]
+    )
+    assert Clock.objects.filter(case__in=new).count() == 8
+    listed = case_list_for_user(handler, CaseFilters.from_params({})).count()
+    assert listed >= before_grants + 5
+
+
+@pytest.mark.slow
+def test_b1_measures_both_sides_on_the_same_cases():
+    made = data.skeleton_cases(20, handler_share=10)
+    handler = get_user_model().objects.get(username="handler")
+    context = Context(
+        scale=Case.objects.count(),
+        vendor="sqlite",
+        handler_id=handler.pk,
+        handler_cases=CaseUserPermission.objects.filter(user=handler).count(),
+    )
+    m = measure(context, 7)  # 7 rounds of 2 x 2 queries: over the fast pass's budget
+    assert made.grants == 10
+    assert len(m.ratios) == 7
+    assert m.b_queries == 2  # the page and the count
+    assert m.a_queries >= 2
