@@ -40,8 +40,9 @@ def broker_queue_length() -> int | None:
         options["connect_args"] = {"timeout": limit}
     try:
         with Connection(url, connect_timeout=limit, transport_options=options) as connection:
-            connection.ensure_connection(max_retries=1, interval_start=0, timeout=limit)
-            declared = connection.default_channel.queue_declare(
+            connection.ensure_connection(max_retries=1, interval_start=0, timeout=int(limit) or 1)
+            channel: Any = connection.default_channel  # a kombu virtual channel
+            declared = channel.queue_declare(
                 queue=settings.CELERY_TASK_DEFAULT_QUEUE, passive=False
             )
             return int(declared.message_count)

@@ -71,11 +71,10 @@ def _writes(queries):
 
 @pytest.fixture
 def ids(cast):
+    from ops.services import heartbeat_record
     from permissions.models import ChangeKind
     from permissions.roles import Role
     from permissions.services import access_change_propose
-
-    from ops.services import heartbeat_record
 
     heartbeat_record(name="beat")  # a running scheduler, so that /healthz answers 200
     change = access_change_propose(

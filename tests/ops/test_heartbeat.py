@@ -70,8 +70,10 @@ def test_two_workers_claiming_the_same_slot_at_once_record_one_heartbeat():
             connection.close()
 
     threads = [threading.Thread(target=tick) for _ in range(4)]
-    [thread.start() for thread in threads]
-    [thread.join() for thread in threads]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
     assert sorted(results) == [False, False, False, True]
     assert Heartbeat.objects.get(name="race").runs == 1
 
