@@ -9,11 +9,18 @@ is due instead. Broker settings are the ``CELERY_*`` names in ``config/settings.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+# How often the heartbeat runs: every minute (an environment variable only so that a test of
+# two schedulers need not wait minutes). The task claims each slot of this length in the
+# database, so however many schedulers send it, it is recorded once per slot.
+HEARTBEAT_SECONDS = int(os.environ.get("SPEAKUP_HEARTBEAT_SECONDS", "60"))
 
 app = Celery("speakup")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -22,8 +29,9 @@ app.conf.beat_schedule = {
     # reads the heartbeat row this writes.
     "record-heartbeat": {
         "task": "ops.tasks.record_heartbeat",
-        "schedule": 60.0,
-        "options": {"expires": 55},
+        "schedule": float(HEARTBEAT_SECONDS),
+        "kwargs": {"every": HEARTBEAT_SECONDS},
+        "options": {"expires": max(1, HEARTBEAT_SECONDS * 11 // 12)},
     },
     # Once a day at 03:00, copy the day's new evidence files afresh, so that every file's
     # birth and change times show this sweep, which says only which day it came, and remove
@@ -43,3 +51,23 @@ app.conf.beat_schedule = {
     },
 }
 app.autodiscover_tasks()
+
+
+@worker_ready.connect
+def forget_delivered_messages(**_: Any) -> None:
+    """The embedded broker (kombu's SQLAlchemy transport) keeps every delivered message as a
+    hidden row and never reads it again; a worker starting removes them, so the file does
+    not grow for ever. Nothing to do on Redis."""
+    from django.conf import settings
+
+    url = settings.CELERY_BROKER_URL
+    if not url.startswith("sqla+sqlite:"):
+        return
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(url.removeprefix("sqla+"))
+    try:
+        with engine.begin() as connection:
+            connection.execute(sqlalchemy.text("DELETE FROM kombu_message WHERE visible = 0"))
+    finally:
+        engine.dispose()

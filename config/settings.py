@@ -303,34 +303,51 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Celery -------------------------------------------------------------------------------
-# Development needs no broker server: kombu's filesystem transport keeps the queue in files.
-# Production (and CI's integration tests) name Redis in CELERY_BROKER_URL.
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://" if DEV else None)
+# Development needs no broker server: the embedded broker is kombu's SQLAlchemy transport on a
+# SQLite file in the data folder. It is transactional, so a worker never reads a message that
+# is still being written (kombu's filesystem transport does, and the worker dies of it).
+# Production (and CI's integration tests) name Redis in CELERY_BROKER_URL. See decision 0018.
+EMBEDDED_BROKER_URL = f"sqla+sqlite:///{DATA_DIR / 'broker.sqlite3'}"
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", EMBEDDED_BROKER_URL if DEV else None)
 if not CELERY_BROKER_URL:
     raise ImproperlyConfigured("CELERY_BROKER_URL is required in production (a Redis URL).")
 CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+# A task is acknowledged when it has finished, not when it starts, and a task whose worker
+# process died under it goes back to the queue: tasks are idempotent, so running one again is
+# safe and losing one is not. A task that raised or ran out of time is acknowledged (not
+# retried for ever), and a message the worker cannot read or run is rejected.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_TASK_ACKS_ON_FAILURE_OR_TIMEOUT = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Only JSON is ever read from the broker (a pickled message could run code).
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+# Every task runs under a hard time limit: this one for tasks that name none. (No default
+# soft limit: Celery refuses a task whose own hard limit is below it.)
+CELERY_TASK_TIME_LIMIT = 300
+# The longest hard time limit any task may declare (the hourly audit check's half hour); a
+# test holds every registered task to it. Redis hands an unacknowledged task to another
+# worker after the visibility timeout: it must outlast the longest task (or a task still
+# running would be started twice), and no more than that by a few minutes, so a task whose
+# worker was killed runs again within the hour instead of after it.
+SPEAKUP_TASK_TIME_LIMIT_LONGEST = 1800
+SPEAKUP_BROKER_VISIBILITY_TIMEOUT = SPEAKUP_TASK_TIME_LIMIT_LONGEST + 300
 CELERY_TIMEZONE = TIME_ZONE = env_str("SPEAKUP_TIME_ZONE", "Europe/London")
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    # kombu's filesystem transport: one folder for in and out, an absolute control folder,
-    # and processed messages not kept (they would grow for ever).
-    _queue, _control = DATA_DIR / "celery" / "queue", DATA_DIR / "celery" / "control"
-    _queue.mkdir(parents=True, exist_ok=True)
-    _control.mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
-        "data_folder_in": str(_queue),
-        "data_folder_out": str(_queue),
-        "control_folder": str(_control),
-        "store_processed": False,
-    }
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object]
+if CELERY_BROKER_URL.startswith(("sqla+", "sqlalchemy+")):
+    # SQLite waits up to 30 s for another process's write to finish instead of failing.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"connect_args": {"timeout": 30}}
 else:
-    # Redis redelivers anything unacknowledged after the visibility timeout; tasks are short
-    # and idempotent, so an hour is a safe bound. Never schedule ETAs beyond it.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": SPEAKUP_BROKER_VISIBILITY_TIMEOUT}
+# The health check's broker probe gives up after this long, so /healthz never hangs on it.
+SPEAKUP_BROKER_PROBE_SECONDS = 1.0
+# The heartbeat runs every minute; older than this, the health check says the scheduler or
+# the worker is not running.
+SPEAKUP_HEARTBEAT_STALE_SECONDS = env_int("SPEAKUP_HEARTBEAT_STALE_SECONDS", 300)
 
 # The history admin's "revert" would write old values back, a case type's triage team
 # included; history is for reading only.

@@ -14,3 +14,18 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class TickClaim(models.Model):
+    """The latest time slot of a periodic job that a worker has claimed.
+
+    Whoever moves ``slot`` forward does that tick's work; everyone else finds it already
+    claimed and does nothing. So two schedulers sending the same tick (a beat left running
+    after a restart) still cause the work once per slot. One row per job, updated in place.
+    """
+
+    name = models.CharField(max_length=64, unique=True)
+    slot = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.name

@@ -110,3 +110,9 @@ def access_change_refusal(user: User, change: AccessChange) -> tuple[str, str] |
 
 def may_confirm_access_change(user: User, change: AccessChange) -> bool:
     return access_change_refusal(user, change) is None
+
+
+def may_see_operations(user: User) -> bool:
+    """See the service's health page (database, cache, broker, scheduler, audit check):
+    administrators, who run the service. The page shows no case and links to none."""
+    return may_manage_access(user)

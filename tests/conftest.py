@@ -111,6 +111,11 @@ def _warm_django() -> None:
     from django.urls import get_resolver
 
     get_resolver().url_patterns  # noqa: B018  (loads every urls module)
+    # The health check's first broker probe loads the broker's transport (SQLAlchemy, for
+    # the embedded broker) and creates its tables: once per process, so charge it to nobody.
+    from ops.selectors import broker_queue_length
+
+    broker_queue_length()
     engine = engines["django"]
     for folder in get_app_template_dirs("templates"):
         for path in folder.rglob("*.html"):

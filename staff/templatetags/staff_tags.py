@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.contrib.auth.models import User
 
+from permissions.predicates import may_see_operations
 from permissions.roles import may_manage_access
 
 register = template.Library()
@@ -14,3 +16,8 @@ register = template.Library()
 @register.filter
 def manages_access(user: Any) -> bool:
     return may_manage_access(user)
+
+
+@register.filter
+def sees_operations(user: Any) -> bool:
+    return isinstance(user, User) and may_see_operations(user)

@@ -1,5 +1,6 @@
 """A new administrator signs in for the first time in Chromium: sets up the second factor
-inside the sign-in, opens the access page and proposes a change, then their account page.
+inside the sign-in, opens the access page and proposes a change, then their account page and
+the service's health page.
 Every page passes axe-core's WCAG 2.2 A/AA rules."""
 
 import pytest
@@ -48,4 +49,8 @@ def test_first_sign_in_access_page_and_account_page_are_accessible(page, live_se
     assert axe_violations(page) == []
     page.get_by_role("link", name="alice").click()
     page.wait_for_url("**/staff/account/")
+    assert axe_violations(page) == []
+    page.get_by_role("link", name="Health").click()  # no heartbeat yet: the problem summary
+    page.wait_for_url("**/staff/health/")
+    page.get_by_text("Part of the service is not working").wait_for()
     assert axe_violations(page) == []

@@ -19,44 +19,55 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
 
-@pytest.fixture
-def worker(transactional_db, tmp_path):
-    import redis
-
-    redis.Redis.from_url(REDIS_URL).flushdb()
+def celery_env(broker_url: str, **extra: str) -> dict[str, str]:
+    """The environment of a Celery process on ``broker_url`` and the test database. It
+    connects as the suite does: the application's role, never the owner."""
     db = connection.settings_dict
-    # The worker connects as the suite does: the application's role, never the owner.
-    env = {
+    return {
         **{k: v for k, v in os.environ.items() if k != "DATABASE_OWNER_URL"},
         "SPEAKUP_DEV": "true",
         "DATABASE_URL": (
             f"postgres://{quote(db['USER'])}:{quote(db['PASSWORD'] or '')}"
             f"@{db['HOST']}:{db['PORT']}/{db['NAME']}"
         ),
-        "CELERY_BROKER_URL": REDIS_URL,
+        "CELERY_BROKER_URL": broker_url,
+        **extra,
     }
-    log = tmp_path / "worker.log"
+
+
+def start_celery(env: dict[str, str], log: Path, *args: str) -> subprocess.Popen[bytes]:
+    """``celery -A config <args>`` in a process group of its own, output to ``log``."""
     with log.open("w") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--pool=solo",
-                "--loglevel=INFO",
-            ],
+        return subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", *args, "--loglevel=INFO"],
             cwd=ROOT,
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+
+
+def stop_celery(process: subprocess.Popen[bytes]) -> None:
+    """Stop it as an operator would, and kill it if it has not stopped in 30 seconds."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+
+
+@pytest.fixture
+def worker(transactional_db, tmp_path):
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    log = tmp_path / "worker.log"
+    process = start_celery(celery_env(REDIS_URL), log, "worker", "--pool=solo")
     yield Celery(broker=REDIS_URL), log
-    os.killpg(process.pid, signal.SIGTERM)
-    process.wait(timeout=30)
+    stop_celery(process)
 
 
 def _wait_for(predicate, timeout=45.0):
@@ -68,14 +79,15 @@ def _wait_for(predicate, timeout=45.0):
     return False
 
 
-def test_a_task_delivered_twice_runs_twice_harmlessly(worker):
+def test_a_tick_delivered_twice_is_recorded_once(worker):
     sender, log = worker
     for _ in range(2):  # at-least-once delivery: the same message may arrive twice
-        sender.send_task("ops.tasks.record_heartbeat", kwargs={"name": "integration"})
-    assert _wait_for(lambda: Heartbeat.objects.filter(name="integration", runs=2).exists()), (
-        log.read_text()
-    )
-    assert Heartbeat.objects.filter(name="integration").count() == 1
+        # (an hour's slot, so that the two cannot fall either side of a slot's end)
+        sender.send_task(
+            "ops.tasks.record_heartbeat", kwargs={"name": "integration", "every": 3600}
+        )
+    assert _wait_for(lambda: "claimed already" in log.read_text()), log.read_text()
+    assert list(Heartbeat.objects.filter(name="integration").values_list("runs")) == [(1,)]
 
 
 def test_a_broken_task_fails_alone_and_the_worker_carries_on(worker):

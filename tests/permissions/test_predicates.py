@@ -14,6 +14,7 @@ from permissions.predicates import (
     may_confirm_exclusion,
     may_redact,
     may_see_contact,
+    may_see_operations,
     may_work,
     sees_redacted_only,
 )
@@ -129,3 +130,27 @@ def test_who_may_confirm_a_change_of_access(cast, second_administrator):
         refusal = access_change_refusal(user, proposed)
         assert (refusal[0] if refusal else None) == reason
         assert may_confirm_access_change(user, proposed) is (reason is None)
+
+
+# Who may see the service's health page: administrators, and nobody else in the cast.
+SEES_OPERATIONS = {
+    "triage_lead": False,
+    "assigned_handler": False,
+    "team_handler": False,
+    "external_investigator": False,
+    "unassigned_investigator": False,
+    "unassigned_handler": False,
+    "conflicted_handler": False,
+    "governance_lead": False,
+    "administrator": True,
+    "superuser": False,
+    "other_triage_lead": False,
+}
+
+
+def test_only_administrators_may_see_the_health_page(cast):
+    assert {who: may_see_operations(getattr(cast, who)) for who in SEES_OPERATIONS} == (
+        SEES_OPERATIONS
+    )
+    cast.administrator.is_active = False
+    assert may_see_operations(cast.administrator) is False
