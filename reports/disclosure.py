@@ -50,7 +50,7 @@ class Rule:
         """The rule in plain words, printed on every report."""
         return (
             f"To protect the people who report, numbers below {self.threshold} are not shown "
-            f"(marked “–”), nor are other numbers from which a hidden one could be worked "
+            f"(shown as [c]), nor are other numbers from which a hidden one could be worked "
             f"out. Every number shown is rounded to the nearest {ROUNDING_BASE}, so totals may "
             f"differ from the sum of their parts. Units with fewer than {self.threshold} "
             f"cases are counted together as “{OTHER}”."
