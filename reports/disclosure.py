@@ -123,8 +123,9 @@ def _determined(n_rows: int, n_cols: int, hidden: np.ndarray) -> list[int]:
     return [int(unknown[i]) for i in range(unknown.size) if not free[i]]
 
 
-def publish(table: Table, the_rule: Rule | None = None) -> Published:
-    """Apply the rule to ``table`` (see the module's docstring)."""
+def publish(table: Table, the_rule: Rule | None = None, *, totals: bool = True) -> Published:
+    """Apply the rule to ``table`` (see the module's docstring). ``totals=False`` publishes
+    no totals at all, so none can give a hidden cell away."""
     the_rule = the_rule or rule()
     t = the_rule.threshold
     n_rows, n_cols = len(table.rows), len(table.columns)
@@ -134,10 +135,14 @@ def publish(table: Table, the_rule: Rule | None = None) -> Published:
     )
     hidden = values < t
     n_cells = n_rows * n_cols
+    if not totals:
+        hidden[n_cells:] = True
     while True:
-        fixed = _determined(n_rows, n_cols, hidden)
-        if not fixed:
-            break
+        # Hidden cells are protected, and totals that are small in themselves; a total of
+        # shown cells (or one hidden only for the cells' sake) gives nothing away.
+        fixed = [i for i in _determined(n_rows, n_cols, hidden) if i < n_cells or values[i] < t]
+        if not fixed or hidden.all():
+            break  # nothing left to hide (an empty table's totals are zero by definition)
         hidden[
             _widen(_most_exposed(fixed, n_rows, n_cols, hidden), n_rows, n_cols, values, hidden)
         ] = True
