@@ -155,7 +155,7 @@ ANONYMOUS_USER_NAME = None
 # the client by the address, which our adapter replaces with a keyed hash so no address
 # reaches the cache. The Django admin's own login form is closed (staff/admin_site.py).
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "staff:case_list"
+LOGIN_REDIRECT_URL = "staff:home"  # reports for governance leads, cases for others
 ACCOUNT_ADAPTER = "staff.adapters.StaffAccountAdapter"
 SOCIALACCOUNT_ADAPTER = "staff.adapters.StaffSocialAccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"username"}

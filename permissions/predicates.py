@@ -110,3 +110,11 @@ def access_change_refusal(user: User, change: AccessChange) -> tuple[str, str] |
 
 def may_confirm_access_change(user: User, change: AccessChange) -> bool:
     return access_change_refusal(user, change) is None
+
+
+def may_see_reports(user: User) -> bool:
+    """Open the trend reports and their downloads: governance leads and administrators. The
+    reports show counts only, never a case; handlers and investigators work cases instead and
+    are shown no report (a governance lead, for their part, reaches no case)."""
+    return _active(user) and bool(roles_of(user) & {Role.GOVERNANCE_LEAD, Role.ADMINISTRATOR})
+

@@ -173,7 +173,7 @@ def _portable_percentile(percent: int) -> str:
     # between its neighbours. Integer arithmetic for the position, so no float rounding can
     # pick the wrong row; the same on SQLite and PostgreSQL.
     lo = f"(((n - 1) * {percent}) / 100 + 1)"
-    frac = f"((((n - 1) * {percent}) % 100) / 100.0)"
+    frac = f"(((n - 1) * {percent} - (((n - 1) * {percent}) / 100) * 100) / 100.0)"
     return (
         f"SUM(CASE WHEN rn = {lo} THEN v * (1 - {frac}) "
         f"WHEN rn = {lo} + 1 THEN v * {frac} ELSE 0 END)"

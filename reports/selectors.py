@@ -119,6 +119,12 @@ class View:
     totals: bool = True
     number_format: str = "count"  # or "days" (medians: not counts, never rounded)
 
+    @property
+    def lines(self) -> list[tuple[str, list[Any], int | None]]:
+        """Each row with its cells and its total, for templates."""
+        t = self.table
+        return list(zip(t.rows, t.cells, t.row_totals, strict=True))
+
 
 @dataclass
 class Section:
@@ -177,9 +183,9 @@ def change_words(before: int | None, after: int | None) -> str:
 # --- Building a report -----------------------------------------------------------------------
 
 
-def _names(model: Any, ids: set[Any]) -> dict[Any, str]:
+def _names(table: Any, ids: set[Any]) -> dict[Any, str]:
     ids.discard(None)
-    return dict(model.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
+    return dict(table.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
 
 
 def report_build(

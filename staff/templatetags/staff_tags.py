@@ -6,6 +6,7 @@ from typing import Any
 
 from django import template
 
+from permissions.predicates import may_see_reports
 from permissions.roles import may_manage_access
 
 register = template.Library()
@@ -14,3 +15,8 @@ register = template.Library()
 @register.filter
 def manages_access(user: Any) -> bool:
     return may_manage_access(user)
+
+
+@register.filter
+def sees_reports(user: Any) -> bool:
+    return may_see_reports(user)
