@@ -117,4 +117,3 @@ def may_see_reports(user: User) -> bool:
     reports show counts only, never a case; handlers and investigators work cases instead and
     are shown no report (a governance lead, for their part, reaches no case)."""
     return _active(user) and bool(roles_of(user) & {Role.GOVERNANCE_LEAD, Role.ADMINISTRATOR})
-

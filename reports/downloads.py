@@ -47,6 +47,8 @@ def _labelled(report: Report) -> Iterator[tuple[str, View]]:
     for section in report.sections:
         for view in section.views:
             yield section.case_type, view
+    for view in report.monitoring:
+        yield "Equality monitoring", view
 
 
 def _rows(view: View) -> Iterator[tuple[str, str, int | float | None]]:

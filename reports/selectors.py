@@ -29,6 +29,7 @@ from reports.aggregates import (
     stage_label,
 )
 from reports.disclosure import OTHER, Published, Rule, Table, grouped, merge_small, publish, rule
+from reports.monitoring import monitoring_tables
 from workflows.spec import ClockKind
 
 ChartKind = Literal["bars", "columns", "none"]
@@ -144,6 +145,9 @@ class Report:
     produced_on: dt.date
     sections: list[Section]
     side_by_side: View | None = None
+    # Equality monitoring: counted apart from cases, so shown only for the whole organisation
+    # and every kind of report together (it cannot be split by either).
+    monitoring: list[View] = field(default_factory=list)
 
     @property
     def title(self) -> str:
@@ -159,7 +163,7 @@ class Report:
 
     def views(self) -> list[View]:
         found = [self.side_by_side] if self.side_by_side else []
-        return found + [v for s in self.sections for v in s.views]
+        return found + [v for s in self.sections for v in s.views] + self.monitoring
 
 
 # --- Words -----------------------------------------------------------------------------------
@@ -390,6 +394,12 @@ def report_build(
         )
         side = View("types", view.title, view, "bars", _largest(view, "case type"), totals=False)
 
+    monitoring = []
+    if unit_id is None and set(ids) == set(CaseType.objects.values_list("pk", flat=True)):
+        for table in monitoring_tables(period.start, period.end, the_rule):
+            monitoring.append(
+                View("monitoring", table.title, table, "bars", _largest(table, "answer"), False)
+            )
     return Report(
         period=period,
         unit=unit_name,
@@ -397,6 +407,7 @@ def report_build(
         produced_on=timezone.localdate(),
         sections=sections,
         side_by_side=side,
+        monitoring=monitoring,
     )
 
 

@@ -79,6 +79,7 @@ def reports_page(request: HttpRequest) -> HttpResponse:
             )
             for section in report.sections
         ]
+        context["monitoring"] = [(view, charts.get(id(view), "")) for view in report.monitoring]
         if report.side_by_side:
             context["side"] = (
                 report.side_by_side,
