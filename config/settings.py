@@ -71,6 +71,9 @@ SPEAKUP_EVIDENCE_DIR = Path(env_str("SPEAKUP_EVIDENCE_DIR", str(DATA_DIR / "evid
 SPEAKUP_HOLIDAYS_COUNTRY = env_str("SPEAKUP_HOLIDAYS_COUNTRY", "GB")
 SPEAKUP_HOLIDAYS_REGION = env_str("SPEAKUP_HOLIDAYS_REGION", "ENG")
 SPEAKUP_EVIDENCE_MAX_BYTES = env_int("SPEAKUP_EVIDENCE_MAX_BYTES", 25_000_000, minimum=1)
+# Reports hide every number below this (decision 0022): 5 or more, in steps of 5 (the report
+# code refuses anything else), so it can only be raised.
+SPEAKUP_REPORT_THRESHOLD = env_int("SPEAKUP_REPORT_THRESHOLD", 5, minimum=5)
 
 # --- Applications -------------------------------------------------------------------------
 INSTALLED_APPS = [
