@@ -150,3 +150,17 @@ def test_postgresql_percentile_cont_equals_the_portable_sql(db):
     assert native[case_type.pk][1] == pytest.approx(portable[case_type.pk][1]) == 8
     # position 8 * 0.9 = 7.2: 34 + 0.2 * 21 = 38.2
     assert native[case_type.pk][2] == pytest.approx(portable[case_type.pk][2]) == 38.2
+
+
+def test_counts_match_a_raw_sql_group_by_on_the_same_rows(table):
+    scope = Scope(D(2026, 1, 1), D(2026, 7, 1), (table.one.pk, table.two.pk))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT case_type_id, org_unit_id, state, COUNT(*) FROM cases_case "
+            "WHERE received_on >= %s AND received_on < %s AND case_type_id IN (%s, %s) "
+            "GROUP BY case_type_id, org_unit_id, state",
+            [scope.start, scope.end, table.one.pk, table.two.pk],
+        )
+        raw = {(t, u, s): n for t, u, s, n in cursor.fetchall()}
+    assert case_counts(scope, "received", ["unit", "stage"]) == raw
+    assert sum(raw.values()) == 7
