@@ -208,6 +208,8 @@ def durations(
 
     PostgreSQL computes ``percentile_cont``; SQLite (or ``portable=True``) the same figure
     with window functions. One query."""
+    if not scope.case_type_ids:
+        return {}  # no case type: nothing to ask (and no SQL Django would compile)
     inner, params = _duration_rows(scope, kind).query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(_percentile_sql(inner, portable=portable), params)

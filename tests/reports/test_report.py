@@ -70,3 +70,8 @@ def test_a_report_of_too_few_cases_has_nothing_to_show(db):
     trend_case(kind, D(2026, 1, 5))
     report = report_build(period=Period.of("month", 2026, 1), case_type_ids=[kind.pk])
     assert report.nothing_to_show
+
+
+def test_a_report_with_no_case_types_at_all_has_nothing_to_show(db):
+    report = report_build(period=Period.of("quarter", 2026, 1), case_type_ids=[])
+    assert report.nothing_to_show
