@@ -49,6 +49,15 @@ app.conf.beat_schedule = {
         "schedule": 3600.0,
         "options": {"expires": 3000},
     },
+    # On the first day of each quarter at 05:00, store the report pack of the quarter just
+    # ended (PDF, XLSX and CSV) for governance leads; running twice stores it once. For a
+    # monthly pack too, add the same entry with kwargs {"grain": "month"} and day_of_month=1.
+    "generate-quarterly-report-pack": {
+        "task": "reports.tasks.generate_report_pack",
+        "schedule": crontab(hour=5, minute=0, day_of_month=1, month_of_year="1,4,7,10"),
+        "kwargs": {"grain": "quarter"},
+        "options": {"expires": 12 * 3600},
+    },
 }
 app.autodiscover_tasks()
 

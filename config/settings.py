@@ -71,6 +71,9 @@ SPEAKUP_EVIDENCE_DIR = Path(env_str("SPEAKUP_EVIDENCE_DIR", str(DATA_DIR / "evid
 SPEAKUP_HOLIDAYS_COUNTRY = env_str("SPEAKUP_HOLIDAYS_COUNTRY", "GB")
 SPEAKUP_HOLIDAYS_REGION = env_str("SPEAKUP_HOLIDAYS_REGION", "ENG")
 SPEAKUP_EVIDENCE_MAX_BYTES = env_int("SPEAKUP_EVIDENCE_MAX_BYTES", 25_000_000, minimum=1)
+# Reports hide every number below this (decision 0022): 5 or more, in steps of 5 (the report
+# code refuses anything else), so it can only be raised.
+SPEAKUP_REPORT_THRESHOLD = env_int("SPEAKUP_REPORT_THRESHOLD", 5, minimum=5)
 
 # --- Applications -------------------------------------------------------------------------
 INSTALLED_APPS = [
@@ -155,7 +158,7 @@ ANONYMOUS_USER_NAME = None
 # the client by the address, which our adapter replaces with a keyed hash so no address
 # reaches the cache. The Django admin's own login form is closed (staff/admin_site.py).
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "staff:case_list"
+LOGIN_REDIRECT_URL = "staff:home"  # reports for governance leads, cases for others
 ACCOUNT_ADAPTER = "staff.adapters.StaffAccountAdapter"
 SOCIALACCOUNT_ADAPTER = "staff.adapters.StaffSocialAccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"username"}

@@ -8,6 +8,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import CaseType, Category, OrganisationalUnit
+from reports.models import PREFER_NOT_TO_SAY
+from reports.monitoring import monitoring_questions
 
 WHEN_CHOICES = [
     ("this-month", _("This month")),
@@ -18,6 +20,7 @@ WHEN_CHOICES = [
     ("not-sure", _("I'd rather not say or I'm not sure")),
 ]
 NOT_SAY = "not-say"
+MONITORING_PREFIX = "monitoring_"
 
 
 class ReportForm(forms.Form):
@@ -105,6 +108,19 @@ class ReportForm(forms.Form):
             del self.fields["name"]
         if not self.categories:
             del self.fields["category"]
+        # Optional equality monitoring, counted apart from the report (reports/monitoring.py).
+        for slug, text, hint, choices in monitoring_questions():
+            self.fields[f"{MONITORING_PREFIX}{slug}"] = forms.ChoiceField(
+                label=text,
+                help_text=hint
+                or _(
+                    "Optional. Counted for equality monitoring only, never kept with your report."
+                ),
+                choices=choices,
+                initial=PREFER_NOT_TO_SAY,
+                required=False,
+                widget=forms.RadioSelect,
+            )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -121,6 +137,14 @@ class ReportForm(forms.Form):
 
     def chosen_unit(self) -> OrganisationalUnit | None:
         return self.units.get(self.cleaned_data.get("where", ""))
+
+    def monitoring_answers(self) -> dict[str, str]:
+        """The monitoring answers, by question: never sealed into the case."""
+        return {
+            name[len(MONITORING_PREFIX) :]: self.cleaned_data.get(name) or PREFER_NOT_TO_SAY
+            for name in self.fields
+            if name.startswith(MONITORING_PREFIX)
+        }
 
     def answers(self) -> dict[str, str]:
         """What is sealed into the case: the reporter's words, and labels, never ids."""

@@ -29,6 +29,7 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -80,6 +81,7 @@ from intake.uploads import MAX_FILES, upload_problem
 from ops.cache import CacheUnavailable
 from ops.clients import client_address
 from permissions.access import case_for_follow_up, case_for_reporter_token
+from reports.monitoring import monitoring_count
 
 logger = logging.getLogger("speakup.intake")
 
@@ -301,10 +303,23 @@ def send(request: HttpRequest, slug: str) -> HttpResponse:
         return _check_answers(
             request, form, file_error=f"{error.message} {_('Please send it again.')}", status=503
         )
+    _count_monitoring(form)
     sealed = show_again_make(filed, submission=submission_digest(key))
     response = _filed_page(request, filed, sealed)
     show_again_set(response, sealed)
     return response
+
+
+def _count_monitoring(form: ReportForm) -> None:
+    """Count the monitoring answers after the report has committed, in a transaction of
+    their own and with nothing that names the report; a fault here never costs the report."""
+    answers = form.monitoring_answers()
+    if not answers:
+        return
+    try:
+        monitoring_count(answers=answers, on=timezone.localdate())
+    except DatabaseError as error:
+        logger.warning("monitoring answers could not be counted (%s)", type(error).__name__)
 
 
 def _filed_page(request: HttpRequest, filed: Filed, sealed: str) -> HttpResponse:

@@ -81,6 +81,26 @@ _register(
 _register("password.changed", _("{user} changed their password."))
 _register("password.reset", _("{user} set a new password from an e-mailed link."))
 _register("sso.linked", _("{user} linked a single sign-on identity ({provider})."), "provider")
+_register(
+    "report.run",
+    _("{actor} ran the report for {period} ({scope}, unit {unit})."),
+    "period",
+    "scope",
+    "unit",
+)
+_register(
+    "report.downloaded",
+    _("{actor} downloaded the report for {period} as {format} ({scope}, unit {unit})."),
+    "period",
+    "scope",
+    "unit",
+    "format",
+)
+_register(
+    "report.pack_downloaded",
+    _("{actor} downloaded the stored report pack {pack}."),
+    "pack",
+)
 _register("sso.unlinked", _("{user} removed a single sign-on identity ({provider})."), "provider")
 
 

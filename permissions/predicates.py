@@ -116,3 +116,10 @@ def may_see_operations(user: User) -> bool:
     """See the service's health page (database, cache, broker, scheduler, audit check):
     administrators, who run the service. The page shows no case and links to none."""
     return may_manage_access(user)
+
+
+def may_see_reports(user: User) -> bool:
+    """Open the trend reports and their downloads: governance leads and administrators. The
+    reports show counts only, never a case; handlers and investigators work cases instead and
+    are shown no report (a governance lead, for their part, reaches no case)."""
+    return _active(user) and bool(roles_of(user) & {Role.GOVERNANCE_LEAD, Role.ADMINISTRATOR})

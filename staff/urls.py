@@ -1,11 +1,18 @@
 from django.urls import path
-from django.views.generic import RedirectView
 
-from staff import access_views, operations_views, signin, views
+from staff import access_views, operations_views, report_views, signin, views
 
 app_name = "staff"
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="staff:case_list"), name="home"),
+    path("", views.home, name="home"),
+    path("reports/", report_views.reports_page, name="reports"),
+    path("reports/download.<str:fmt>", report_views.report_download, name="report_download"),
+    path("reports/packs/", report_views.report_packs, name="report_packs"),
+    path(
+        "reports/packs/<int:pack_id>/<str:fmt>",
+        report_views.report_pack_download,
+        name="report_pack_download",
+    ),
     path("cases/", views.case_list, name="case_list"),
     path("workflows/", views.workflows_page, name="workflows"),
     path("account/", signin.account, name="account"),

@@ -47,6 +47,7 @@ from permissions.predicates import (
     may_confirm_exclusion,
     may_redact,
     may_see_contact,
+    may_see_reports,
     may_work,
     sees_redacted_only,
 )
@@ -113,6 +114,16 @@ def _filtered_cases(request: HttpRequest) -> QuerySet[Case]:
 def _state_label(case: Case) -> str:
     state = registry.spec_of(case.case_type.workflow).state(case.state)
     return str(state.staff) if state else case.state
+
+
+@never_cache
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """Where staff land after signing in: governance leads and administrators on the reports,
+    everyone else on their case list."""
+    if may_see_reports(_user(request)):
+        return redirect("staff:reports")
+    return redirect("staff:case_list")
 
 
 @never_cache

@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 
 from cases.services import evidence_attach
 from permissions.models import CaseExclusion
+from reports.models import ReportPack
 from tests.staff.test_idor import _fill, _patterns
 
 # The only tables a GET may write to, and why.
@@ -23,6 +24,7 @@ ALLOWED = {
     "cases_caseevent",  # the audit record of the view itself
     "cases_audithead",  # ...and its place in the case's chain of events
     "django_session",  # staff sessions: last-seen time for the idle limit
+    "permissions_staffevent",  # the audit of a report run or download (reports pages only)
 }
 WRITE = re.compile(r'^\s*(INSERT INTO|UPDATE|DELETE FROM)\s+"?(\w+)"?', re.IGNORECASE)
 
@@ -40,6 +42,7 @@ AUDIENCES = {
     "reporter": None,  # the reporter's pages and the health check, signed in as nobody
     "staff": "triage_lead",  # a triage lead of the case type also sees the assignment forms
     "access": "administrator",
+    "reports": "governance_lead",  # the reports pages, their downloads and stored packs
 }
 BATCH = 4
 
@@ -47,6 +50,8 @@ BATCH = 4
 def _audience(name: str) -> str:
     if name.startswith("staff:access") or name == "staff:operations":
         return "access"
+    if name.startswith("staff:report"):
+        return "reports"
     return "staff" if name.startswith("staff:") else "reporter"
 
 
@@ -95,6 +100,14 @@ def ids(cast):
         "exclusion_id": CaseExclusion.objects.get(case=cast.case).pk,
         "slug": cast.case.case_type.slug,
         "change_id": change.pk,
+        "fmt": "csv",
+        "pack_id": ReportPack.objects.create(
+            grain="quarter",
+            period_start="2026-01-01",
+            produced_on="2026-04-01",
+            xlsx=b"x",
+            csv=b"c",
+        ).pk,
     }
 
 
@@ -108,7 +121,8 @@ def test_a_get_writes_only_its_audit_event(cast, ids, sign_in, client, subtests,
     if who:
         sign_in(getattr(cast, who))
         # The session's first-request bookkeeping, before counting.
-        client.get("/staff/access/" if audience == "access" else "/staff/cases/")
+        first = {"access": "/staff/access/", "reports": "/staff/reports/packs/"}
+        client.get(first.get(audience, "/staff/cases/"))
     for name, route, params in urls:
         with subtests.test(url=name):
             if not who:
@@ -122,6 +136,9 @@ def test_a_get_writes_only_its_audit_event(cast, ids, sign_in, client, subtests,
             writes = _writes(captured.captured_queries)
             assert set(writes) <= ALLOWED, f"GET {path} wrote to {sorted(set(writes) - ALLOWED)}"
             assert writes.count("cases_caseevent") <= 1
+            assert writes.count("permissions_staffevent") <= 1
+            if audience != "reports":
+                assert "permissions_staffevent" not in writes
             if who:  # still the same person, so the next URL is fetched as them too
                 assert client.session.get("_auth_user_id") == str(getattr(cast, who).pk), path
 

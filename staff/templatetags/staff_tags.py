@@ -7,7 +7,7 @@ from typing import Any
 from django import template
 from django.contrib.auth.models import User
 
-from permissions.predicates import may_see_operations
+from permissions.predicates import may_see_operations, may_see_reports
 from permissions.roles import may_manage_access
 
 register = template.Library()
@@ -21,3 +21,8 @@ def manages_access(user: Any) -> bool:
 @register.filter
 def sees_operations(user: Any) -> bool:
     return isinstance(user, User) and may_see_operations(user)
+
+
+@register.filter
+def sees_reports(user: Any) -> bool:
+    return may_see_reports(user)

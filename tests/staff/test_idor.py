@@ -21,6 +21,7 @@ NOT_CASE_IDS = {
     "object_id",  # the admin: configuration rows only; cases are never registered there
     "id",  # the admin: a user's password page
     "change_id",  # the access page: a proposed change of role or team (administrators only)
+    "pack_id",  # a stored report pack: counts only, for governance leads and administrators
 }
 
 

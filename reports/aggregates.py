@@ -1,0 +1,259 @@
+"""Counts over case rows in SQL: the only module of ``reports/`` that reads ``Case`` directly.
+
+Every function here is one GROUP BY over the case table (or the clock table joined to it) and
+returns numbers keyed by identifiers; no case row ever reaches Python, nothing is decrypted, and
+no column that holds content, a reference, a token or an exact time is selected. Cases that
+retention has purged stay as rows (type, category, unit, days received and closed, outcome,
+clocks), so they are counted like any other.
+
+Case types are never silently mixed: every result is keyed by case type first, and callers
+either report one type or show types side by side.
+
+Why here and not behind the gate: the gate (``permissions/access.py``) decides who may see a
+case; these functions show no case at all, only counts, and every count they publish goes
+through ``reports.disclosure`` first. ``tests/test_architecture.py`` names this one file as
+the exception to "only cases/ and permissions/ query cases" (decision 0022).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from django.db import connection
+from django.db.models import Count, F, Func, IntegerField, Q, QuerySet
+from django.db.models.functions import TruncMonth, TruncQuarter, TruncYear
+
+from cases.models import Case
+from workflows import registry
+from workflows.models import Clock
+from workflows.spec import ClockKind
+
+Dim = Literal["category", "unit", "stage", "outcome", "named", "month", "quarter", "year"]
+Measure = Literal["received", "closed"]
+Grain = Literal["month", "quarter", "year"]
+
+_COLUMNS: dict[str, str] = {
+    "category": "category_id",
+    "unit": "org_unit_id",
+    "stage": "state",
+    "outcome": "outcome",
+    "named": "reporter_named",
+}
+_TRUNC = {"month": TruncMonth, "quarter": TruncQuarter, "year": TruncYear}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which cases a report counts: days ``start`` (inclusive) to ``end`` (exclusive), one or
+    more case types (each kept apart), and optionally one organisational unit."""
+
+    start: dt.date
+    end: dt.date
+    case_type_ids: tuple[int, ...]
+    unit_id: int | None = None
+
+    def shifted(self, start: dt.date, end: dt.date) -> Scope:
+        return Scope(start, end, self.case_type_ids, self.unit_id)
+
+
+class DaysBetween(Func):
+    """Whole days from the first date to the second, in SQL on both databases."""
+
+    output_field = IntegerField()
+    arity = 2
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        first, second = self.source_expressions
+        lhs, lp = compiler.compile(second)
+        rhs, rp = compiler.compile(first)
+        return f"(({lhs})::date - ({rhs})::date)", (*lp, *rp)
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        first, second = self.source_expressions
+        lhs, lp = compiler.compile(second)
+        rhs, rp = compiler.compile(first)
+        return f"CAST(julianday({lhs}) - julianday({rhs}) AS INTEGER)", (*lp, *rp)
+
+
+def _cases(scope: Scope) -> QuerySet[Case]:
+    cases = Case.objects.filter(case_type_id__in=scope.case_type_ids)
+    if scope.unit_id is not None:
+        cases = cases.filter(org_unit_id=scope.unit_id)
+    return cases
+
+
+def _grouped(cases: QuerySet[Case], date_field: str, by: Sequence[Dim]) -> QuerySet[Any]:
+    names: dict[str, Any] = {"k_type": F("case_type_id")}
+    for dim in by:
+        if dim in _TRUNC:
+            names[f"k_{dim}"] = _TRUNC[dim](date_field)
+        else:
+            names[f"k_{dim}"] = F(_COLUMNS[dim])
+    grouped: QuerySet[Any] = cases.order_by().annotate(**names).values(*names)
+    return grouped
+
+
+def _key(row: dict[str, Any], by: Sequence[Dim]) -> tuple[Any, ...]:
+    values: list[Any] = [row["k_type"]]
+    for dim in by:
+        value = row[f"k_{dim}"]
+        if isinstance(value, dt.datetime):
+            value = value.date()
+        values.append(value)
+    return tuple(values)
+
+
+def case_counts(scope: Scope, measure: Measure, by: Sequence[Dim]) -> dict[tuple[Any, ...], int]:
+    """Cases received (or closed) in the scope's days, one count per case type and value of
+    each dimension in ``by``: ``{(case_type_id, *values): count}``. One query."""
+    field = "received_on" if measure == "received" else "closed_on"
+    cases = _cases(scope).filter(**{f"{field}__gte": scope.start, f"{field}__lt": scope.end})
+    rows = _grouped(cases, field, by).annotate(n=Count("id"))
+    return {_key(row, by): row["n"] for row in rows}
+
+
+def open_counts(
+    scope: Scope, by: Sequence[Dim], at_ends: Iterable[dt.date]
+) -> dict[dt.date, dict[tuple[Any, ...], int]]:
+    """Cases still open at the end of each day in ``at_ends`` (received before it, not closed
+    by it), per case type and dimension: one query whatever the number of days."""
+    ends = sorted(set(at_ends))
+    counts = {
+        f"n{i}": Count(
+            "id",
+            filter=Q(received_on__lt=end) & (Q(closed_on__isnull=True) | Q(closed_on__gte=end)),
+        )
+        for i, end in enumerate(ends)
+    }
+    rows = _grouped(_cases(scope), "received_on", [d for d in by if d not in _TRUNC]).annotate(
+        **counts
+    )
+    result: dict[dt.date, dict[tuple[Any, ...], int]] = {end: {} for end in ends}
+    plain = [d for d in by if d not in _TRUNC]
+    for row in rows:
+        for i, end in enumerate(ends):
+            if row[f"n{i}"]:
+                result[end][_key(row, plain)] = row[f"n{i}"]
+    return result
+
+
+# --- Medians and 90th percentiles -----------------------------------------------------------
+
+Percentiles = dict[int, tuple[int, float | None, float | None]]
+
+
+def _duration_rows(scope: Scope, kind: Literal["acknowledge", "close"]) -> QuerySet[Any]:
+    if kind == "close":
+        cases = _cases(scope).filter(closed_on__gte=scope.start, closed_on__lt=scope.end)
+        return (
+            cases.order_by()
+            .annotate(g=F("case_type_id"), v=DaysBetween("received_on", "closed_on"))
+            .values("g", "v")
+        )
+    clocks = Clock.objects.filter(
+        kind=ClockKind.ACKNOWLEDGE,
+        case__case_type_id__in=scope.case_type_ids,
+        stopped_on__gte=scope.start,
+        stopped_on__lt=scope.end,
+    )
+    if scope.unit_id is not None:
+        clocks = clocks.filter(case__org_unit_id=scope.unit_id)
+    return (
+        clocks.order_by()
+        .annotate(g=F("case__case_type_id"), v=DaysBetween("started_on", "stopped_on"))
+        .values("g", "v")
+    )
+
+
+def _portable_percentile(percent: int) -> str:
+    # percentile_cont by hand: the value at 0-based position h = (n - 1) * p, interpolated
+    # between its neighbours. Integer arithmetic for the position, so no float rounding can
+    # pick the wrong row; the same on SQLite and PostgreSQL.
+    lo = f"(((n - 1) * {percent}) / 100 + 1)"
+    frac = f"(((n - 1) * {percent} - (((n - 1) * {percent}) / 100) * 100) / 100.0)"
+    return (
+        f"SUM(CASE WHEN rn = {lo} THEN v * (1 - {frac}) "
+        f"WHEN rn = {lo} + 1 THEN v * {frac} ELSE 0 END)"
+    )
+
+
+def _percentile_sql(inner: str, *, portable: bool) -> str:
+    # ``inner`` is SQL that Django compiled with placeholders (its values travel as
+    # parameters) and the percentages are constants: nothing from a request is pasted in.
+    if connection.vendor == "postgresql" and not portable:
+        return (
+            "SELECT g, COUNT(*), "  # noqa: S608
+            "percentile_cont(0.5) WITHIN GROUP (ORDER BY v), "
+            "percentile_cont(0.9) WITHIN GROUP (ORDER BY v) "
+            f"FROM ({inner}) AS t GROUP BY g"
+        )
+    ranked = (
+        "SELECT g, v, ROW_NUMBER() OVER (PARTITION BY g ORDER BY v) AS rn, "  # noqa: S608
+        f"COUNT(*) OVER (PARTITION BY g) AS n FROM ({inner}) AS t"
+    )
+    return (
+        f"SELECT g, MAX(n), {_portable_percentile(50)}, {_portable_percentile(90)} "  # noqa: S608
+        f"FROM ({ranked}) AS r GROUP BY g"
+    )
+
+
+def durations(
+    scope: Scope, kind: Literal["acknowledge", "close"], *, portable: bool = False
+) -> Percentiles:
+    """Days to acknowledge (acknowledgement clocks stopped in the scope) or to close (cases
+    closed in it), per case type: ``{case_type_id: (count, median, 90th percentile)}``.
+
+    PostgreSQL computes ``percentile_cont``; SQLite (or ``portable=True``) the same figure
+    with window functions. One query."""
+    if not scope.case_type_ids:
+        return {}  # no case type: nothing to ask (and no SQL Django would compile)
+    inner, params = _duration_rows(scope, kind).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(_percentile_sql(inner, portable=portable), params)
+        rows = cursor.fetchall()
+    return {
+        int(g): (int(n), None if p50 is None else float(p50), None if p90 is None else float(p90))
+        for g, n, p50, p90 in rows
+    }
+
+
+# --- Statutory clocks ----------------------------------------------------------------------
+
+
+def clock_compliance(scope: Scope, grain: Grain) -> dict[tuple[Any, ...], tuple[int, int]]:
+    """Statutory deadlines met and missed, by case type, the period of their due day and kind:
+    ``{(case_type_id, period_start, kind): (met, missed)}``. A clock counts once it is
+    decided: stopped (met or not) or recorded as missed while still running. One query."""
+    clocks = Clock.objects.filter(
+        case__case_type_id__in=scope.case_type_ids,
+        due_on__gte=scope.start,
+        due_on__lt=scope.end,
+    ).filter(Q(met__isnull=False) | Q(missed_recorded=True))
+    if scope.unit_id is not None:
+        clocks = clocks.filter(case__org_unit_id=scope.unit_id)
+    rows = (
+        clocks.order_by()
+        .annotate(k_type=F("case__case_type_id"), k_period=_TRUNC[grain]("due_on"))
+        .values("k_type", "k_period", "kind")
+        .annotate(n_met=Count("id", filter=Q(met=True)), n_missed=Count("id", filter=~Q(met=True)))
+    )
+    result: dict[tuple[Any, ...], tuple[int, int]] = {}
+    for row in rows:
+        period = row["k_period"]
+        if isinstance(period, dt.datetime):
+            period = period.date()
+        result[(row["k_type"], period, row["kind"])] = (row["n_met"], row["n_missed"])
+    return result
+
+
+def investigates(workflow: str) -> bool:
+    """Whether a case type's workflow investigates (``False``: counted for trends only)."""
+    return registry.spec_of(workflow).investigates
+
+
+def stage_label(workflow: str, state: str) -> str:
+    found = registry.spec_of(workflow).state(state)
+    return str(found.staff) if found else state

@@ -1,0 +1,91 @@
+"""Writes of the reports app: the audit of every report run and download, and stored packs.
+
+A report reads counts only, yet who looked at which report, and when, is part of the record
+(decision 0022): each run and each download writes one staff event (``permissions.audit``)
+with identifiers only (the period, the case types, the unit, the format), in its own
+transaction, before the response is sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from django.db import IntegrityError, transaction
+
+from cases.models import CaseType
+from permissions.audit import staff_event_record
+from reports import downloads
+from reports.models import ReportPack
+from reports.selectors import Period, report_build
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+
+def _scope(case_type_ids: Sequence[int]) -> str:
+    return "+".join(str(pk) for pk in sorted(case_type_ids))[:64] or "none"
+
+
+def report_run_record(
+    *,
+    actor: User,
+    period: Period,
+    case_type_ids: Sequence[int],
+    unit_id: int | None,
+    download: str | None = None,
+) -> None:
+    """Audit one report shown (``download`` ``None``) or downloaded as ``pdf``, ``xlsx`` or
+    ``csv``."""
+    payload: dict[str, str | int | bool | None] = {
+        "period": period.slug,
+        "scope": _scope(case_type_ids),
+        "unit": unit_id if unit_id is not None else "all",
+    }
+    code = "report.run"
+    if download:
+        code = "report.downloaded"
+        payload["format"] = download
+    with transaction.atomic():
+        staff_event_record(code=code, actor=actor, payload=payload)
+
+
+# --- Stored packs -------------------------------------------------------------------------
+
+
+def report_pack_generate(*, grain: str, today: dt.date | None = None) -> ReportPack:
+    """Make and store the pack for the latest whole ``grain`` (month or quarter) before
+    ``today``: every case type side by side, the whole organisation, as PDF, XLSX and CSV.
+    Idempotent: a period already stored is returned as it is. Where WeasyPrint's system
+    libraries are missing the pack is stored without its PDF (XLSX and CSV still made)."""
+    period = Period.latest_complete(grain, today)  # type: ignore[arg-type]
+    found = ReportPack.objects.filter(grain=grain, period_start=period.start).first()
+    if found is not None:
+        return found
+    report = report_build(
+        period=period, case_type_ids=list(CaseType.objects.values_list("pk", flat=True))
+    )
+    try:
+        pdf: bytes | None = downloads.pdf_bytes(report)
+    except downloads.PdfUnavailable:
+        pdf = None
+    try:
+        with transaction.atomic():
+            return ReportPack.objects.create(
+                grain=grain,
+                period_start=period.start,
+                produced_on=report.produced_on,
+                pdf=pdf,
+                xlsx=downloads.xlsx_bytes(report),
+                csv=downloads.csv_bytes(report),
+            )
+    except IntegrityError:  # made by a task running at the same time
+        return ReportPack.objects.get(grain=grain, period_start=period.start)
+
+
+def report_pack_download_record(*, actor: User, pack: ReportPack, fmt: str) -> None:
+    with transaction.atomic():
+        staff_event_record(
+            code="report.pack_downloaded", actor=actor, payload={"pack": f"{pack.pk}:{fmt}"}
+        )

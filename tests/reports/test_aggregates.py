@@ -1,0 +1,166 @@
+"""The SQL selectors against tables written by hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+
+from reports.aggregates import (
+    Scope,
+    case_counts,
+    clock_compliance,
+    durations,
+    open_counts,
+)
+from tests.builders import make_case_type
+from tests.reports.helpers import category, trend_case, trend_type, unit
+
+D = dt.date
+
+
+@pytest.fixture
+def table(db):
+    """Two trend-only types; type one has two categories, two units."""
+    one, two = trend_type(), trend_type()
+    a, b = category(one, "a"), category(one, "b")
+    north, south = unit("north"), unit("south")
+    # type one, January: 3 in a (north, one named), 1 in b (south)
+    trend_case(
+        one, D(2026, 1, 5), reviewed=D(2026, 1, 6), closed=D(2026, 1, 6), category=a, org_unit=north
+    )
+    trend_case(
+        one,
+        D(2026, 1, 10),
+        reviewed=D(2026, 1, 12),
+        closed=D(2026, 2, 9),
+        category=a,
+        org_unit=north,
+        reporter_named=True,
+    )
+    trend_case(
+        one,
+        D(2026, 1, 20),
+        reviewed=D(2026, 1, 24),
+        closed=D(2026, 2, 3),
+        category=a,
+        org_unit=north,
+    )
+    trend_case(one, D(2026, 1, 31), reviewed=D(2026, 2, 10), category=b, org_unit=south)
+    # type one, February: 1 in b, open, not reviewed
+    trend_case(one, D(2026, 2, 14), category=b, org_unit=south)
+    # type two, February and April
+    trend_case(two, D(2026, 2, 1), reviewed=D(2026, 2, 2), closed=D(2026, 3, 3))
+    trend_case(two, D(2026, 4, 1))
+    return type("T", (), {"one": one, "two": two, "a": a, "b": b, "north": north, "south": south})
+
+
+def test_received_by_month_and_category_keeps_case_types_apart(table):
+    scope = Scope(D(2026, 1, 1), D(2026, 4, 1), (table.one.pk, table.two.pk))
+    assert case_counts(scope, "received", ["month", "category"]) == {
+        (table.one.pk, D(2026, 1, 1), table.a.pk): 3,
+        (table.one.pk, D(2026, 1, 1), table.b.pk): 1,
+        (table.one.pk, D(2026, 2, 1), table.b.pk): 1,
+        (table.two.pk, D(2026, 2, 1), None): 1,
+    }
+
+
+def test_closed_by_quarter_stage_and_outcome(table):
+    scope = Scope(D(2026, 1, 1), D(2027, 1, 1), (table.one.pk, table.two.pk))
+    assert case_counts(scope, "closed", ["quarter", "stage"]) == {
+        (table.one.pk, D(2026, 1, 1), "closed"): 3,
+        (table.two.pk, D(2026, 1, 1), "closed"): 1,
+    }
+    assert case_counts(scope, "received", ["year", "stage"]) == {
+        (table.one.pk, D(2026, 1, 1), "closed"): 3,
+        (table.one.pk, D(2026, 1, 1), "reviewed"): 1,
+        (table.one.pk, D(2026, 1, 1), "received"): 1,
+        (table.two.pk, D(2026, 1, 1), "closed"): 1,
+        (table.two.pk, D(2026, 1, 1), "received"): 1,
+    }
+
+
+def test_received_by_unit_and_named_for_one_unit(table):
+    scope = Scope(D(2026, 1, 1), D(2026, 4, 1), (table.one.pk,))
+    assert case_counts(scope, "received", ["unit", "named"]) == {
+        (table.one.pk, table.north.pk, False): 2,
+        (table.one.pk, table.north.pk, True): 1,
+        (table.one.pk, table.south.pk, False): 2,
+    }
+    south = Scope(D(2026, 1, 1), D(2026, 4, 1), (table.one.pk,), table.south.pk)
+    assert case_counts(south, "received", ["category"]) == {(table.one.pk, table.b.pk): 2}
+
+
+def test_open_at_the_end_of_each_period(table):
+    scope = Scope(D(2026, 1, 1), D(2026, 4, 1), (table.one.pk, table.two.pk))
+    assert open_counts(scope, [], [D(2026, 2, 1), D(2026, 3, 1), D(2026, 5, 1)]) == {
+        # 1 Feb: type one's 10, 20 and 31 January; 5 January closed on the 6th
+        D(2026, 2, 1): {(table.one.pk,): 3},
+        # 1 Mar: 31 Jan and 14 Feb of type one; type two's 1 Feb closes on 3 March
+        D(2026, 3, 1): {(table.one.pk,): 2, (table.two.pk,): 1},
+        D(2026, 5, 1): {(table.one.pk,): 2, (table.two.pk,): 1},
+    }
+
+
+def test_days_to_close_median_and_90th_percentile(table):
+    scope = Scope(D(2026, 1, 1), D(2026, 4, 1), (table.one.pk, table.two.pk))
+    # type one closed after 1, 30 and 14 days: sorted 1, 14, 30; median 14;
+    # 90th: position 2 * 0.9 = 1.8, so 14 + 0.8 * (30 - 14) = 26.8. Type two: 30 days.
+    expected = {table.one.pk: (3, 14.0, 26.8), table.two.pk: (1, 30.0, 30.0)}
+    for portable in (False, True):
+        got = durations(scope, "close", portable=portable)
+        assert got.keys() == expected.keys()
+        for key, (n, p50, p90) in expected.items():
+            assert got[key][0] == n
+            assert got[key][1] == pytest.approx(p50)
+            assert got[key][2] == pytest.approx(p90)
+
+
+def test_days_to_acknowledge_with_an_even_count(table):
+    scope = Scope(D(2026, 1, 1), D(2026, 4, 1), (table.one.pk,))
+    # reviewed after 1, 2, 4 and 10 days: median (2 + 4) / 2 = 3; 90th: position 2.7,
+    # 4 + 0.7 * 6 = 8.2
+    for portable in (False, True):
+        n, p50, p90 = durations(scope, "acknowledge", portable=portable)[table.one.pk]
+        assert n == 4
+        assert p50 == pytest.approx(3.0)
+        assert p90 == pytest.approx(8.2)
+
+
+def test_clock_compliance_per_month_and_kind(table):
+    # Acknowledge within 7 days: met on the 6th, 12th, 24th Jan (due 12th, 17th, 27th); the
+    # 31 January case was reviewed on 10 February, after its due day (7 Feb): missed.
+    scope = Scope(D(2026, 1, 1), D(2026, 3, 1), (table.one.pk,))
+    assert clock_compliance(scope, "month") == {
+        (table.one.pk, D(2026, 1, 1), "acknowledge"): (3, 0),
+        (table.one.pk, D(2026, 2, 1), "acknowledge"): (0, 1),
+    }
+
+
+@pytest.mark.postgres
+def test_postgresql_percentile_cont_equals_the_portable_sql(db):
+    assert connection.vendor == "postgresql"
+    case_type = make_case_type(workflow="trend_only")
+    for days in (0, 3, 3, 5, 8, 13, 21, 34, 55):
+        trend_case(case_type, D(2026, 1, 1), closed=D(2026, 1, 1) + dt.timedelta(days=days))
+    scope = Scope(D(2026, 1, 1), D(2026, 6, 1), (case_type.pk,))
+    native, portable = durations(scope, "close"), durations(scope, "close", portable=True)
+    assert native[case_type.pk][0] == portable[case_type.pk][0] == 9
+    assert native[case_type.pk][1] == pytest.approx(portable[case_type.pk][1]) == 8
+    # position 8 * 0.9 = 7.2: 34 + 0.2 * 21 = 38.2
+    assert native[case_type.pk][2] == pytest.approx(portable[case_type.pk][2]) == 38.2
+
+
+def test_counts_match_a_raw_sql_group_by_on_the_same_rows(table):
+    scope = Scope(D(2026, 1, 1), D(2026, 7, 1), (table.one.pk, table.two.pk))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT case_type_id, org_unit_id, state, COUNT(*) FROM cases_case "
+            "WHERE received_on >= %s AND received_on < %s AND case_type_id IN (%s, %s) "
+            "GROUP BY case_type_id, org_unit_id, state",
+            [scope.start, scope.end, table.one.pk, table.two.pk],
+        )
+        raw = {(t, u, s): n for t, u, s, n in cursor.fetchall()}
+    assert case_counts(scope, "received", ["unit", "stage"]) == raw
+    assert sum(raw.values()) == 7
