@@ -34,8 +34,9 @@ def queue():
 
 @pytest.fixture
 def run_scan(queue, django_capture_on_commit_callbacks):
-    def _run(on: dt.date | None = None):
-        with time_machine.travel(dt.datetime.combine(on or START, dt.time(9)), tick=False):
+    def _run(on: dt.date | None = None, at: dt.datetime | None = None):
+        moment = at or dt.datetime.combine(on or START, dt.time(9, tzinfo=dt.UTC))
+        with time_machine.travel(moment, tick=False):
             with django_capture_on_commit_callbacks(execute=True):
                 return scan(queue.enqueue())
 
@@ -58,5 +59,20 @@ def office(db):
 @pytest.fixture
 def filed(office):
     """A case filed on START (acknowledge within 7 days: due Monday 9 March)."""
-    with time_machine.travel(dt.datetime.combine(START, dt.time(9)), tick=False):
+    with time_machine.travel(dt.datetime.combine(START, dt.time(9, tzinfo=dt.UTC)), tick=False):
         return make_case(case_type=office.case_type)
+
+
+@pytest.fixture
+def overdue_case_type_named(db):
+    """A pending notification to a handler of a case of the type "Harassment"."""
+    from notifications.kinds import DEADLINE_OVERDUE
+    from notifications.services import notify
+    from tests.builders import make_handler
+
+    case = make_case(case_type=make_case_type(name="Harassment"))
+    handler = make_handler(case, "handler")
+    handler.email = "handler@example.org"
+    handler.save(update_fields=["email"])
+    (notification,) = notify([handler], DEADLINE_OVERDUE, case)
+    return notification

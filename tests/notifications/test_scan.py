@@ -44,7 +44,7 @@ def test_the_acknowledgement_clock_gets_each_reminder_on_its_day(filed, run_scan
 @pytest.mark.slow
 def test_an_action_gets_each_reminder_on_its_day(filed, run_scan, office):
     handler = make_handler(filed, "handler")
-    with time_machine.travel(dt.datetime.combine(START, dt.time(9)), tick=False):
+    with time_machine.travel(dt.datetime.combine(START, dt.time(9, tzinfo=dt.UTC)), tick=False):
         # The clock is acknowledged away so that only the action is reminded.
         from workflows.clocks import clock_stop
         from workflows.spec import ClockKind
@@ -67,7 +67,7 @@ def test_an_action_gets_each_reminder_on_its_day(filed, run_scan, office):
 def test_a_scan_after_three_days_of_outage_sends_what_applies_now_once(filed, run_scan, queue):
     run_scan(D(2026, 3, 6))  # Friday: "soon" claimed, and its task runs
     assert list(Reminder.objects.values_list("level", flat=True)) == ["soon"]
-    with time_machine.travel(dt.datetime(2026, 3, 6, 9, 1), tick=False):
+    with time_machine.travel(dt.datetime(2026, 3, 6, 9, 1, tzinfo=dt.UTC), tick=False):
         assert reminder_process(queue.reminders.pop(), lambda pk: None) == "done"
     # Beat is down Saturday to Tuesday morning; the deadline (Monday) passed meanwhile.
     first = run_scan(D(2026, 3, 10))
@@ -121,5 +121,5 @@ def test_a_lost_task_message_is_handed_over_again_later(filed, run_scan, queue):
     run_scan(D(2026, 3, 9))
     assert queue.reminders == [queue.reminders[0]] * 2
     # Its task runs on Wednesday, when "today" is past: it does nothing.
-    with time_machine.travel(dt.datetime(2026, 3, 11, 9), tick=False):
+    with time_machine.travel(dt.datetime(2026, 3, 11, 9, tzinfo=dt.UTC), tick=False):
         assert reminder_process(queue.reminders[0], lambda pk: None) == "late"
