@@ -13,7 +13,12 @@ import os
 from celery import Celery
 from celery.schedules import crontab
 
+from config.env import env_int
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+# How often the reminder scan runs (seconds); tests shorten it.
+_scan_seconds = env_int("SPEAKUP_REMINDER_SCAN_SECONDS", 300, minimum=5)
 
 app = Celery("speakup")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -46,8 +51,8 @@ app.conf.beat_schedule = {
     # (notifications/reminders.py). A missed tick is caught up by the next one.
     "scan-reminders": {
         "task": "notifications.tasks.scan_reminders",
-        "schedule": 300.0,
-        "options": {"expires": 280},
+        "schedule": float(_scan_seconds),
+        "options": {"expires": max(_scan_seconds - 20, 5)},
     },
 }
 app.autodiscover_tasks()

@@ -200,6 +200,9 @@ def scan(enqueue: Enqueue) -> ScanResult:
                     )
                     for pk, case_id, due_on in found.values_list("pk", "case_id", "due_on")
                 )
+        # One order for every scan, so two inserting at once wait for each other instead of
+        # deadlocking on the unique index.
+        rows.sort(key=lambda r: (r.level, str(r.clock_id or ""), str(r.action_id or "")))
         Reminder.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
         # Ours: what this run inserted; plus claims whose task message was lost.
         mine = Reminder.objects.filter(state=ReminderState.CLAIMED).filter(

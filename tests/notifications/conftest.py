@@ -36,9 +36,11 @@ def queue():
 def run_scan(queue, django_capture_on_commit_callbacks):
     def _run(on: dt.date | None = None, at: dt.datetime | None = None):
         moment = at or dt.datetime.combine(on or START, dt.time(9, tzinfo=dt.UTC))
-        with time_machine.travel(moment, tick=False):
-            with django_capture_on_commit_callbacks(execute=True):
-                return scan(queue.enqueue())
+        with (
+            time_machine.travel(moment, tick=False),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            return scan(queue.enqueue())
 
     return _run
 

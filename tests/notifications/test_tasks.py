@@ -64,9 +64,9 @@ def test_a_crash_while_sending_is_recorded_failed_never_sent_twice(overdue, queu
     with (
         mock.patch.object(delivery, "_settle", side_effect=SystemExit("worker killed")),
         time_machine.travel(NOON, tick=False),
+        pytest.raises(SystemExit),
     ):
-        with pytest.raises(SystemExit):
-            notification_deliver(notification.pk)
+        notification_deliver(notification.pk)
     assert len(mail.outbox) == 1  # the server had taken it when the worker died
     assert notification_deliver(notification.pk).status == "already"  # redelivered: no
     run_scan(at=NOON + dt.timedelta(minutes=10))  # within the lease: left alone
@@ -108,9 +108,9 @@ def test_the_task_asks_celery_to_retry_after_the_backoff(overdue, queue):
     with (
         mock.patch("django.core.mail.EmailMultiAlternatives.send", side_effect=OSError("down")),
         mock.patch.object(tasks.send_notification_email, "retry", side_effect=RuntimeError) as r,
+        pytest.raises(RuntimeError),
     ):
-        with pytest.raises(RuntimeError):
-            tasks.send_notification_email.run(pk)
+        tasks.send_notification_email.run(pk)
     assert r.call_args.kwargs == {"countdown": 60}
 
 
