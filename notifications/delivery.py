@@ -97,31 +97,31 @@ def _why_not(notification: Notification) -> str:
     return ""
 
 
-def _claim(model: type[Notification] | type[Digest], pk: int, now: dt.datetime) -> bool:
+def _claim(table: type[Notification] | type[Digest], pk: int, now: dt.datetime) -> bool:
     return bool(
-        model.objects.filter(pk=pk, delivery=Delivery.PENDING).update(
+        table.objects.filter(pk=pk, delivery=Delivery.PENDING).update(
             delivery=Delivery.SENDING, claimed_at=now, attempts=F("attempts") + 1
         )
     )
 
 
-def _settle(model: Any, pk: int, claimed_at: dt.datetime, **fields: object) -> None:
-    model.objects.filter(pk=pk, delivery=Delivery.SENDING, claimed_at=claimed_at).update(**fields)
+def _settle(table: Any, pk: int, claimed_at: dt.datetime, **fields: object) -> None:
+    table.objects.filter(pk=pk, delivery=Delivery.SENDING, claimed_at=claimed_at).update(**fields)
 
 
 def _send(
-    model: Any, pk: int, claimed_at: dt.datetime, attempts: int, message: EmailMultiAlternatives
+    table: Any, pk: int, claimed_at: dt.datetime, attempts: int, message: EmailMultiAlternatives
 ) -> Outcome:
     """Step 2 and 3: send, then record sent; or put back for a retry, or record failed."""
     try:
         message.send()
     except (smtplib.SMTPException, OSError) as error:
         if attempts >= MAX_ATTEMPTS:
-            _settle(model, pk, claimed_at, delivery=Delivery.FAILED, outcome="smtp")
+            _settle(table, pk, claimed_at, delivery=Delivery.FAILED, outcome="smtp")
             log.warning(
                 "e-mail failed",
                 extra={
-                    "model": model.__name__,
+                    "table": table.__name__,
                     "id": pk,
                     "attempts": attempts,
                     "error": type(error).__name__,
@@ -130,7 +130,7 @@ def _send(
             return Outcome("failed")
         wait = backoff(attempts)
         _settle(
-            model,
+            table,
             pk,
             claimed_at,
             delivery=Delivery.PENDING,
@@ -140,7 +140,7 @@ def _send(
         log.info(
             "e-mail refused, will retry",
             extra={
-                "model": model.__name__,
+                "table": table.__name__,
                 "id": pk,
                 "attempts": attempts,
                 "wait": wait,
@@ -148,16 +148,16 @@ def _send(
             },
         )
         return Outcome("retry", retry_in=wait)
-    _settle(model, pk, claimed_at, delivery=Delivery.SENT, emailed_at=timezone.now(), outcome="")
-    log.info("e-mail sent", extra={"model": model.__name__, "id": pk, "attempts": attempts})
+    _settle(table, pk, claimed_at, delivery=Delivery.SENT, emailed_at=timezone.now(), outcome="")
+    log.info("e-mail sent", extra={"table": table.__name__, "id": pk, "attempts": attempts})
     return Outcome("sent")
 
 
-def _not_claimed(model: Any, pk: int) -> Outcome:
-    state = model.objects.filter(pk=pk).values_list("delivery", flat=True).first()
+def _not_claimed(table: Any, pk: int) -> Outcome:
+    state = table.objects.filter(pk=pk).values_list("delivery", flat=True).first()
     status = "gone" if state is None else "already"
     log.info(
-        "e-mail not taken", extra={"model": model.__name__, "id": pk, "why": status, "state": state}
+        "e-mail not taken", extra={"table": table.__name__, "id": pk, "why": status, "state": state}
     )
     return Outcome(status)
 

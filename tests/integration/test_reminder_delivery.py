@@ -42,7 +42,7 @@ def _wait_for(predicate, timeout=90.0):
     return False
 
 
-def _start(args, env, log: Path) -> subprocess.Popen:
+def _start(args, env, log: Path) -> subprocess.Popen[bytes]:
     with log.open("w") as out:
         return subprocess.Popen(
             args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True

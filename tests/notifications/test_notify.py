@@ -57,3 +57,15 @@ def test_each_person_once_and_an_unknown_kind_refused(cast):
     with pytest.raises(ValueError, match="Unknown notification kind"):
         notify([cast.assigned_handler], "tell-them-everything")
     assert Notification.objects.count() == 1
+
+
+def test_notify_never_talks_to_the_broker(cast):
+    """With the broker gone, notify still records (the outbox waits in the database)."""
+    from unittest import mock
+
+    from celery.app.task import Task
+
+    with mock.patch.object(Task, "apply_async", side_effect=ConnectionError("broker down")):
+        rows = notify_case_holders(cast.case, CASE_NEWS)
+    assert len(rows) == 3
+    assert Notification.objects.filter(delivery=Delivery.NONE).count() == 3  # no addresses
