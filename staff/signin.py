@@ -218,6 +218,7 @@ def account(request: HttpRequest) -> HttpResponse:
             "form": form,
             "sso": bool(settings.SOCIALACCOUNT_PROVIDERS),
             "email_form": email_choice_form(user),
+            "email_missing": not user.email,
             **totp_context(user, secret),
         },
     )

@@ -94,3 +94,11 @@ def test_the_email_choice_on_the_account_page(cast, sign_in, client):
 def test_signed_out_people_get_no_list(client, db):
     answer = client.get("/staff/notifications/")
     assert answer.status_code == 302 and "/login" in answer["Location"]
+
+
+def test_the_account_page_says_when_there_is_no_address(cast, sign_in, client):
+    sign_in(cast.assigned_handler)
+    assert "has no e-mail address" in client.get("/staff/account/").content.decode()
+    cast.assigned_handler.email = "handler@example.org"
+    cast.assigned_handler.save(update_fields=["email"])
+    assert "has no e-mail address" not in client.get("/staff/account/").content.decode()
