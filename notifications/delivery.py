@@ -24,7 +24,6 @@ its case type; the link is the sign-in page of the notification list, never a ca
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import smtplib
 from dataclasses import dataclass
 from typing import Any
@@ -38,10 +37,9 @@ from django.utils import timezone
 
 from cases.models import DataKey
 from notifications.kinds import kind_of
+from notifications.logs import log
 from notifications.models import Delivery, Digest, Notification
 from notifications.selectors import case_holders
-
-log = logging.getLogger("speakup.notifications")
 
 MAX_ATTEMPTS = 5
 

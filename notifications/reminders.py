@@ -21,7 +21,6 @@ all in one transaction, so running it twice or on two workers at once notifies o
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import time
 from dataclasses import dataclass
 from functools import partial
@@ -38,6 +37,7 @@ from cases.audit import event_record, register
 from cases.models import Action, CaseType, DataKey
 from notifications import kinds
 from notifications.digests import digests_claim
+from notifications.logs import log
 from notifications.models import (
     Delivery,
     Notification,
@@ -56,7 +56,6 @@ from workflows.models import Clock
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-log = logging.getLogger("speakup.notifications")
 
 register("reminder.sent", _("A reminder was sent ({level})."), "level", "count")
 

@@ -8,7 +8,6 @@ the reminder scan hands pending rows to a task within minutes (``notifications/t
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 
 from django.contrib.auth.models import User
@@ -19,11 +18,10 @@ from django.utils.translation import gettext_lazy as _
 from cases.exceptions import SpeakUpError
 from cases.models import Case
 from notifications.kinds import kind_of
+from notifications.logs import log
 from notifications.models import Delivery, EmailChoice, EmailPreference, Notification
 from notifications.selectors import case_holders
 from permissions.audit import staff_event_record, staff_event_register
-
-log = logging.getLogger("speakup.notifications")
 
 
 class NotificationNotFound(SpeakUpError):

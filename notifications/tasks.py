@@ -7,15 +7,13 @@ crash (``notifications/reminders.py``, ``notifications/delivery.py``).
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from celery import shared_task
 
 from notifications.delivery import digest_deliver, notification_deliver
+from notifications.logs import log
 from notifications.reminders import Enqueue, reminder_process, scan
-
-log = logging.getLogger("speakup.notifications")
 
 
 def _an_id(task: str, value: object) -> int | None:

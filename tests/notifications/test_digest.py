@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+import pytest
 from django.core import mail
 
 from notifications.delivery import digest_deliver
@@ -13,6 +14,7 @@ EARLY = dt.datetime(2026, 3, 10, 6, 30, tzinfo=dt.UTC)  # before the digest hour
 LATER = dt.datetime(2026, 3, 10, 7, 5, tzinfo=dt.UTC)
 
 
+@pytest.mark.slow
 def test_one_digest_a_day_counting_what_waits(cast, run_scan, queue):
     person = cast.assigned_handler
     person.email = "handler@example.org"

@@ -84,11 +84,19 @@ def test_the_email_choice_on_the_account_page(cast, sign_in, client):
     assert answer.status_code == 302
     assert EmailPreference.objects.get(user=cast.assigned_handler).email == EmailChoice.DIGEST
     assert StaffEvent.objects.filter(code="notifications.email_choice").count() == 1
-    assert re.search(r'value="digest"\s+checked', client.get("/staff/account/").content.decode())
-    # Nonsense is refused with a sentence, and the choice stays.
+
+
+def test_a_nonsense_email_choice_is_refused_with_a_sentence_and_the_choice_stays(
+    cast, sign_in, client
+):
+    EmailPreference.objects.create(user=cast.assigned_handler, email=EmailChoice.DIGEST)
+    sign_in(cast.assigned_handler)
     answer = client.post("/staff/account/email/", {"email": "hourly"}, follow=True)
-    assert "Choose how you want to hear by e-mail." in answer.content.decode()
+    page = answer.content.decode()
+    assert "Choose how you want to hear by e-mail." in page
+    assert re.search(r'value="digest"\s+checked', page)
     assert EmailPreference.objects.get(user=cast.assigned_handler).email == EmailChoice.DIGEST
+    assert not StaffEvent.objects.filter(code="notifications.email_choice").exists()
 
 
 def test_signed_out_people_get_no_list(client, db):
