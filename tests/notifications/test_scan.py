@@ -64,6 +64,7 @@ def test_an_action_gets_each_reminder_on_its_day(filed, run_scan, office):
     }
 
 
+@pytest.mark.slow
 def test_a_scan_after_three_days_of_outage_sends_what_applies_now_once(filed, run_scan, queue):
     run_scan(D(2026, 3, 6))  # Friday: "soon" claimed, and its task runs
     assert list(Reminder.objects.values_list("level", flat=True)) == ["soon"]
@@ -112,6 +113,7 @@ def test_an_extended_deadline_is_reminded_again_for_its_new_day(filed, run_scan)
     ]
 
 
+@pytest.mark.slow
 def test_a_lost_task_message_is_handed_over_again_later(filed, run_scan, queue):
     run_scan(D(2026, 3, 9))
     assert len(queue.reminders) == 1
