@@ -217,13 +217,15 @@ def scan(enqueue: Enqueue) -> ScanResult:
         run.finished_at = timezone.now()
         run.duration_ms = int((time.monotonic() - started) * 1000)
         run.save(update_fields=["claimed", "emails_enqueued", "finished_at", "duration_ms"])
+        # Robust: a broker that refuses one message does not stop the others; what was not
+        # handed over is handed over again after REENQUEUE_AFTER.
         for send, ids in (
             (enqueue.reminder, reminder_ids),
             (enqueue.email, email_ids),
             (enqueue.digest, digest_ids),
         ):
             for pk in ids:
-                transaction.on_commit(partial(send, pk))
+                transaction.on_commit(partial(send, pk), robust=True)
     log.info(
         "reminder scan",
         extra={
@@ -344,7 +346,7 @@ def reminder_process(reminder_id: int, enqueue_email: Callable[[int], object]) -
         pending = [n.pk for n in created if n.delivery == Delivery.PENDING]
         Notification.objects.filter(pk__in=pending).update(enqueued_at=now)
         for pk in pending:
-            transaction.on_commit(partial(enqueue_email, pk))
+            transaction.on_commit(partial(enqueue_email, pk), robust=True)
     log.info(
         "reminder sent",
         extra={"reminder_id": reminder_id, "level": reminder.level, "count": len(created)},

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 
 from notifications.models import Reminder, ReminderLevel, ScanRun
-from notifications.reminders import reminder_process
+from notifications.reminders import Enqueue, reminder_process
 from tests.builders import make_handler
 from tests.notifications.conftest import START
 from workflows.services import case_record_action
@@ -125,3 +125,15 @@ def test_a_lost_task_message_is_handed_over_again_later(filed, run_scan, queue):
     # Its task runs on Wednesday, when "today" is past: it does nothing.
     with time_machine.travel(dt.datetime(2026, 3, 11, 9, tzinfo=dt.UTC), tick=False):
         assert reminder_process(queue.reminders[0], lambda pk: None) == "late"
+
+
+def test_a_broker_refusing_messages_loses_no_reminder(filed, run_scan, queue):
+    def refuse(pk):
+        raise ConnectionError("broker down")
+
+    queue.enqueue = lambda: Enqueue(reminder=refuse, email=refuse, digest=refuse)
+    first = run_scan(D(2026, 3, 9))  # the claims commit; handing them over fails
+    assert first.claimed == 1
+    del queue.enqueue
+    run_scan(at=dt.datetime(2026, 3, 9, 9, 20, tzinfo=dt.UTC))  # the broker is back
+    assert len(queue.reminders) == 1
