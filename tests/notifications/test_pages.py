@@ -24,8 +24,23 @@ def test_the_list_and_the_header_count_show_what_waits_even_without_an_email(cas
     assert "1 case needs your attention" in html
     assert "A deadline on a case has passed" in html
     assert html.count(f'href="/staff/cases/{cast.case.pk}/"') == 2
-    # Its link goes to the case page, through the gate as always.
-    assert client.get(f"/staff/cases/{cast.case.pk}/").status_code == 200
+
+
+def test_a_notification_link_still_goes_through_the_gate(cast, sign_in, client):
+    # Notified, then taken off the case by an exclusion: the link leads to not-found.
+    from permissions.models import ExclusionKind
+    from permissions.services import exclusion_add
+
+    notify([cast.team_handler], CASE_NEWS, cast.case)
+    exclusion_add(
+        case=cast.case, user=cast.team_handler, kind=ExclusionKind.SUBJECT, actor=cast.triage_lead
+    )
+    sign_in(cast.team_handler)
+    assert (
+        f'href="/staff/cases/{cast.case.pk}/"'
+        in client.get("/staff/notifications/").content.decode()
+    )
+    assert client.get(f"/staff/cases/{cast.case.pk}/").status_code == 404
 
 
 def test_the_header_counts_cases_in_one_query(cast, sign_in, client, django_assert_num_queries):

@@ -81,6 +81,7 @@ def test_a_scan_after_three_days_of_outage_sends_what_applies_now_once(filed, ru
     assert Reminder.objects.count() == 2
 
 
+@pytest.mark.slow
 def test_an_outage_across_the_escalations_claims_each_level_once(filed, run_scan, queue):
     run_scan(D(2026, 3, 30))
     run_scan(D(2026, 3, 30))
@@ -99,6 +100,7 @@ def test_a_paused_stopped_or_closed_clock_is_not_reminded(filed, run_scan):
     assert run_scan(D(2026, 3, 10)).claimed == 0
 
 
+@pytest.mark.slow
 def test_an_extended_deadline_is_reminded_again_for_its_new_day(filed, run_scan):
     from workflows.models import Clock
 
@@ -127,6 +129,7 @@ def test_a_lost_task_message_is_handed_over_again_later(filed, run_scan, queue):
         assert reminder_process(queue.reminders[0], lambda pk: None) == "late"
 
 
+@pytest.mark.slow
 def test_a_broker_refusing_messages_loses_no_reminder(filed, run_scan, queue):
     def refuse(pk):
         raise ConnectionError("broker down")
