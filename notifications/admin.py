@@ -8,14 +8,6 @@ from notifications.models import ReminderPolicy
 
 @admin.register(ReminderPolicy)
 class ReminderPolicyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = (
-        "case_type",
-        "soon_working_days",
-        "on_the_day",
-        "overdue",
-        "escalate_lead_after_days",
-        "escalate_contact_after_days",
-    )
     fields = (
         "case_type",
         "soon_working_days",
@@ -25,6 +17,7 @@ class ReminderPolicyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         "escalate_contact_after_days",
         "escalation_contact",
     )
+    list_display = fields[:-1]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
         if db_field.name == "escalation_contact":

@@ -7,11 +7,12 @@ crash (``notifications/reminders.py``, ``notifications/delivery.py``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from celery import shared_task
 
-from notifications.delivery import digest_deliver, notification_deliver
+from notifications.delivery import Outcome, digest_deliver, notification_deliver
 from notifications.logs import log
 from notifications.reminders import Enqueue, reminder_process, scan
 
@@ -44,20 +45,26 @@ def send_reminder(reminder_id: Any) -> None:
         reminder_process(pk, _enqueue().email)
 
 
+def _deliver(task: Any, value: Any, deliver: Callable[[int], Outcome]) -> None:
+    """Send one e-mail by id; on a refusal, ask Celery to retry after the backoff."""
+    pk = _an_id(task.name, value)
+    if pk is None:
+        return
+    outcome = deliver(pk)
+    if outcome.retry_in is not None:
+        raise task.retry(countdown=outcome.retry_in)
+
+
+# max_retries=None: the outbox row counts the tries (delivery.MAX_ATTEMPTS), not Celery.
 @shared_task(
     bind=True,
     name="notifications.tasks.send_notification_email",
     time_limit=60,
     ignore_result=True,
-    max_retries=None,  # the row counts the tries (delivery.MAX_ATTEMPTS)
+    max_retries=None,
 )
 def send_notification_email(self: Any, notification_id: Any) -> None:
-    pk = _an_id("send_notification_email", notification_id)
-    if pk is None:
-        return
-    outcome = notification_deliver(pk)
-    if outcome.retry_in is not None:
-        raise self.retry(countdown=outcome.retry_in)
+    _deliver(self, notification_id, notification_deliver)
 
 
 @shared_task(
@@ -68,9 +75,4 @@ def send_notification_email(self: Any, notification_id: Any) -> None:
     max_retries=None,
 )
 def send_digest(self: Any, digest_id: Any) -> None:
-    pk = _an_id("send_digest", digest_id)
-    if pk is None:
-        return
-    outcome = digest_deliver(pk)
-    if outcome.retry_in is not None:
-        raise self.retry(countdown=outcome.retry_in)
+    _deliver(self, digest_id, digest_deliver)

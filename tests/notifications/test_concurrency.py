@@ -8,36 +8,15 @@ from unittest import mock
 import pytest
 import time_machine
 from django.core import mail
-from django.db import connections
 
 from notifications.delivery import notification_deliver
 from notifications.models import Notification, Reminder
 from notifications.reminders import Enqueue, reminder_process, scan
 from tests.builders import make_case, make_case_type, make_handler
+from tests.cases.test_audit_chain import _at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 DAY = dt.datetime(2026, 3, 12, 9, tzinfo=dt.UTC)  # three working days after the deadline
-
-
-def _at_once(count, work):
-    start = threading.Barrier(count)
-    errors: list[BaseException] = []
-
-    def run(n: int) -> None:
-        try:
-            start.wait()
-            work(n)
-        except BaseException as error:  # collected for the assertion
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
 
 
 def _cases(count):
@@ -63,13 +42,15 @@ def test_two_overlapping_scans_claim_each_reminder_once():
 
     def run(n: int) -> None:
         queue = enqueued[n].append
-        with (
-            time_machine.travel(DAY, tick=False),
-            mock.patch.object(Reminder.objects, "bulk_create", insert_together),
-        ):
-            scan(Enqueue(reminder=queue, email=queue, digest=queue))
+        scan(Enqueue(reminder=queue, email=queue, digest=queue))
 
-    assert _at_once(2, run) == []
+    # Patched and travelled once, here, for both threads: two threads patching one object
+    # would restore each other's patch.
+    with (
+        time_machine.travel(DAY, tick=False),
+        mock.patch.object(Reminder.objects, "bulk_create", insert_together),
+    ):
+        assert _at_once(2, run) == []
     # Five clocks, two levels each (overdue, and the lead's escalation), claimed once.
     assert Reminder.objects.count() == 10
     assert sorted(enqueued[0] + enqueued[1]) == sorted(
@@ -89,10 +70,10 @@ def test_one_reminder_on_two_workers_at_once_notifies_once_and_emails_once():
     emails: list[int] = []
 
     def work(n: int) -> None:
-        with time_machine.travel(DAY, tick=False):
-            reminder_process(reminder_id, emails.append)
+        reminder_process(reminder_id, emails.append)
 
-    assert _at_once(2, work) == []
+    with time_machine.travel(DAY, tick=False):
+        assert _at_once(2, work) == []
     (notification,) = Notification.objects.filter(kind="deadline_overdue")
     outcomes: list[str] = []
     assert (
