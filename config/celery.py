@@ -15,12 +15,16 @@ from celery import Celery
 from celery.schedules import crontab
 from celery.signals import worker_ready
 
+from config.env import env_int
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 # How often the heartbeat runs: every minute (an environment variable only so that a test of
 # two schedulers need not wait minutes). The task claims each slot of this length in the
 # database, so however many schedulers send it, it is recorded once per slot.
-HEARTBEAT_SECONDS = int(os.environ.get("SPEAKUP_HEARTBEAT_SECONDS", "60"))
+HEARTBEAT_SECONDS = env_int("SPEAKUP_HEARTBEAT_SECONDS", 60, minimum=1)
+# How often the reminder scan runs (seconds); tests shorten it.
+_scan_seconds = env_int("SPEAKUP_REMINDER_SCAN_SECONDS", 300, minimum=5)
 
 app = Celery("speakup")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -57,6 +61,14 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=5, minute=0, day_of_month=1, month_of_year="1,4,7,10"),
         "kwargs": {"grain": "quarter"},
         "options": {"expires": 12 * 3600},
+    },
+    # Every five minutes, claim the reminders due (deadlines and actions: soon, today,
+    # overdue, escalations) and hand the e-mail outbox and the day's digests to tasks
+    # (notifications/reminders.py). A missed tick is caught up by the next one.
+    "scan-reminders": {
+        "task": "notifications.tasks.scan_reminders",
+        "schedule": float(_scan_seconds),
+        "options": {"expires": max(_scan_seconds - 20, 5)},
     },
 }
 app.autodiscover_tasks()

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class NotificationsConfig(AppConfig):
     name = "notifications"
     verbose_name = "Notifications"
+
+    def ready(self) -> None:
+        # Declare this app's audit events (a reminder sent, an e-mail choice) in every
+        # process, so that the web's timeline and staff-events pages can read them back.
+        from notifications import reminders, services  # noqa: F401

@@ -58,6 +58,7 @@ ADMINISTRATOR_MODEL_PERMISSIONS = (
     ("intake", "branding", ("view", "add", "change")),
     ("intake", "supportresource", ("view", "add", "change", "delete")),
     ("reports", "monitoringquestion", ("view", "add", "change")),
+    ("notifications", "reminderpolicy", ("view", "add", "change")),
     ("auth", "user", ("view", "add", "change")),
 )
 CASE_DATA_APPS = ("cases", "permissions", "workflows", "guardian")

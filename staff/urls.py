@@ -1,6 +1,13 @@
 from django.urls import path
 
-from staff import access_views, operations_views, report_views, signin, views
+from staff import (
+    access_views,
+    notification_views,
+    operations_views,
+    report_views,
+    signin,
+    views,
+)
 
 app_name = "staff"
 urlpatterns = [
@@ -17,6 +24,14 @@ urlpatterns = [
     path("workflows/", views.workflows_page, name="workflows"),
     path("account/", signin.account, name="account"),
     path("health/", operations_views.operations_page, name="operations"),
+    path("account/email/", notification_views.email_choice, name="email_choice"),
+    path("notifications/", notification_views.notification_list, name="notifications"),
+    path("notifications/read/", notification_views.notification_read, name="notification_read"),
+    path(
+        "notifications/read-all/",
+        notification_views.notification_read_all,
+        name="notification_read_all",
+    ),
     path("access/", access_views.access_page, name="access"),
     path("access/propose/", access_views.access_propose, name="access_propose"),
     path("access/teams/", access_views.access_team_create, name="access_team_create"),

@@ -26,3 +26,11 @@ def sees_operations(user: Any) -> bool:
 @register.filter
 def sees_reports(user: Any) -> bool:
     return may_see_reports(user)
+
+
+@register.simple_tag
+def attention_count(user: Any) -> int:
+    """How many cases wait for ``user`` in their notifications (the header): one query."""
+    from notifications.selectors import attention_count as count
+
+    return count(user) if getattr(user, "is_authenticated", False) else 0

@@ -211,6 +211,7 @@ def test_the_admin_registers_exactly_the_configuration_models_and_accounts():
         "intake.Branding",
         "intake.SupportResource",
         "reports.MonitoringQuestion",
+        "notifications.ReminderPolicy",
         "auth.User",
     }
 
