@@ -132,3 +132,33 @@ def test_the_health_page_says_healthy_when_all_is_right(cast, sign_in, client):
     heartbeat_record(name="beat")
     text = client.get("/staff/health/").content.decode()
     assert "Every check passes." in text and "tasks waiting" in text
+
+
+def test_the_health_page_shows_how_the_reminders_are_going(cast, sign_in, client):
+    from notifications.models import Delivery, Notification, ScanRun
+
+    sign_in(cast.administrator)
+    text = client.get("/staff/health/").content.decode()
+    assert "Not run yet" in text and "0 sent, 0 failed, 0 waiting to go" in text
+    with time_machine.travel(T0, tick=False):
+        now = dt.datetime.now(dt.UTC)
+        ScanRun.objects.create(
+            started_at=now, finished_at=now, duration_ms=42, today=now.date(), claimed=3
+        )
+        for delivery, sent in (
+            (Delivery.SENT, True),
+            (Delivery.SENT, True),
+            (Delivery.FAILED, False),
+            (Delivery.PENDING, False),
+        ):
+            Notification.objects.create(
+                recipient=cast.assigned_handler,
+                kind="deadline_overdue",
+                created_at=now,
+                delivery=delivery,
+                claimed_at=now,
+                emailed_at=now if sent else None,
+            )
+        text = client.get("/staff/health/").content.decode()
+    for shown in ("took 42 ms", "2 sent, 1 failed, 1 waiting to go", "Failures"):
+        assert shown in text, shown
