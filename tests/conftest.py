@@ -162,9 +162,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
             charmap()
             _warm_django()
-        # Under coverage (scripts/test's first pass) Python's tracer adds about half again to
-        # every test's CPU time: allow for it, so the limit means the test's own half second
-        # and a busy machine cannot push a test at 0.35 s over it.
+        # Under coverage (run by hand: scripts/test's first pass no longer is) Python's tracer
+        # adds about half again to every test's CPU time: allow for it, so the limit means the
+        # test's own half second and a busy machine cannot push a test at 0.35 s over it.
         limit = SLOW_TEST_SECONDS * (COVERAGE_ALLOWANCE if sys.gettrace() else 1.0)
         config.pluginmanager.register(SlowTestGuard(limit), "speakup-slow-test-guard")
 
