@@ -57,9 +57,12 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 # that fails the run. CPU time, not wall time, so a busy machine does not trip it; time spent
 # setting up session-wide fixtures (the test database) is nobody's. The CPU time of processes
 # a test starts and waits for counts too, so a test cannot hide its cost in a subprocess.
+# The verdict is the test's own report (an error at teardown, naming the time), so it reaches
+# the run's result and summary the same way in one process and from pytest-xdist's workers.
 SLOW_TEST_SECONDS = float(os.environ.get("SPEAKUP_SLOW_TEST_SECONDS") or 0)
 EXEMPT_MARKS = {"slow", "postgres", "redis", "browser"}
 COVERAGE_ALLOWANCE = 1.5
+GUARD_PROPERTY = "slow_test_guard_cpu_seconds"
 
 
 def _cpu_seconds() -> float:
@@ -74,6 +77,7 @@ class SlowTestGuard:
     def __init__(self, limit: float) -> None:
         self.limit = limit
         self.shared = 0.0
+        self.started: tuple[float, float] | None = None
         self.too_slow: list[tuple[str, float]] = []
 
     @pytest.hookimpl(hookwrapper=True)
@@ -85,22 +89,46 @@ class SlowTestGuard:
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item) -> Iterator[None]:
-        started, shared = _cpu_seconds(), self.shared
+        self.started = (_cpu_seconds(), self.shared)
         yield
+        self.started = None
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]):
+        outcome = yield
+        if call.when != "teardown" or self.started is None:
+            return
+        started, shared = self.started
         spent = _cpu_seconds() - started - (self.shared - shared)
         marks = {mark.name for mark in item.iter_markers()}
-        if spent > self.limit and not marks & EXEMPT_MARKS:
-            self.too_slow.append((item.nodeid, spent))
+        if spent <= self.limit or marks & EXEMPT_MARKS:
+            return
+        report: pytest.TestReport = outcome.get_result()
+        report.user_properties.append((GUARD_PROPERTY, spent))
+        if report.passed:
+            report.outcome = "failed"
+            report.longrepr = (
+                f"{item.nodeid} spent {spent:.2f} s of CPU time (setup, call and teardown, "
+                f"with the processes it started), over the limit of {self.limit} s: make it "
+                "faster or mark it @pytest.mark.slow (it then runs in the second pass)"
+            )
 
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Gathers the verdicts, from this process or from xdist's workers."""
+        self.too_slow.extend(
+            (report.nodeid, value)
+            for name, value in report.user_properties
+            if name == GUARD_PROPERTY and isinstance(value, float)
+        )
+
+    def pytest_terminal_summary(self, terminalreporter) -> None:
         if self.too_slow:
             lines = "\n".join(f"  {spent:5.2f} s  {node}" for node, spent in sorted(self.too_slow))
-            print(
+            terminalreporter.write_line(
                 f"\n{len(self.too_slow)} test(s) took over {self.limit} s of CPU time; make "
                 "them faster or mark them @pytest.mark.slow (they then run in the second "
                 f"pass):\n{lines}"
             )
-            session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def _warm_django() -> None:
@@ -125,17 +153,23 @@ def _warm_django() -> None:
                 continue  # a template for a library feature we do not load
 
 
+def _xdist_controller(config: pytest.Config) -> bool:
+    """True in the process that hands tests to pytest-xdist's workers and runs none itself."""
+    return bool(getattr(config.option, "numprocesses", None)) and not hasattr(config, "workerinput")
+
+
 def pytest_configure(config: pytest.Config) -> None:
     if SLOW_TEST_SECONDS:
-        # Hypothesis builds its table of Unicode characters on first use (seconds, once per
-        # machine): build it now, so it is charged to no test.
-        from hypothesis.internal.charmap import charmap
+        if not _xdist_controller(config):
+            # Hypothesis builds its table of Unicode characters on first use (seconds, once
+            # per machine): build it now, so it is charged to no test.
+            from hypothesis.internal.charmap import charmap
 
-        charmap()
-        _warm_django()
-        # Under coverage (scripts/test's first pass) Python's tracer adds about half again to
-        # every test's CPU time: allow for it, so the limit means the test's own half second
-        # and a busy machine cannot push a test at 0.35 s over it.
+            charmap()
+            _warm_django()
+        # Under coverage (run by hand: scripts/test's first pass no longer is) Python's tracer
+        # adds about half again to every test's CPU time: allow for it, so the limit means the
+        # test's own half second and a busy machine cannot push a test at 0.35 s over it.
         limit = SLOW_TEST_SECONDS * (COVERAGE_ALLOWANCE if sys.gettrace() else 1.0)
         config.pluginmanager.register(SlowTestGuard(limit), "speakup-slow-test-guard")
 

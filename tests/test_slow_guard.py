@@ -1,6 +1,8 @@
 """The slow-test guard of the first pass fails an unmarked test that spends too much CPU time,
 in its own process or in a process it starts, and lets a test marked slow through."""
 
+from pathlib import Path
+
 import pytest
 
 from tests.conftest import SlowTestGuard
@@ -53,7 +55,12 @@ def test_the_guard_fails_unmarked_tests_that_spend_too_long(pytester):
         "no:cacheprovider",
         plugins=[SlowTestGuard(0.2)],
     )
-    result.assert_outcomes(passed=4)
+    _assert_the_two_burners_failed(result)
+
+
+def _assert_the_two_burners_failed(result: pytest.RunResult) -> None:
+    # Each burner passes its call and fails its teardown, which names it and its time.
+    result.assert_outcomes(passed=4, errors=2)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(["2 test(s) took over 0.2 s of CPU time*"])
     named = [line for line in result.outlines if line.lstrip()[:1].isdigit() and " s  " in line]
@@ -61,3 +68,42 @@ def test_the_guard_fails_unmarked_tests_that_spend_too_long(pytester):
         "test_inner.py::test_burns_in_a_child",
         "test_inner.py::test_burns_in_process",
     ]
+    errors = sorted(line for line in result.outlines if line.startswith("ERROR test_inner.py"))
+    assert [line.split(" - ")[0] for line in errors] == [
+        "ERROR test_inner.py::test_burns_in_a_child",
+        "ERROR test_inner.py::test_burns_in_process",
+    ]
+
+
+# How scripts/test runs its first pass: the tests spread over two pytest-xdist workers, each
+# with its own guard (loaded from the conftest, as tests/conftest.py does), and the verdicts
+# reaching the controller's result and summary.
+GUARD_CONFTEST = """
+from tests.conftest import SlowTestGuard
+
+
+def pytest_configure(config):
+    config.pluginmanager.register(SlowTestGuard(0.2), "guard")
+"""
+
+
+@pytest.mark.slow  # two worker processes start, and the burners spend their time on purpose
+def test_the_guard_fails_them_from_xdist_workers_too(pytester, monkeypatch):
+    # The workers import the guard from tests/conftest.py, which needs Django set up.
+    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).resolve().parent.parent))
+    monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "config.settings")
+    pytester.makepyfile(test_inner=TESTS)
+    pytester.makeconftest(GUARD_CONFTEST)
+    pytester.makeini("[pytest]\nmarkers =\n    slow: slow\n")
+    result = pytester.runpytest_subprocess(
+        "-p",
+        "xdist",
+        "-n",
+        "2",
+        "-p",
+        "no:playwright",
+        "-p",
+        "no:cacheprovider",
+        "-rE",
+    )
+    _assert_the_two_burners_failed(result)
