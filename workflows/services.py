@@ -38,6 +38,7 @@ from cases.models import (
 from cases.services import (
     action_add,
     action_complete,
+    case_attention_clear,
     case_categorise,
     case_create,
     case_lock,
@@ -291,3 +292,11 @@ def case_record_support(*, case: Case, actor: User, party: str) -> None:
     if party not in SUPPORT_PARTIES:
         raise InvalidTransition("Choose who was offered support.")
     event_record(case=case, code="case.support_offered", actor=actor, payload={"party": party})
+
+
+def case_record_attention_dealt_with(*, case: Case, actor: User) -> Case:
+    """Record that what the reporter's check-in raised has been dealt with: the case leaves
+    the "needs attention" list (its closed state never changed). ``CaseNotFound`` unless the
+    actor works the case; ``InvalidReport`` when it does not need attention."""
+    case = _worked(actor, case, "attention")
+    return case_attention_clear(case=case, actor=actor)
