@@ -37,6 +37,13 @@ def _register(code: str, sentence: _StrPromise, *keys: str) -> None:
     STAFF_EVENTS[code] = (sentence, frozenset(keys))
 
 
+def staff_event_register(code: str, sentence: _StrPromise, *keys: str) -> None:
+    """Declare a staff event of an app above this one (e.g. notifications), once."""
+    if code in STAFF_EVENTS:
+        raise ValueError(f"Staff event {code!r} is registered twice.")
+    _register(code, sentence, *keys)
+
+
 _register("access.proposed", _("{actor} proposed: {kind} for {user}."), "kind", "role", "team")
 _register("access.confirmed", _("{actor} confirmed: {kind} for {user}."), "kind", "role", "team")
 _register("access.declined", _("{actor} declined a proposal ({kind})."), "kind")

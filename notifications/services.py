@@ -1,0 +1,133 @@
+"""Writes: notify people, mark notifications read, choose how e-mail comes.
+
+``notify`` is what other apps call. It records one workspace notification per person in the
+caller's transaction and marks its e-mail pending (or waiting for the digest) in the same
+row: the outbox. It never talks to the broker, so a web request carries on with Redis down;
+the reminder scan hands pending rows to a task within minutes (``notifications/tasks.py``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cases.exceptions import SpeakUpError
+from cases.models import Case
+from notifications.kinds import kind_of
+from notifications.models import Delivery, EmailChoice, EmailPreference, Notification
+from notifications.selectors import case_holders
+from permissions.audit import staff_event_record, staff_event_register
+
+log = logging.getLogger("speakup.notifications")
+
+
+class NotificationNotFound(SpeakUpError):
+    message = "That notification was not found."
+
+
+def _delivery_for(users: list[User]) -> dict[int, str]:
+    """How each person's e-mail goes: none without an address (or inactive), else as they
+    chose (straight away unless they chose the digest). One query."""
+    digest = set(
+        EmailPreference.objects.filter(
+            user__in=[u.pk for u in users], email=EmailChoice.DIGEST
+        ).values_list("user_id", flat=True)
+    )
+    return {
+        user.pk: (
+            Delivery.NONE
+            if not (user.is_active and user.email)
+            else Delivery.DIGEST
+            if user.pk in digest
+            else Delivery.PENDING
+        )
+        for user in users
+    }
+
+
+def notify(recipients: Iterable[User], kind: str, case: Case | None = None) -> list[Notification]:
+    """Record a notification of ``kind`` (``notifications.kinds``) for each recipient (once
+    each), in the caller's transaction, and queue its e-mail in the outbox: straight away or
+    in the daily digest, as each person chose; nothing for a person without an address, who
+    still sees it in the workspace. Says nothing of the case but that it needs attention."""
+    kind_of(kind)  # ValueError for a kind that does not exist
+    people = list({user.pk: user for user in recipients}.values())
+    if not people:
+        return []
+    now = timezone.now()
+    delivery = _delivery_for(people)
+    rows = [
+        Notification(
+            recipient=user,
+            kind=kind,
+            case=case,
+            created_at=now,
+            delivery=delivery[user.pk],
+            next_attempt_at=now if delivery[user.pk] == Delivery.PENDING else None,
+        )
+        for user in people
+    ]
+    with transaction.atomic():
+        created = Notification.objects.bulk_create(rows)
+    log.info(
+        "notify",
+        extra={"kind": kind, "case_id": str(case.pk) if case else None, "count": len(created)},
+    )
+    return created
+
+
+def notify_case_holders(case: Case, kind: str) -> list[Notification]:
+    """Notify the people who hold ``case`` now (its handlers by the per-case grants; nobody,
+    then the triage leads of its case type)."""
+    return notify(case_holders(case), kind, case)
+
+
+def notification_mark_read(*, user: User, notification_id: int) -> Notification:
+    """Mark one of ``user``'s notifications read; another's, or none, is not found."""
+    with transaction.atomic():
+        found = (
+            Notification.objects.select_for_update()
+            .filter(pk=notification_id, recipient=user)
+            .first()
+        )
+        if found is None:
+            raise NotificationNotFound()
+        if found.read_at is None:
+            found.read_at = timezone.now()
+            found.save(update_fields=["read_at"])
+    return found
+
+
+def notifications_mark_all_read(*, user: User) -> int:
+    """Mark all of ``user``'s notifications read; how many were unread."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+def email_preference_set(*, user: User, email: str) -> EmailPreference:
+    """Choose immediate e-mails or a daily digest for oneself. Audited as a staff event."""
+    choice = EmailChoice(email)  # ValueError for anything else
+    with transaction.atomic():
+        preference, _created = EmailPreference.objects.update_or_create(
+            user=user, defaults={"email": choice}
+        )
+        staff_event_record(
+            code="notifications.email_choice",
+            actor=user,
+            user=user,
+            payload={"email": choice.value},
+        )
+    return preference
+
+
+staff_event_register(
+    "notifications.email_choice",
+    _("{user} chose how notification e-mails come ({email})."),
+    "email",
+)
