@@ -41,5 +41,13 @@ app.conf.beat_schedule = {
         "schedule": 3600.0,
         "options": {"expires": 3000},
     },
+    # Every five minutes, claim the reminders due (deadlines and actions: soon, today,
+    # overdue, escalations) and hand the e-mail outbox and the day's digests to tasks
+    # (notifications/reminders.py). A missed tick is caught up by the next one.
+    "scan-reminders": {
+        "task": "notifications.tasks.scan_reminders",
+        "schedule": 300.0,
+        "options": {"expires": 280},
+    },
 }
 app.autodiscover_tasks()

@@ -248,6 +248,17 @@ else:
         "SPEAKUP_SMTP_HOST is required in production (the SMTP server for password resets)."
     )
 
+# --- Notifications and reminders (notifications/) -------------------------------------------
+# The address staff sign in at, for the link in notification e-mails (never a case's id).
+SPEAKUP_SITE_URL = env_str("SPEAKUP_SITE_URL", "http://127.0.0.1:8000" if DEV else "").rstrip("/")
+# Whether a notification may name the case type ("A whistleblowing case..."); off by default,
+# because in a small organisation the type alone can point at a person.
+SPEAKUP_NOTIFY_NAMES_CASE_TYPE = env_bool("SPEAKUP_NOTIFY_NAMES_CASE_TYPE", False)
+# The local hour from which the day's digests go out.
+SPEAKUP_DIGEST_HOUR = env_int("SPEAKUP_DIGEST_HOUR", 7, minimum=0)
+# Development and tests only: the day the reminder scan takes as today (YYYY-MM-DD).
+SPEAKUP_REMINDER_TODAY = env_str("SPEAKUP_REMINDER_TODAY", "") if DEV else ""
+
 # --- Cache ----------------------------------------------------------------------------------
 # Throttles, one-time-code replay checks and the token page's "show again" live here, so
 # production shares one Redis cache across processes; development and tests use process

@@ -11,7 +11,16 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from cases.models import Case
-from notifications.models import Delivery, Digest, Notification, Reminder, ReminderState, ScanRun
+from notifications.models import (
+    Delivery,
+    Digest,
+    EmailChoice,
+    EmailPreference,
+    Notification,
+    Reminder,
+    ReminderState,
+    ScanRun,
+)
 from permissions.models import CaseExclusion
 from permissions.roles import Role
 from permissions.selectors import people_working_on
@@ -89,3 +98,9 @@ def reminder_health(now: dt.datetime | None = None) -> ReminderHealth:
         failed=int(mail["failed"]) + int(digests["failed"]),
         waiting=int(mail["waiting"]),
     )
+
+
+def email_choice_of(user: User) -> str:
+    """``immediate`` or ``digest``: how ``user`` chose to hear (straight away by default)."""
+    found = EmailPreference.objects.filter(user=user).values_list("email", flat=True).first()
+    return found or EmailChoice.IMMEDIATE

@@ -57,6 +57,7 @@ ADMINISTRATOR_MODEL_PERMISSIONS = (
     ("cases", "organisationalunit", ("view", "add", "change")),
     ("intake", "branding", ("view", "add", "change")),
     ("intake", "supportresource", ("view", "add", "change", "delete")),
+    ("notifications", "reminderpolicy", ("view", "add", "change")),
     ("auth", "user", ("view", "add", "change")),
 )
 CASE_DATA_APPS = ("cases", "permissions", "workflows", "guardian")

@@ -9,6 +9,7 @@ from django import forms
 from django.contrib.auth.models import User
 
 from cases.models import Case, Category
+from notifications.models import EmailChoice
 from permissions.models import ExclusionKind
 from permissions.selectors import people_assignable, people_excludable, people_working_on
 from workflows.clocks import clocks_of
@@ -177,3 +178,35 @@ def form_problem(form: forms.Form) -> str:
     for errors in form.errors.values():
         return str(errors[0])
     return "That could not be recorded."  # pragma: no cover  (an invalid form has an error)
+
+
+# --- Notifications (notifications/) ---------------------------------------------------------
+
+
+class NotificationReadForm(forms.Form):
+    notification = forms.IntegerField(
+        min_value=1, max_value=2**63 - 1, error_messages={"required": "Choose a notification."}
+    )
+
+
+class NotificationsAllReadForm(forms.Form):
+    """No fields: the button is the whole form (and the CSRF token)."""
+
+
+class EmailChoiceForm(forms.Form):
+    email = forms.ChoiceField(
+        label="How do you want to hear by e-mail?",
+        choices=EmailChoice.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose how you want to hear by e-mail.",
+            "invalid_choice": "Choose how you want to hear by e-mail.",
+        },
+    )
+
+
+def email_choice_form(user: User) -> EmailChoiceForm:
+    """The e-mail choice form, showing ``user``'s current choice."""
+    from notifications.selectors import email_choice_of
+
+    return EmailChoiceForm(initial={"email": email_choice_of(user)})

@@ -180,6 +180,7 @@ class ReplaceForm(forms.Form):
 def account(request: HttpRequest) -> HttpResponse:
     """The signed-in person's own account: replace the authenticator (needs a code from the
     current one), and links to recovery codes, password and single sign-on."""
+    from staff.forms import email_choice_form
     from staff.services import SecondFactorRefused, authenticator_replace
 
     user = request.user
@@ -216,6 +217,7 @@ def account(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "sso": bool(settings.SOCIALACCOUNT_PROVIDERS),
+            "email_form": email_choice_form(user),
             **totp_context(user, secret),
         },
     )

@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from staff import access_views, signin, views
+from staff import access_views, notification_views, signin, views
 
 app_name = "staff"
 urlpatterns = [
@@ -9,6 +9,14 @@ urlpatterns = [
     path("cases/", views.case_list, name="case_list"),
     path("workflows/", views.workflows_page, name="workflows"),
     path("account/", signin.account, name="account"),
+    path("account/email/", notification_views.email_choice, name="email_choice"),
+    path("notifications/", notification_views.notification_list, name="notifications"),
+    path("notifications/read/", notification_views.notification_read, name="notification_read"),
+    path(
+        "notifications/read-all/",
+        notification_views.notification_read_all,
+        name="notification_read_all",
+    ),
     path("access/", access_views.access_page, name="access"),
     path("access/propose/", access_views.access_propose, name="access_propose"),
     path("access/teams/", access_views.access_team_create, name="access_team_create"),

@@ -14,3 +14,11 @@ register = template.Library()
 @register.filter
 def manages_access(user: Any) -> bool:
     return may_manage_access(user)
+
+
+@register.simple_tag
+def attention_count(user: Any) -> int:
+    """How many cases wait for ``user`` in their notifications (the header): one query."""
+    from notifications.selectors import attention_count as count
+
+    return count(user) if getattr(user, "is_authenticated", False) else 0

@@ -210,6 +210,7 @@ def test_the_admin_registers_exactly_the_configuration_models_and_accounts():
         "cases.OrganisationalUnit",
         "intake.Branding",
         "intake.SupportResource",
+        "notifications.ReminderPolicy",
         "auth.User",
     }
 
