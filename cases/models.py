@@ -372,6 +372,46 @@ class Action(models.Model):
         return f"action due {self.due_on or 'undated'}"
 
 
+class NewsDelivery(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    SENDING = "sending", _("Being sent")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    SKIPPED = "skipped", _("Not sent (no e-mail address, or the case is gone)")
+
+
+class ReporterNews(models.Model):
+    """The outbox row of one "there is news on your report" e-mail to a reporter who gave an
+    e-mail address (``cases/news.py``). Written by staff actions (a message to the reporter, a
+    stage change they see), so its times are staff times; it holds no address and no content:
+    the address is opened from the sealed contact details only while sending."""
+
+    id = models.BigAutoField(primary_key=True)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField()
+    delivery = models.CharField(
+        max_length=8, choices=NewsDelivery.choices, default=NewsDelivery.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    # Why it failed or was not sent: a short code (``smtp``, ``no_address``, ``purged``).
+    outcome = models.CharField(max_length=24, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=("next_attempt_at",),
+                name="reporter_news_outbox",
+                condition=models.Q(delivery="pending"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"reporter news {self.pk} ({self.delivery})"
+
+
 # --- The audit record -----------------------------------------------------------------------
 
 

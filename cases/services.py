@@ -34,6 +34,7 @@ from cases.models import (
     MessageKind,
     OrganisationalUnit,
 )
+from cases.news import reporter_news_record
 from cases.storage import evidence_path as evidence_path  # re-exported for readers
 from cases.storage import evidence_staging as evidence_staging  # re-exported for callers
 from cases.storage import file_discard, file_write
@@ -218,6 +219,8 @@ def message_add(
         event_record(
             case=locked, code="message.added", actor=author, at=when, payload={"kind": kind.value}
         )
+        if kind == MessageKind.TO_REPORTER:
+            reporter_news_record(locked)  # "there is news on your report", if they left an address
     return message
 
 

@@ -50,4 +50,11 @@ app.conf.beat_schedule = {
         "options": {"expires": 280},
     },
 }
+# Every two minutes, hand the reporters' waiting "there is news on your report" e-mails to
+# tasks (cases/news.py): written by staff work without asking the broker, sent from here.
+app.conf.beat_schedule["send-reporter-news"] = {
+    "task": "cases.tasks.scan_reporter_news",
+    "schedule": 120.0,
+    "options": {"expires": 110},
+}
 app.autodiscover_tasks()

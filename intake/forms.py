@@ -81,7 +81,10 @@ class ReportForm(forms.Form):
         label=_("How can we contact you? (optional)"),
         help_text=_(
             "Only if you want us to. An email address or phone number that is not your work "
-            "one is safest. You can always use your case token instead."
+            "one is safest. You can always use your case token instead. A work email address "
+            "can be seen by your employer. If you give an email address, we only ever send it "
+            "\u201cthere is news on your report\u201d: no link, no details and never your case "
+            "token."
         ),
         max_length=300,
         required=False,

@@ -40,6 +40,8 @@ from intake.models import Branding, SubmissionKey, SupportResource, branding
 from intake.progress import progress_of
 from intake.receipts import receipt_make
 from intake.selectors import support_list_for
+from notifications.kinds import CASE_NEWS, CHECKIN_CONCERN
+from notifications.services import notify_case_holders
 from workflows.services import case_file
 
 logger = logging.getLogger("speakup.intake")
@@ -234,7 +236,11 @@ def checkin_answer(*, case: Case, answer: CheckinAnswer, message: str) -> Checki
                 support=support_list_for([locked.category_id] if locked.category_id else []),
             )
             if answer == CheckinAnswer.YES:
-                _notify_on_commit(locked.pk)
+                # Outbox rows in this transaction (the broker is never asked here): the
+                # handlers of the closed case, and whoever triages the new one.
+                notify_case_holders(locked, CHECKIN_CONCERN)
+                if linked is not None:
+                    notify_case_holders(linked, CASE_NEWS)
             _refuse_silent_rollback()
     except CheckinClosed:
         raise
@@ -242,7 +248,3 @@ def checkin_answer(*, case: Case, answer: CheckinAnswer, message: str) -> Checki
         logger.warning("a check-in answer could not be saved (%s)", type(error).__name__)
         raise CheckinNotSaved() from error
     return thanks
-
-
-def _notify_on_commit(case_id: object) -> None:
-    """Tell the people working the case that it needs attention, after the commit."""

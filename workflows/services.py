@@ -35,6 +35,7 @@ from cases.models import (
     OrganisationalUnit,
     Outcome,
 )
+from cases.news import reporter_news_record
 from cases.services import (
     action_add,
     action_complete,
@@ -195,6 +196,9 @@ def _apply(
         actor=actor,
         payload={"source": source, "target": locked.state, "transition": step.name},
     )
+    before, after = spec.state(source), spec.state(locked.state)
+    if before is None or after is None or str(before.reporter) != str(after.reporter):
+        reporter_news_record(locked)  # the reporter will see a new stage
     if reason.strip() and actor is not None:
         message_add(
             case=locked,
