@@ -66,7 +66,7 @@ def test_a_message_to_the_reporter_sends_only_that_there_is_news(db):
     [email] = mail.outbox
     assert email.to == [ADDRESS]
     assert email.subject == "There is news on your report"
-    html = email.alternatives[0][0]
+    html = email.alternatives[0][0]  # type: ignore[attr-defined]
     whole = f"{email.subject}\n{email.body}\n{html}"
     for never in (token, token.replace("-", ""), case.reference, SECRET_WORDS, "Please call us"):
         assert never not in whole
