@@ -563,7 +563,7 @@ def _checkin_page(
     status: int = 200,
 ) -> HttpResponse:
     """The check-in question, or, once answered, the thank-you and what happens next."""
-    answered = thanks is not None or checkin_status(case) is CheckinStatus.ANSWERED
+    answered = thanks is not None or bool(case.checkin_answer)
     answer = thanks.answer if thanks is not None else case.checkin_answer
     new_case = thanks.new_case if thanks is not None else case.checkin_case_id is not None
     response = _render(

@@ -10,6 +10,7 @@ import time_machine
 from django.utils import timezone
 
 from cases.audit import event_record
+from cases.checkin import CheckinStatus
 from cases.models import Case, CaseEvent, Message, MessageKind
 from cases.selectors import case_content, message_list_for_case
 from intake import throttle
@@ -282,3 +283,33 @@ def test_a_no_never_opens_a_new_case(client, db):
         key = _follow(client, token)
         client.post(CHECKIN, {"answer": "no", "form_key": key})
     assert Case.objects.count() == 1
+
+
+def test_the_service_itself_refuses_a_second_answer_and_an_open_case(db):
+    from cases.exceptions import CheckinClosed
+    from cases.models import CheckinAnswer
+    from intake.services import checkin_answer
+
+    case, _ = _closed_case(weeks=0, opens_case=True)
+    open_case, _ = _closed_case(weeks=0, state="investigation")
+    with _at(CLOSED_ON):
+        checkin_answer(case=case, answer=CheckinAnswer.YES, message="")
+        for refused in (case, open_case):
+            with pytest.raises(CheckinClosed):
+                checkin_answer(case=refused, answer=CheckinAnswer.YES, message="")
+    assert Case.objects.count() == 3  # the one new case of the first "yes", no other
+    assert CaseEvent.objects.filter(code="case.checkin_answered").count() == 1
+
+
+def test_an_answer_sent_from_another_tab_meanwhile_gets_the_thank_you(client, due, monkeypatch):
+    """Two tabs: the page was drawn before the other tab's answer was recorded."""
+    from cases.models import CheckinAnswer
+    from intake.services import checkin_answer
+
+    case, key = due
+    checkin_answer(case=case, answer=CheckinAnswer.NO, message="")
+    monkeypatch.setattr("intake.views.checkin_status", lambda case: CheckinStatus.ASKED)
+    answer = client.post(CHECKIN, {"answer": "yes", "form_key": key})
+    assert answer.status_code == 409 and "Thank you for answering" in answer.content.decode()
+    case.refresh_from_db()
+    assert case.checkin_answer == "no" and case.attention_since is None
