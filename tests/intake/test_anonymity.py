@@ -148,6 +148,7 @@ def test_no_address_user_agent_or_token_is_kept_anywhere(journey, _evidence_dir)
     assert stored and [n for n in needles if n in stored] == []
 
 
+@pytest.mark.slow  # the whole journey, on to the check-in after closure
 def test_nothing_encrypted_holds_them_either(journey):
     case, token, _, _ = journey
     needles = _needles(token)
@@ -179,6 +180,7 @@ def _is_midnight(moment: dt.datetime) -> bool:
     return timezone.localtime(moment).time() == dt.time(0, 0)
 
 
+@pytest.mark.slow  # the whole journey, on to the check-in after closure
 def test_everything_the_reporter_caused_is_dated_to_the_day(journey):
     case, _, _, staff_rows = journey
     # Events: the staff member's message and the handler's steps have an actor; the rest are

@@ -23,24 +23,28 @@ def _at(day):
     return time_machine.travel(moment, tick=False)
 
 
-@pytest.fixture
-def answered(db):
-    """A closed case, its handler, and another closed case of theirs; the reporter of the
-    first answers "yes" six weeks after closure. Returns (case, other case, handler)."""
-    case_type = make_case_type(checkin_after_weeks=4)
+def _closed(case_type, handler=None):
     with _at(CLOSED_ON):
         case = make_case(case_type=case_type, state="closed")
-        other = make_case(case_type=case_type, state="closed")
-    handler = make_handler(case)
-    make_handler(other, username=handler.username)
+    if handler is None:
+        return case, make_handler(case)
+    make_handler(case, username=handler.username)
+    return case, handler
+
+
+@pytest.fixture
+def answered(db):
+    """A closed case and its handler; the reporter answers "yes" six weeks after closure.
+    Returns (case, handler)."""
+    case, handler = _closed(make_case_type(checkin_after_weeks=4))
     with _at(ANSWERED_ON):
         checkin_answer(case=case, answer=CheckinAnswer.YES, message="")
     case.refresh_from_db()
-    return case, other, handler
+    return case, handler
 
 
 def test_a_yes_reaches_the_handlers_notifications_with_no_content(answered):
-    case, _other, handler = answered
+    case, handler = answered
     found = Notification.objects.filter(recipient=handler)
     assert [(n.kind, n.case_id) for n in found] == [("checkin_concern", case.pk)]
 
@@ -56,8 +60,9 @@ def test_a_no_notifies_nobody(db):
     assert Notification.objects.count() == 0
 
 
+@pytest.mark.slow  # signs in and renders the whole case page, more than once
 def test_the_case_page_says_it_needs_attention_and_stays_closed(answered, sign_in, client):
-    case, _, handler = answered
+    case, handler = answered
     sign_in(handler)
     page = client.get(f"/staff/cases/{case.pk}/").content.decode()
     assert BANNER in page and "Record that this has been dealt with" in page
@@ -66,7 +71,8 @@ def test_the_case_page_says_it_needs_attention_and_stays_closed(answered, sign_i
 
 
 def test_the_list_filter_finds_only_cases_needing_attention(answered, sign_in, client):
-    case, other, handler = answered
+    case, handler = answered
+    other, _ = _closed(case.case_type, handler)
     sign_in(handler)
     everything = client.get("/staff/cases/").content.decode()
     assert case.reference in everything and other.reference in everything
@@ -75,8 +81,9 @@ def test_the_list_filter_finds_only_cases_needing_attention(answered, sign_in, c
     assert 'id="attention" type="checkbox" name="attention" value="1" checked' in needing
 
 
+@pytest.mark.slow  # signs in and renders the whole case page, more than once
 def test_a_handler_records_it_dealt_with_and_the_marker_stays(answered, sign_in, client):
-    case, _, handler = answered
+    case, handler = answered
     sign_in(handler)
     answer = client.post(f"/staff/cases/{case.pk}/attention/", follow=True)
     assert "has been dealt with" in answer.content.decode()
@@ -95,7 +102,7 @@ def test_a_handler_records_it_dealt_with_and_the_marker_stays(answered, sign_in,
 def test_someone_who_does_not_work_the_case_gets_not_found(
     answered, sign_in, client, django_user_model
 ):
-    case, _, _ = answered
+    case, _ = answered
     from django.contrib.auth.models import Group
 
     outsider = django_user_model.objects.create_user(username="outsider")
