@@ -42,6 +42,10 @@ from cases.models import Case, DataKey, NewsDelivery, ReporterNews
 log = logging.getLogger("speakup.news")
 
 MAX_ATTEMPTS = 5
+# A row still "sending" this long after it was claimed belongs to a worker that died between
+# claiming and settling: whether the server took the e-mail is unknown, so it is recorded
+# failed ("interrupted") rather than risk a second e-mail.
+SENDING_LEASE = dt.timedelta(minutes=10)
 SUBJECT = "There is news on your report"
 _CANDIDATE = re.compile(r"[^\s,;<>()\"']+@[^\s,;<>()\"']+")
 
@@ -160,8 +164,15 @@ def reporter_news_deliver(news_id: int) -> str:
 def reporter_news_scan(enqueue: Callable[[int], object]) -> int:
     """Hand every due e-mail to ``enqueue`` (a task's ``delay``) after this transaction
     commits; returns how many. A task that never arrives leaves its row pending for the next
-    scan; one that arrives twice sends once."""
-    due = reporter_news_due()
+    scan; one that arrives twice sends once. Rows left "sending" past ``SENDING_LEASE`` are
+    recorded failed first."""
+    now = timezone.now()
+    interrupted = ReporterNews.objects.filter(
+        delivery=NewsDelivery.SENDING, claimed_at__lt=now - SENDING_LEASE
+    ).update(delivery=NewsDelivery.FAILED, outcome="interrupted")
+    if interrupted:
+        log.warning("reporter news interrupted", extra={"count": interrupted})
+    due = reporter_news_due(now)
     with transaction.atomic():
         for pk in due:
             transaction.on_commit(partial(enqueue, pk))

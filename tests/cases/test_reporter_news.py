@@ -176,3 +176,20 @@ def test_the_report_form_warns_that_a_work_address_is_seen_by_the_employer(clien
     page = client.get(f"/report/{case_type.slug}/").content.decode()
     hint = re.search(r'id="id_contact-hint" class="govuk-hint">([^<]+)<', page).group(1)
     assert "A work email address can be seen by your employer." in hint
+
+
+def test_a_row_a_dead_worker_left_sending_is_recorded_failed_not_sent_again(db):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    case, _ = _case()
+    _message(case)
+    news = ReporterNews.objects.get(case=case)
+    claimed = timezone.now() - dt.timedelta(minutes=11)
+    ReporterNews.objects.filter(pk=news.pk).update(delivery="sending", claimed_at=claimed)
+    handed: list[int] = []
+    assert reporter_news_scan(handed.append) == 0
+    news.refresh_from_db()
+    assert (news.delivery, news.outcome) == ("failed", "interrupted") and handed == []
+    assert reporter_news_deliver(news.pk) == "already" and mail.outbox == []
