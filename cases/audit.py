@@ -140,6 +140,22 @@ register(
     "due_on",
 )
 register("action.completed", _("{actor} completed an action."))
+# The reporter's check-in after closure (docs/decisions/0020-reporter-check-in.md).
+register(
+    "case.checkin_answered",
+    _("The reporter answered the check-in after closure ({answer})."),
+    "answer",
+)
+register(
+    "case.checkin_opened_case",
+    _("The reporter's check-in opened a new case, {linked}."),
+    "linked",
+)
+register(
+    "case.opened_by_checkin",
+    _("The case was opened by a reporter's answer to the check-in after an earlier case."),
+)
+register("case.attention_cleared", _("{actor} recorded that the check-in was dealt with."))
 
 
 def payload_check(code: str, keys: frozenset[str], payload: dict[str, PayloadValue]) -> None:

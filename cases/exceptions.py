@@ -73,3 +73,10 @@ class NotAllowed(SpeakUpError):
 
 class InvalidTransition(SpeakUpError):
     message = "That step is not possible for this case at its current stage."
+
+
+class CheckinClosed(SpeakUpError):
+    """The check-in after closure is not asked of this case (not closed, not yet due, not
+    asked for its type) or was answered already: nothing is recorded."""
+
+    message = "This question has already been answered, or is not open."

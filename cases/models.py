@@ -110,6 +110,25 @@ class CaseType(models.Model):
     retention_days = models.PositiveIntegerField(
         help_text=_("Delete case content this many days after the case is closed.")
     )
+    # The reporter's check-in after closure (docs/decisions/0020-reporter-check-in.md): how
+    # many weeks after a case closes its follow-up page asks whether anyone has treated the
+    # reporter worse since; empty, never. A "yes" reopens attention on the case, or opens a
+    # new case of this type linked from the closed one.
+    checkin_after_weeks = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text=_(
+            "Ask the reporter this many weeks after closure whether anyone has treated them "
+            "worse since reporting. Leave empty to never ask."
+        ),
+    )
+    checkin_yes_opens_case = models.BooleanField(
+        default=False,
+        help_text=_(
+            "When the reporter answers yes, open a new case of this type instead of marking "
+            "the closed case as needing attention."
+        ),
+    )
     is_active = models.BooleanField(default=True)
     position = models.PositiveSmallIntegerField(default=0)
     # Who triages new cases of this type, and the team handlers are usually drawn from.
@@ -185,6 +204,14 @@ class Outcome(models.TextChoices):
     APPEAL_DISMISSED = "appeal_dismissed", _("Appeal dismissed")
 
 
+class CheckinAnswer(models.TextChoices):
+    """The reporter's answer to the check-in after closure: has anyone treated them worse?"""
+
+    YES = "yes", _("Yes")
+    NO = "no", _("No")
+    PREFER_NOT = "prefer_not", _("I prefer not to say")
+
+
 class Case(FSMModelMixin, models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     # Random, for staff to quote; it reveals nothing about how many cases exist or their order.
@@ -206,6 +233,20 @@ class Case(FSMModelMixin, models.Model):
     outcome = models.CharField(max_length=32, choices=Outcome.choices, blank=True)
     mediation_consented_on = models.DateField(null=True, blank=True)
     police_referred_on = models.DateField(null=True, blank=True)
+    # The reporter's check-in after closure, answered once; its day only. These stay on the
+    # case row, which retention keeps as an anonymous stub, so reports can count the cases
+    # reopened by it after their content is gone.
+    checkin_answer = models.CharField(max_length=16, choices=CheckinAnswer.choices, blank=True)
+    checkin_answered_on = models.DateField(null=True, blank=True)
+    reopened_by_checkin_on = models.DateField(null=True, blank=True)
+    # Set by a "yes" (when the case type does not open a new case); cleared by a handler who
+    # has dealt with it. The workflow state stays closed: attention is not a stage.
+    attention_since = models.DateField(null=True, blank=True, db_index=True)
+    # The new case a "yes" opened. The link is kept on the closed case only, so the new case
+    # says nothing about which case or reporter came before (those working it see none of it).
+    checkin_case = models.OneToOneField(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     # Sealed JSON of the reporter's answers, and their optional contact details.
     answers = SealedField()
     reporter_contact = SealedField(null=True)
@@ -329,6 +370,46 @@ class Action(models.Model):
 
     def __str__(self) -> str:
         return f"action due {self.due_on or 'undated'}"
+
+
+class NewsDelivery(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    SENDING = "sending", _("Being sent")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    SKIPPED = "skipped", _("Not sent (no e-mail address, or the case is gone)")
+
+
+class ReporterNews(models.Model):
+    """The outbox row of one "there is news on your report" e-mail to a reporter who gave an
+    e-mail address (``cases/news.py``). Written by staff actions (a message to the reporter, a
+    stage change they see), so its times are staff times; it holds no address and no content:
+    the address is opened from the sealed contact details only while sending."""
+
+    id = models.BigAutoField(primary_key=True)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField()
+    delivery = models.CharField(
+        max_length=8, choices=NewsDelivery.choices, default=NewsDelivery.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    # Why it failed or was not sent: a short code (``smtp``, ``no_address``, ``purged``).
+    outcome = models.CharField(max_length=24, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=("next_attempt_at",),
+                name="reporter_news_outbox",
+                condition=models.Q(delivery="pending"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"reporter news {self.pk} ({self.delivery})"
 
 
 # --- The audit record -----------------------------------------------------------------------

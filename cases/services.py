@@ -19,19 +19,22 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from cases.audit import event_record
+from cases.checkin import CheckinStatus, checkin_status
 from cases.crypto import Readable
-from cases.exceptions import SpeakUpError
+from cases.exceptions import CheckinClosed, SpeakUpError
 from cases.keys import case_cipher, data_key_prepare
 from cases.models import (
     Action,
     Case,
     CaseType,
     Category,
+    CheckinAnswer,
     Evidence,
     Message,
     MessageKind,
     OrganisationalUnit,
 )
+from cases.news import reporter_news_record
 from cases.storage import evidence_path as evidence_path  # re-exported for readers
 from cases.storage import evidence_staging as evidence_staging  # re-exported for callers
 from cases.storage import file_discard, file_write
@@ -216,7 +219,72 @@ def message_add(
         event_record(
             case=locked, code="message.added", actor=author, at=when, payload={"kind": kind.value}
         )
+        if kind == MessageKind.TO_REPORTER:
+            reporter_news_record(locked)  # "there is news on your report", if they left an address
     return message
+
+
+def case_checkin_record(
+    *, case: Case, answer: CheckinAnswer, message: str, linked: Case | None = None
+) -> Case:
+    """Record the reporter's answer to the check-in after closure, once, and return the case.
+
+    Locks the case and checks again that the question is asked (``CheckinClosed`` otherwise:
+    answered before, not closed, not yet due), so a double post records one answer. On the
+    case row, dated to the day: the answer; for a "yes", ``reopened_by_checkin_on`` (kept
+    after retention, for reports) and either ``attention_since`` or, when the caller filed a
+    new case for it, the link ``checkin_case``. An optional message is sealed under the case's
+    key as a message from the reporter (on the new case, the caller puts it in its answers).
+    Audits ``case.checkin_answered`` (the answer only) and ``case.checkin_opened_case`` (the new
+    case's reference) on this case and ``case.opened_by_checkin`` on the new one, which names
+    nothing of this case. Call inside the caller's transaction when it files ``linked``.
+    """
+    text = _clean_text(message, what="The message", required=False)
+    day = reporter_time()
+    with transaction.atomic():
+        locked = _lock(case)
+        if checkin_status(locked, today=day.date()) is not CheckinStatus.ASKED:
+            raise CheckinClosed()
+        locked.checkin_answer = answer
+        locked.checkin_answered_on = day.date()
+        fields = ["checkin_answer", "checkin_answered_on"]
+        if answer == CheckinAnswer.YES:
+            locked.reopened_by_checkin_on = day.date()
+            fields.append("reopened_by_checkin_on")
+            if linked is None:
+                locked.attention_since = day.date()
+                fields.append("attention_since")
+            else:
+                locked.checkin_case = linked
+                fields.append("checkin_case")
+        locked._history_date = day  # type: ignore[attr-defined]  # simple-history hook
+        locked.save(update_fields=fields)
+        event_record(case=locked, code="case.checkin_answered", at=day, payload={"answer": answer})
+        if linked is not None:
+            event_record(
+                case=locked,
+                code="case.checkin_opened_case",
+                at=day,
+                payload={"linked": linked.reference},
+            )
+            event_record(case=linked, code="case.opened_by_checkin", at=day)
+        elif text:
+            message_add(case=locked, kind=MessageKind.FROM_REPORTER, body=text)
+    return locked
+
+
+def case_attention_clear(*, case: Case, actor: User) -> Case:
+    """Record that a handler has dealt with what the reporter's check-in raised: the case
+    leaves the "needs attention" list; ``reopened_by_checkin_on`` stays. Checks nobody:
+    interfaces call ``workflows.services.case_record_attention_dealt_with``, which does."""
+    with transaction.atomic():
+        locked = _lock(case)
+        if locked.attention_since is None:
+            raise InvalidReport("This case does not need attention.")
+        locked.attention_since = None
+        locked.save(update_fields=["attention_since"])
+        event_record(case=locked, code="case.attention_cleared", actor=actor)
+    return locked
 
 
 class _LimitedReader:

@@ -70,6 +70,13 @@ app.conf.beat_schedule = {
         "schedule": float(_scan_seconds),
         "options": {"expires": max(_scan_seconds - 20, 5)},
     },
+    # Every two minutes, hand the reporters' waiting "there is news on your report" e-mails
+    # to tasks (cases/news.py): written by staff work without asking the broker, sent here.
+    "send-reporter-news": {
+        "task": "cases.tasks.scan_reporter_news",
+        "schedule": 120.0,
+        "options": {"expires": 110},
+    },
 }
 app.autodiscover_tasks()
 

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import CaseType, Category, OrganisationalUnit
+from cases.models import CaseType, Category, CheckinAnswer, OrganisationalUnit
 from reports.models import PREFER_NOT_TO_SAY
 from reports.monitoring import monitoring_questions
 
@@ -84,7 +84,10 @@ class ReportForm(forms.Form):
         label=_("How can we contact you? (optional)"),
         help_text=_(
             "Only if you want us to. An email address or phone number that is not your work "
-            "one is safest. You can always use your case token instead."
+            "one is safest. You can always use your case token instead. A work email address "
+            "can be seen by your employer. If you give an email address, we only ever send it "
+            "\u201cthere is news on your report\u201d: no link, no details and never your case "
+            "token."
         ),
         max_length=300,
         required=False,
@@ -187,4 +190,33 @@ class ReplyForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         max_length=10_000,
         error_messages={"required": _("Enter your message")},
+    )
+
+
+class CheckinForm(forms.Form):
+    """The check-in after closure: one question, three answers, an optional message."""
+
+    answer = forms.ChoiceField(
+        label=_("Since your report was closed, has anyone treated you worse because of it?"),
+        help_text=_(
+            "We ask everyone whose report has been closed for a while. Your answer is kept with "
+            "your report and, like everything you send here, does not show who you are."
+        ),
+        choices=CheckinAnswer.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Select yes, no or I prefer not to say"),
+            "invalid_choice": _("Select yes, no or I prefer not to say"),
+        },
+    )
+    message = forms.CharField(
+        label=_("Anything you want to tell us (optional)"),
+        help_text=_(
+            "Only the people handling your report can read it. Leave out anything that would "
+            "identify you if you want to stay anonymous."
+        ),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=10_000,
+        required=False,
+        error_messages={"max_length": _("Your message must be 10,000 characters or fewer")},
     )

@@ -24,15 +24,24 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, connection, transaction
 from django.utils.crypto import salted_hmac
 
-from cases.exceptions import SpeakUpError
-from cases.models import Case, CaseType, Category, Evidence, OrganisationalUnit
-from cases.services import evidence_attach, evidence_staging, reporter_time
+from cases.checkin import CheckinStatus, checkin_status
+from cases.exceptions import CheckinClosed, SpeakUpError
+from cases.models import Case, CaseType, Category, CheckinAnswer, Evidence, OrganisationalUnit
+from cases.services import (
+    case_checkin_record,
+    case_lock,
+    evidence_attach,
+    evidence_staging,
+    reporter_time,
+)
 from cases.tokens import token_display
 from intake.files import CleanedFile
 from intake.models import Branding, SubmissionKey, SupportResource, branding
 from intake.progress import progress_of
 from intake.receipts import receipt_make
 from intake.selectors import support_list_for
+from notifications.kinds import CASE_NEWS, CHECKIN_CONCERN
+from notifications.services import notify_case_holders
 from workflows.services import case_file
 
 logger = logging.getLogger("speakup.intake")
@@ -178,3 +187,64 @@ def evidence_add_for_reporter(*, case: Case, files: list[CleanedFile]) -> None:
     except Exception as error:
         logger.warning("evidence files could not be added (%s)", type(error).__name__)
         raise FilesNotSaved() from error
+
+
+# --- The check-in after closure -------------------------------------------------------------
+
+
+class CheckinNotSaved(SpeakUpError):
+    message = "Your answer could not be saved just now. Nothing was kept."
+
+
+@dataclass(frozen=True)
+class CheckinThanks:
+    """What the thank-you page says, read before the commit."""
+
+    answer: str
+    new_case: bool  # a "yes" opened a new case rather than reopening attention on this one
+    support: list[SupportResource] = field(default_factory=list)
+
+
+def checkin_answer(*, case: Case, answer: CheckinAnswer, message: str) -> CheckinThanks:
+    """Record the reporter's answer to the check-in after closure, once.
+
+    For a "yes", the case type decides: attention reopens on this case, or a new case of the
+    same type is filed (holding only the reporter's message, with no link back that its
+    handlers could follow) and linked from this one. In one transaction, so a fault keeps
+    nothing (``CheckinNotSaved``); ``CheckinClosed`` when the question is not asked or was
+    answered before. Everything the thank-you page shows is read before the commit. The
+    people working the case hear of a "yes" after the commit, with no content
+    (``notifications``). Audits through ``cases.services.case_checkin_record``.
+    """
+    try:
+        with transaction.atomic():
+            locked = case_lock(case=case, as_model=Case)
+            linked: Case | None = None
+            opens_case = answer == CheckinAnswer.YES and locked.case_type.checkin_yes_opens_case
+            if opens_case:
+                # Checked here too, so a refused answer files no new case.
+                if checkin_status(locked, today=reporter_time().date()) is not CheckinStatus.ASKED:
+                    raise CheckinClosed()
+                linked, _token = case_file(
+                    case_type=locked.case_type,
+                    answers={"what_happened": message.strip()},
+                )
+            locked = case_checkin_record(case=locked, answer=answer, message=message, linked=linked)
+            thanks = CheckinThanks(
+                answer=str(answer),
+                new_case=linked is not None,
+                support=support_list_for([locked.category_id] if locked.category_id else []),
+            )
+            if answer == CheckinAnswer.YES:
+                # Outbox rows in this transaction (the broker is never asked here): the
+                # handlers of the closed case, and whoever triages the new one.
+                notify_case_holders(locked, CHECKIN_CONCERN)
+                if linked is not None:
+                    notify_case_holders(linked, CASE_NEWS)
+            _refuse_silent_rollback()
+    except CheckinClosed:
+        raise
+    except Exception as error:
+        logger.warning("a check-in answer could not be saved (%s)", type(error).__name__)
+        raise CheckinNotSaved() from error
+    return thanks

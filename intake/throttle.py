@@ -12,7 +12,8 @@ and everyone else carries on (docs/decisions/0012-reporter-throttles.md).
   for a whole office's typos. A correct token does not count.
 - **Globally**, 2,000 wrong tokens an hour raise an alert, and then only addresses without a
   wrong token this hour are answered.
-- Reports: 30 an hour per address (an office may share one), 500 globally.
+- Reports: 30 an hour per address (an office may share one), 500 globally; answers to the
+  check-in after closure the same, counted apart.
 
 Every count is taken *before* the work it guards (an atomic increment, checked against the
 limit) and given back if the work turns out not to count, so parallel requests cannot slip
@@ -53,6 +54,8 @@ ADDRESS_FAILURES_PER_HOUR = Limit("token-address-hour", 100, 3600)
 TOKEN_FAILURES_GLOBAL = Limit("token-fail-global", 2000, 3600)
 REPORTS_PER_HOUR = Limit("report-hour", 30, 3600)
 REPORTS_GLOBAL = Limit("report-global", 500, 3600)
+CHECKINS_PER_HOUR = Limit("checkin-hour", 30, 3600)
+CHECKINS_GLOBAL = Limit("checkin-global", 500, 3600)
 
 _TICKET = re.compile(r"[A-Za-z0-9_-]{20,64}")
 
@@ -153,29 +156,47 @@ def token_guess_end(guess: Guess, *, found: bool) -> None:
         logger.warning("throttle cache unavailable; a token guess was not settled")
 
 
-def report_admit(request: HttpRequest) -> bool:
-    """Count a report before it is saved; ``False`` when a limit is reached. Fails open."""
+def _admit(request: HttpRequest, per_address: Limit, overall: Limit, what: str) -> bool:
     who = client_key(request)
     try:
-        if _add(REPORTS_GLOBAL, "all") > REPORTS_GLOBAL.count:
-            _add(REPORTS_GLOBAL, "all", -1)
+        if _add(overall, "all") > overall.count:
+            _add(overall, "all", -1)
             logger.critical(
-                "ALERT: the global limit of %d reports an hour was reached.", REPORTS_GLOBAL.count
+                "ALERT: the global limit of %d %s an hour was reached.", overall.count, what
             )
             return False
-        if _add(REPORTS_PER_HOUR, who) > REPORTS_PER_HOUR.count:
-            _add(REPORTS_PER_HOUR, who, -1)
-            _add(REPORTS_GLOBAL, "all", -1)
+        if _add(per_address, who) > per_address.count:
+            _add(per_address, who, -1)
+            _add(overall, "all", -1)
             return False
     except CacheUnavailable:
-        logger.warning("throttle cache unavailable; a report was let through uncounted")
+        logger.warning("throttle cache unavailable; %s let through uncounted", what)
     return True
+
+
+def _release(request: HttpRequest, per_address: Limit, overall: Limit) -> None:
+    try:
+        _add(per_address, client_key(request), -1)
+        _add(overall, "all", -1)
+    except CacheUnavailable:
+        pass
+
+
+def report_admit(request: HttpRequest) -> bool:
+    """Count a report before it is saved; ``False`` when a limit is reached. Fails open."""
+    return _admit(request, REPORTS_PER_HOUR, REPORTS_GLOBAL, "reports")
 
 
 def report_release(request: HttpRequest) -> None:
     """Give back the count of a report that was not filed (a failure, or a repeat)."""
-    try:
-        _add(REPORTS_PER_HOUR, client_key(request), -1)
-        _add(REPORTS_GLOBAL, "all", -1)
-    except CacheUnavailable:
-        pass
+    _release(request, REPORTS_PER_HOUR, REPORTS_GLOBAL)
+
+
+def checkin_admit(request: HttpRequest) -> bool:
+    """Count an answer to the check-in before it is saved, like a report. Fails open."""
+    return _admit(request, CHECKINS_PER_HOUR, CHECKINS_GLOBAL, "check-in answers")
+
+
+def checkin_release(request: HttpRequest) -> None:
+    """Give back the count of an answer that was not recorded (refused, repeated, a fault)."""
+    _release(request, CHECKINS_PER_HOUR, CHECKINS_GLOBAL)

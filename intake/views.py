@@ -33,11 +33,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases.audit import event_record
-from cases.exceptions import CaseNotFound
-from cases.models import Case, CaseType, MessageKind
+from cases.checkin import CheckinStatus, checkin_status
+from cases.exceptions import CaseNotFound, CheckinClosed
+from cases.models import Case, CaseType, CheckinAnswer, MessageKind
 from cases.selectors import message_list_for_case
 from cases.services import message_add, reporter_time
 from intake.errors import branding_or_default, permission_denied, reporter_headers
@@ -50,15 +51,18 @@ from intake.followup import (
     follow_up_start,
     form_key_ok,
 )
-from intake.forms import ReplyForm, ReportForm, TokenForm
+from intake.forms import CheckinForm, ReplyForm, ReportForm, TokenForm
 from intake.progress import progress_of
 from intake.receipts import receipt_verify
 from intake.selectors import support_list_for
 from intake.services import (
     AlreadySent,
+    CheckinNotSaved,
+    CheckinThanks,
     Filed,
     FilesNotSaved,
     ReportNotSaved,
+    checkin_answer,
     evidence_add_for_reporter,
     report_file,
     submission_digest,
@@ -71,6 +75,8 @@ from intake.showagain import (
 )
 from intake.throttle import (
     GuessRefused,
+    checkin_admit,
+    checkin_release,
     report_admit,
     report_release,
     ticket_for,
@@ -503,6 +509,7 @@ def _follow_up_page(
             "support": _support_or_none([case.category_id] if case.category_id else []),
             "max_files": MAX_FILES,
             "max_mb": settings.SPEAKUP_EVIDENCE_MAX_BYTES // 1_000_000,
+            "checkin": checkin_status(case).value,
         },
         status=status,
     )
@@ -558,6 +565,89 @@ def follow_up_evidence(request: HttpRequest, session: FollowUp, case: Case) -> H
     response = _follow_up_page(request, session, case, files=files)
     follow_up_refresh(response, session)
     return response
+
+
+def _checkin_page(
+    request: HttpRequest,
+    session: FollowUp,
+    case: Case,
+    *,
+    form: CheckinForm | None = None,
+    thanks: CheckinThanks | None = None,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    """The check-in question, or, once answered, the thank-you and what happens next."""
+    answered = thanks is not None or bool(case.checkin_answer)
+    answer = thanks.answer if thanks is not None else case.checkin_answer
+    new_case = thanks.new_case if thanks is not None else case.checkin_case_id is not None
+    response = _render(
+        request,
+        "intake/checkin.html",
+        {
+            "case": case,
+            "form": form or CheckinForm(),
+            "form_key": session.form_key,
+            "answered": answered,
+            "said_yes": answer == CheckinAnswer.YES,
+            "new_case": new_case,
+            "page_error": error,
+            "support": thanks.support
+            if thanks is not None
+            else _support_or_none([case.category_id] if case.category_id else []),
+        },
+        status=status,
+    )
+    follow_up_refresh(response, session)
+    return response
+
+
+@csrf_exempt
+@reporter_page
+@require_http_methods(["GET", "HEAD", "POST"])
+def follow_up_checkin(request: HttpRequest) -> HttpResponse:
+    """The check-in after closure (docs/decisions/0020-reporter-check-in.md): GET shows the
+    question (or the thank-you once answered); POST, with the session's form key, records the
+    answer once. Without a live session, or before the question is asked, the reporter gets
+    the same answers as every other follow-up page."""
+    found = _followed_case(request)
+    if found is None or (request.method == "POST" and not form_key_ok(request, found[0])):
+        return _render(request, "intake/follow_up_ended.html", {}, status=403)
+    session, case = found
+    status = checkin_status(case)
+    if status is CheckinStatus.NOT_ASKED:
+        return redirect("intake:follow_up_case")
+    if request.method != "POST":
+        event_record(case=case, code="case.viewed_by_reporter", at=reporter_time())
+        return _checkin_page(request, session, case)
+    if status is CheckinStatus.ANSWERED:
+        return _checkin_page(request, session, case, status=409)
+    form = CheckinForm(request.POST)
+    if not form.is_valid():
+        return _checkin_page(request, session, case, form=form, status=400)
+    if not checkin_admit(request):
+        return _render(request, "intake/busy.html", {}, status=429)
+    try:
+        thanks = checkin_answer(
+            case=case,
+            answer=CheckinAnswer(form.cleaned_data["answer"]),
+            message=form.cleaned_data["message"],
+        )
+    except CheckinClosed:
+        # Answered in another tab a moment ago: the thank-you, as for a double post.
+        checkin_release(request)
+        return _checkin_page(request, session, case_for_follow_up(case.pk), status=409)
+    except CheckinNotSaved as error:
+        checkin_release(request)
+        return _checkin_page(
+            request,
+            session,
+            case,
+            form=form,
+            error=f"{error.message} {_('Please send it again.')}",
+            status=503,
+        )
+    return _checkin_page(request, session, case, thanks=thanks)
 
 
 @follow_up_action

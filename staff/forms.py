@@ -169,6 +169,10 @@ class SupportForm(forms.Form):
     )
 
 
+class AttentionDealtWithForm(forms.Form):
+    """Nothing to fill in: the button says what is recorded."""
+
+
 def form_problem(form: forms.Form) -> str:
     """The first problem with a bound, invalid form, as a sentence for the page."""
     for errors in form.errors.values():

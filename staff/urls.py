@@ -72,4 +72,5 @@ urlpatterns = [
     path("cases/<str:case_id>/deadlines/", views.case_deadline_view, name="case_deadline"),
     path("cases/<str:case_id>/police/", views.case_police_view, name="case_police"),
     path("cases/<str:case_id>/support/", views.case_support_view, name="case_support"),
+    path("cases/<str:case_id>/attention/", views.case_attention_view, name="case_attention"),
 ]

@@ -64,6 +64,7 @@ from staff.forms import (
     ActionDoneForm,
     ActionForm,
     AssignForm,
+    AttentionDealtWithForm,
     CategoryForm,
     DeadlineForm,
     ExcludeForm,
@@ -81,6 +82,7 @@ from workflows.services import (
     SUPPORT_PARTIES,
     case_record_action,
     case_record_action_done,
+    case_record_attention_dealt_with,
     case_record_category,
     case_record_police_referral,
     case_record_redaction,
@@ -413,6 +415,21 @@ def case_police_view(request: HttpRequest, case_id: str) -> HttpResponse:
         case_id,
         action="police",
         form_for=lambda case: PoliceReferralForm(request.POST),
+        save=save,
+    )
+
+
+@require_POST
+def case_attention_view(request: HttpRequest, case_id: str) -> HttpResponse:
+    def save(form: AttentionDealtWithForm, user: User, case: Case) -> str:
+        case_record_attention_dealt_with(case=case, actor=user)
+        return "Recorded: the reporter's check-in has been dealt with."
+
+    return _record(
+        request,
+        case_id,
+        action="attention",
+        form_for=lambda case: AttentionDealtWithForm(request.POST),
         save=save,
     )
 

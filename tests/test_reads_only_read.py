@@ -155,6 +155,27 @@ def test_the_follow_up_page_writes_only_the_reporters_view_event(client, db):
     assert set(_writes(captured.captured_queries)) == {"cases_caseevent", "cases_audithead"}
 
 
+@pytest.mark.parametrize("answered", [False, True], ids=["question", "thank-you"])
+def test_the_check_in_page_writes_only_the_reporters_view_event(client, db, answered):
+    """The check-in after closure, asked and answered: reading it writes only its view."""
+    from cases.models import CheckinAnswer
+    from intake.services import checkin_answer
+    from tests.builders import make_case, make_case_type
+
+    case_type = make_case_type(checkin_after_weeks=0)
+    case, token = make_case(case_type=case_type, state="closed", with_token=True)
+    if answered:
+        checkin_answer(case=case, answer=CheckinAnswer.YES, message="Still here.")
+    assert client.post("/follow-up/", {"token": token}).status_code == 302
+    for path in ("/follow-up/case/", "/follow-up/check-in/"):
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get(path)
+        assert page.status_code == 200
+        expected = "Thank you for answering" if answered else "treated you worse"
+        assert expected in page.content.decode()
+        assert set(_writes(captured.captured_queries)) == {"cases_caseevent", "cases_audithead"}
+
+
 def test_the_write_detector_sees_a_write_so_this_file_can_fail(cast):
     from workflows.clocks import clocks_check
     from workflows.models import Clock

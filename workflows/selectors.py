@@ -45,6 +45,7 @@ class CaseFilters:
     stage: str = ""  # a state name
     category: str = ""  # a category's slug
     deadline: str = ""  # one of DEADLINES
+    attention: bool = False  # reopened for attention by the reporter's check-in
     sort: str = "newest"  # one of SORTS
 
     @classmethod
@@ -60,6 +61,7 @@ class CaseFilters:
             stage=params.get("stage", "")[:32],
             category=params.get("category", "")[:50],
             deadline=deadline if deadline in DEADLINES else "",
+            attention=bool(params.get("attention")),
             sort=sort if sort in SORTS else "newest",
         )
 
@@ -80,6 +82,8 @@ def case_list_for_user(
         cases = cases.filter(state=filters.stage)
     if filters.category:
         cases = cases.filter(category__slug=filters.category)
+    if filters.attention:
+        cases = cases.filter(attention_since__isnull=False)
     today = today or timezone.localdate()
     running = Clock.objects.filter(
         case=OuterRef("pk"), stopped_on__isnull=True, paused_on__isnull=True

@@ -35,9 +35,11 @@ from cases.models import (
     OrganisationalUnit,
     Outcome,
 )
+from cases.news import reporter_news_record
 from cases.services import (
     action_add,
     action_complete,
+    case_attention_clear,
     case_categorise,
     case_create,
     case_lock,
@@ -194,6 +196,9 @@ def _apply(
         actor=actor,
         payload={"source": source, "target": locked.state, "transition": step.name},
     )
+    before, after = spec.state(source), spec.state(locked.state)
+    if before is None or after is None or str(before.reporter) != str(after.reporter):
+        reporter_news_record(locked)  # the reporter will see a new stage
     if reason.strip() and actor is not None:
         message_add(
             case=locked,
@@ -291,3 +296,11 @@ def case_record_support(*, case: Case, actor: User, party: str) -> None:
     if party not in SUPPORT_PARTIES:
         raise InvalidTransition("Choose who was offered support.")
     event_record(case=case, code="case.support_offered", actor=actor, payload={"party": party})
+
+
+def case_record_attention_dealt_with(*, case: Case, actor: User) -> Case:
+    """Record that what the reporter's check-in raised has been dealt with: the case leaves
+    the "needs attention" list (its closed state never changed). ``CaseNotFound`` unless the
+    actor works the case; ``InvalidReport`` when it does not need attention."""
+    case = _worked(actor, case, "attention")
+    return case_attention_clear(case=case, actor=actor)

@@ -100,3 +100,29 @@ def test_the_other_reporter_pages_are_accessible_too(page, live_server, open_for
     _accessible(page)
     page.goto(live_server.url + "/follow-up/case/")  # no session: the ended page
     _accessible(page)
+
+
+def test_the_check_in_after_closure_is_accessible_and_answered_once(
+    page, live_server, transactional_db
+):
+    from tests.builders import make_case
+
+    case_type = make_case_type(slug="speak", name="Speak up", checkin_after_weeks=0)
+    case, token = make_case(case_type=case_type, state="closed", with_token=True)
+    page.goto(live_server.url + "/follow-up/")
+    page.get_by_label("Your case token").fill(token)
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("link", name="Answer this question").click()
+    question = "Since your report was closed, has anyone treated you worse because of it?"
+    page.get_by_role("heading", name=question).wait_for()
+    _accessible(page)
+    page.get_by_role("button", name="Send your answer").click()  # nothing chosen
+    page.get_by_role("heading", name="There is a problem").wait_for()
+    _accessible(page)
+    page.get_by_label("Yes").check()
+    page.get_by_label("Anything you want to tell us (optional)").fill("I lost my shifts.")
+    page.get_by_role("button", name="Send your answer").click()
+    page.get_by_role("heading", name="Thank you for answering").wait_for()
+    _accessible(page)
+    case.refresh_from_db()
+    assert case.checkin_answer == "yes" and case.attention_since is not None

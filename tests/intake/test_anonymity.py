@@ -1,12 +1,12 @@
 """After a whole reporter journey, with a marker address and user agent, neither marker nor
 the token appears in any table, log record or stored file, nor inside anything encrypted; and
-everything the reporter caused is dated to the day."""
+everything the reporter caused is dated to the day. The journey goes on after the case is
+closed, to the check-in after closure, answered "yes" with a message."""
 
 import datetime as dt
 import io
 import logging
 import re
-from typing import Any
 
 import pytest
 from django.apps import apps
@@ -21,8 +21,10 @@ from cases.selectors import (
     message_list_for_case,
 )
 from cases.services import message_add
+from tests.builders import STEP_DATA, make_handler, path_to
 from tests.dbdump import dump_values, encodings_of
 from tests.intake.conftest import answers
+from workflows.services import case_transition
 
 MARKER_IP = "203.0.113.77"
 MARKER_UA = "MarkerBrowser/9.9 (anonymity-test)"
@@ -32,6 +34,7 @@ CLIENT = {
     "HTTP_USER_AGENT": MARKER_UA,
 }
 STAFF_MESSAGE = "Thank you."
+CHECKIN_MESSAGE = "I was moved off the project."
 
 
 def _upload(name: str, content: bytes):
@@ -72,7 +75,57 @@ def journey(client, whistleblowing, staff_user, caplog):
             **CLIENT,
         )
         client.post("/follow-up/sign-out/", {"form_key": form_key}, **CLIENT)
-    return case, token, caplog.records
+
+    # A handler closes the case the next morning; what that writes is staff work, kept apart.
+    before = _history_rows(case)
+    whistleblowing.checkin_after_weeks = 2
+    whistleblowing.save(update_fields=["checkin_after_weeks"])
+    with time_machine.travel(afternoon + dt.timedelta(hours=18, minutes=25), tick=False):
+        handler = make_handler(case, "journey-handler")
+        for step in path_to("whistleblowing", "closed"):
+            case = case_transition(case=case, name=step, actor=handler, **STEP_DATA)
+    staff_rows = _history_rows(case) - before
+
+    # Two weeks after closing, the reporter answers the check-in: "yes", with a message.
+    with time_machine.travel(afternoon + dt.timedelta(weeks=2, days=1), tick=False):
+        client.post("/follow-up/", {"token": token}, **CLIENT)
+        page = client.get("/follow-up/case/", **CLIENT).content.decode()
+        assert "has anyone treated you worse" in page
+        form_key = re.search(r'name="form_key" value="([^"]+)"', page).group(1)
+        assert client.get("/follow-up/check-in/", **CLIENT).status_code == 200
+        answered = client.post(
+            "/follow-up/check-in/",
+            {"answer": "yes", "message": CHECKIN_MESSAGE, "form_key": form_key},
+            **CLIENT,
+        )
+        assert answered.status_code == 200
+        client.post("/follow-up/sign-out/", {"form_key": form_key}, **CLIENT)
+    case = Case.objects.get(pk=case.pk)
+    assert case.checkin_answer == "yes" and case.attention_since is not None
+    return case, token, caplog.records, staff_rows
+
+
+def _history_models():
+    for model in apps.get_models():
+        if not model.__name__.startswith("Historical"):
+            continue
+        fields = {f.name for f in model._meta.fields}
+        if "case" in fields or model._meta.label == "cases.HistoricalCase":
+            yield model, "case" in fields
+
+
+def _history_of(case, model, by_case):
+    manager = model._default_manager
+    return manager.filter(case=case) if by_case else manager.filter(id=case.pk)
+
+
+def _history_rows(case) -> set[tuple[str, int]]:
+    """Every history row about ``case``, as (model, history id)."""
+    return {
+        (model.__name__, row.history_id)
+        for model, by_case in _history_models()
+        for row in _history_of(case, model, by_case)
+    }
 
 
 def _needles(token: str) -> set[bytes]:
@@ -83,7 +136,7 @@ def _needles(token: str) -> set[bytes]:
 
 @pytest.mark.slow  # a whole journey, then every table, log line and file read back
 def test_no_address_user_agent_or_token_is_kept_anywhere(journey, _evidence_dir):
-    _, token, records = journey
+    _, token, records, _ = journey
     needles = _needles(token)
     in_tables = [table for table, value in dump_values() for n in needles if n in value]
     assert in_tables == []
@@ -95,8 +148,9 @@ def test_no_address_user_agent_or_token_is_kept_anywhere(journey, _evidence_dir)
     assert stored and [n for n in needles if n in stored] == []
 
 
+@pytest.mark.slow  # the whole journey, on to the check-in after closure
 def test_nothing_encrypted_holds_them_either(journey):
-    case, token, _ = journey
+    case, token, _, _ = journey
     needles = _needles(token)
     content = case_content(case)
     opened = [
@@ -116,6 +170,7 @@ def test_nothing_encrypted_holds_them_either(journey):
         )
     # The decryption worked: the reporter's own words and files are there.
     assert "Invoices are approved without checks." in opened
+    assert CHECKIN_MESSAGE in opened
     assert {"notes.txt", "more.txt"} <= set(opened) and b"My notes\n" in files
     plaintext = "\n".join(opened).encode() + b"".join(files)
     assert [n for n in needles if n in plaintext] == []
@@ -125,10 +180,11 @@ def _is_midnight(moment: dt.datetime) -> bool:
     return timezone.localtime(moment).time() == dt.time(0, 0)
 
 
+@pytest.mark.slow  # the whole journey, on to the check-in after closure
 def test_everything_the_reporter_caused_is_dated_to_the_day(journey):
-    case, _, _ = journey
-    # Events: the staff member's message is the only one with an actor; the rest are the
-    # reporter's (sending, files, views, the reply).
+    case, _, _, staff_rows = journey
+    # Events: the staff member's message and the handler's steps have an actor; the rest are
+    # the reporter's (sending, files, views, the reply, the check-in and its message).
     reporter_events = CaseEvent.objects.filter(case=case, actor__isnull=True)
     codes = sorted(e.code for e in reporter_events)
     assert codes == sorted(
@@ -138,33 +194,35 @@ def test_everything_the_reporter_caused_is_dated_to_the_day(journey):
             "evidence.attached",
             "case.viewed_by_reporter",
             "message.added",
+            "case.viewed_by_reporter",
+            "case.viewed_by_reporter",
+            "case.checkin_answered",
+            "message.added",
         ]
     ), codes
     assert [e.code for e in reporter_events if not _is_midnight(e.at)] == []
-    staff_event = CaseEvent.objects.get(case=case, actor__isnull=False)
-    assert not _is_midnight(staff_event.at)  # the test would notice a lost time of day
+    staff_events = CaseEvent.objects.filter(case=case, actor__isnull=False)
+    # The test would notice a lost time of day.
+    assert staff_events and [e.code for e in staff_events if _is_midnight(e.at)] == []
+    # The case row's check-in marks are days.
+    assert case.checkin_answered_on == case.reopened_by_checkin_on == case.attention_since
 
-    # History rows of the case: every one is the reporter's except the staff message's.
+    # History rows of the case: every one is the reporter's except the staff message's and
+    # those of the handler's steps.
     staff_message = case.messages.get(kind=MessageKind.TO_REPORTER)
+    assert staff_rows
     undated = []
     checked = 0
-    for model in apps.get_models():
-        if not model.__name__.startswith("Historical"):
-            continue
-        fields = {f.name for f in model._meta.fields}
-        rows: Any
-        if "case" in fields:
-            rows = model._default_manager.filter(case=case)
-        elif model._meta.label == "cases.HistoricalCase":
-            rows = model._default_manager.filter(id=case.pk)
-        else:
-            continue
-        for row in rows:
+    for model, by_case in _history_models():
+        for row in _history_of(case, model, by_case):
             if getattr(row, "id", None) == staff_message.pk:
+                continue
+            if (model.__name__, row.history_id) in staff_rows:
                 continue
             checked += 1
             if not _is_midnight(row.history_date):
                 undated.append((model.__name__, row.history_type, row.history_date))
     assert undated == []
-    # The case, its two files, its clock and the reporter's message at least.
-    assert checked >= 5
+    # The case, its two files, its clock, the reporter's message, the check-in's case row
+    # and its message at least.
+    assert checked >= 7
