@@ -115,6 +115,36 @@ def case_counts(scope: Scope, measure: Measure, by: Sequence[Dim]) -> dict[tuple
     return {_key(row, by): row["n"] for row in rows}
 
 
+def reopened_counts(scopes: dict[str, Scope]) -> dict[str, dict[int, int]]:
+    """Per span name, per case type: cases the reporter's check-in after closure marked as
+    treated worse since (``Case.reopened_by_checkin_on`` in the span's days). The day stays
+    on the case's anonymous stub after retention, so the count survives the purge. One query
+    for every span; the spans share their case types and unit."""
+    if not scopes:
+        return {}
+    first = next(iter(scopes.values()))
+    counts = {
+        f"n_{name}": Count(
+            "id",
+            filter=Q(reopened_by_checkin_on__gte=s.start, reopened_by_checkin_on__lt=s.end),
+        )
+        for name, s in scopes.items()
+    }
+    rows = (
+        _cases(first)
+        .filter(reopened_by_checkin_on__isnull=False)
+        .order_by()
+        .values("case_type_id")
+        .annotate(**counts)
+    )
+    result: dict[str, dict[int, int]] = {name: {} for name in scopes}
+    for row in rows:
+        for name in scopes:
+            if row[f"n_{name}"]:
+                result[name][row["case_type_id"]] = row[f"n_{name}"]
+    return result
+
+
 def open_counts(
     scope: Scope, by: Sequence[Dim], at_ends: Iterable[dt.date]
 ) -> dict[dt.date, dict[tuple[Any, ...], int]]:

@@ -26,6 +26,7 @@ from reports.aggregates import (
     durations,
     investigates,
     open_counts,
+    reopened_counts,
     stage_label,
 )
 from reports.disclosure import OTHER, Published, Rule, Table, grouped, merge_small, publish, rule
@@ -220,6 +221,7 @@ def report_build(
     closed = {k: case_counts(s, "closed", []) for k, s in spans.items()}
     ends = {"this": period.end, "before": before.end, "last_year": last_year.end}
     still_open = open_counts(scope, [], ends.values())
+    reopened = reopened_counts(spans)
     by_category = case_counts(scope, "received", ["month", "category"])
     by_stage = case_counts(scope, "received", ["stage"])
     by_outcome = case_counts(scope, "closed", ["outcome"])
@@ -248,6 +250,7 @@ def report_build(
             "Received": lambda k, pk=pk: received[k].get((pk,), 0),
             "Closed": lambda k, pk=pk: closed[k].get((pk,), 0),
             "Open at the end": lambda k, pk=pk: still_open[ends[k]].get((pk,), 0),
+            "Reopened by the reporter's check-in": lambda k, pk=pk: reopened[k].get(pk, 0),
         }
         summary = publish(
             Table(
@@ -260,7 +263,8 @@ def report_build(
             totals=False,
         )
         section.views.append(View("summary", summary.title, summary, "columns", totals=False))
-        for row, label in zip(summary.rows, ("received", "closed", "open at the end"), strict=True):
+        labels = ("received", "closed", "open at the end", "reopened by the reporter's check-in")
+        for row, label in zip(summary.rows, labels, strict=True):
             this, prev, year = summary.cells[summary.rows.index(row)]
             section.sentences.append(
                 f"Cases {label}: {change_words(prev, this)} on {before.label}; "

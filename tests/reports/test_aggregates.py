@@ -13,6 +13,7 @@ from reports.aggregates import (
     clock_compliance,
     durations,
     open_counts,
+    reopened_counts,
 )
 from tests.builders import make_case_type
 from tests.reports.helpers import category, trend_case, trend_type, unit
@@ -164,3 +165,40 @@ def test_counts_match_a_raw_sql_group_by_on_the_same_rows(table):
         raw = {(t, u, s): n for t, u, s, n in cursor.fetchall()}
     assert case_counts(scope, "received", ["unit", "stage"]) == raw
     assert sum(raw.values()) == 7
+
+
+def test_reopened_by_the_reporters_check_in_per_span_and_case_type(db):
+    from cases.models import CheckinAnswer
+    from cases.services import case_checkin_record
+    from tests.reports.helpers import _at
+
+    one, two = trend_type(checkin_after_weeks=1), trend_type(checkin_after_weeks=1)
+    answers = [
+        # (type, closed, answered, answer)
+        (one, D(2026, 1, 6), D(2026, 2, 10), CheckinAnswer.YES),
+        (one, D(2026, 1, 9), D(2026, 2, 20), CheckinAnswer.YES),
+        (one, D(2026, 1, 9), D(2026, 2, 21), CheckinAnswer.NO),
+        (one, D(2026, 1, 9), D(2026, 5, 2), CheckinAnswer.YES),
+        (two, D(2026, 2, 2), D(2026, 3, 31), CheckinAnswer.YES),
+        (two, D(2026, 2, 2), D(2026, 3, 31), CheckinAnswer.PREFER_NOT),
+    ]
+    for case_type, closed, answered, answer in answers:
+        case = trend_case(case_type, closed, reviewed=closed, closed=closed)
+        with _at(answered):
+            case_checkin_record(case=case, answer=answer, message="")
+    ids = (one.pk, two.pk)
+    spans = {
+        "q1": Scope(D(2026, 1, 1), D(2026, 4, 1), ids),
+        "q2": Scope(D(2026, 4, 1), D(2026, 7, 1), ids),
+        "feb": Scope(D(2026, 2, 1), D(2026, 3, 1), ids),
+        "2025": Scope(D(2025, 1, 1), D(2026, 1, 1), ids),
+    }
+    assert reopened_counts(spans) == {
+        "q1": {one.pk: 2, two.pk: 1},
+        "q2": {one.pk: 1},
+        "feb": {one.pk: 2},
+        "2025": {},
+    }
+    only_two = {"q1": Scope(D(2026, 1, 1), D(2026, 4, 1), (two.pk,))}
+    assert reopened_counts(only_two) == {"q1": {two.pk: 1}}
+    assert reopened_counts({}) == {}
