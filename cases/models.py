@@ -107,9 +107,11 @@ class CaseType(models.Model):
     deadlines_in_working_days = models.BooleanField(
         default=False, help_text=_("Count deadlines in working days (bank holidays excluded).")
     )
-    retention_days = models.PositiveIntegerField(
-        help_text=_("Delete case content this many days after the case is closed.")
-    )
+    # Superseded: how long its cases are kept is a retention policy
+    # (retention.models.RetentionPolicy), changed only on the retention page, by two
+    # administrators when it shortens. Copied there by migration retention/0002 and read by
+    # nothing since; kept (not editable) because no migration here drops a column.
+    retention_days = models.PositiveIntegerField(null=True, blank=True, editable=False)
     is_active = models.BooleanField(default=True)
     position = models.PositiveSmallIntegerField(default=0)
     # Who triages new cases of this type, and the team handlers are usually drawn from.
@@ -212,7 +214,8 @@ class Case(FSMModelMixin, models.Model):
     # The answers with identifying details taken out, for external investigators.
     redacted_answers = SealedField(null=True)
     # HMAC-SHA256 of the case token under the pepper; the token itself is never stored.
-    token_digest = models.BinaryField(max_length=32, unique=True, editable=False)
+    # Empty only on a purged case's stub, which no token opens (retention/purge.py).
+    token_digest = models.BinaryField(max_length=32, unique=True, null=True, editable=False)
 
     objects = HistoryTrackedQuerySet.as_manager()
     history = CASE_HISTORY

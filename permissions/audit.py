@@ -84,6 +84,14 @@ _register("sso.linked", _("{user} linked a single sign-on identity ({provider}).
 _register("sso.unlinked", _("{user} removed a single sign-on identity ({provider})."), "provider")
 
 
+def staff_event_register(code: str, sentence: _StrPromise, *keys: str) -> None:
+    """Declare a staff event for an app above this one (retention's policy changes), with
+    its sentence and payload keys; registering a code twice is refused."""
+    if code in STAFF_EVENTS:
+        raise ValueError(f"Staff event {code!r} is registered twice.")
+    _register(code, sentence, *keys)
+
+
 def _check(code: str, payload: dict[str, PayloadValue]) -> None:
     if code not in STAFF_EVENTS:
         raise UnknownAuditEvent(f"Staff event code {code!r} is not registered.")

@@ -19,12 +19,17 @@ def make_case_type(*, workflow: str = "whistleblowing", **fields: Any) -> CaseTy
         "slug": f"type-{n}",
         "name": f"Case type {n}",
         "workflow": workflow,
-        "retention_days": 365,
         "acknowledge_within_days": 7,
         "feedback_within_months": 3,
     }
+    retention = fields.pop("retention_days", 365)
     defaults.update(fields)
-    return CaseType.objects.create(**defaults)
+    case_type = CaseType.objects.create(**defaults)
+    if retention is not None:
+        from retention.services import policy_seed
+
+        policy_seed(case_type=case_type, content_days=retention, token_days=retention)
+    return case_type
 
 
 def path_to(workflow: str, target: str) -> list[str]:
