@@ -51,6 +51,11 @@ def cases_due(today: dt.date | None = None) -> list[uuid.UUID]:
     return [pk for _, _, pk in sorted(due)]
 
 
+def case_references(ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The references of the given cases, for the preview and the command's listing."""
+    return dict(case_rows_for_system().filter(pk__in=ids).values_list("pk", "reference"))
+
+
 def case_is_due(case: Case, today: dt.date) -> bool:
     """The same rule for one case, asked again under its lock by the purge."""
     policy = RetentionPolicy.objects.filter(case_type_id=case.case_type_id).first()
@@ -94,6 +99,12 @@ def cases_upcoming(today: dt.date | None = None, *, limit: int = 50) -> list[Upc
             if closed is not None and (closed + days > today or held_)
         ]
     return sorted(rows, key=lambda row: (row.due_on, row.reference))[:limit]
+
+
+def content_days(case: Case) -> int | None:
+    """How many days after closure the case's content is kept (``None``: no policy)."""
+    policy = RetentionPolicy.objects.filter(case_type_id=case.case_type_id).first()
+    return policy.content_days if policy else None
 
 
 def deletion_date(case: Case) -> dt.date | None:

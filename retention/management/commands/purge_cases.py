@@ -10,10 +10,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from cases.selectors import case_rows_for_system
 from retention.ancillary import ancillary_purge
 from retention.purge import purge_due_cases
-from retention.selectors import cases_due, cases_upcoming
+from retention.selectors import case_references, cases_due, cases_upcoming
 
 
 class Command(BaseCommand):
@@ -27,9 +26,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["dry_run"]:
             due = cases_due()
-            references = dict(
-                case_rows_for_system().filter(pk__in=due).values_list("pk", "reference")
-            )
+            references = case_references(due)
             self.stdout.write(f"{len(due)} case(s) would be purged now:")
             for case_id in due:
                 self.stdout.write(f"  {references[case_id]} {case_id}")
