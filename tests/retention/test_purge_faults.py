@@ -7,6 +7,7 @@ import datetime as dt
 import threading
 from collections import Counter
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.apps import apps
@@ -36,7 +37,7 @@ def row_counts() -> dict[str, int]:
     }
 
 
-def end_state(case_id) -> tuple[object, ...]:
+def end_state(case_id) -> tuple[Any, ...]:
     record = DeletionRecord.objects.get(case_id=case_id)
     stub = Case.objects.values().get(pk=case_id)
     return (
@@ -184,12 +185,12 @@ def test_the_dry_run_lists_exactly_what_the_run_deletes_and_changes_nothing(
     assert "Purged 2 case(s)" in out.getvalue()
 
 
-def _totals() -> Counter[tuple[object, ...]]:
+def _totals() -> Counter[tuple[Any, ...]]:
     """What trend reports count: cases and deadlines met or missed, by month received and
     closed, type, category, unit, outcome and state."""
     from workflows.models import Clock
 
-    cases = Counter(
+    cases: Counter[tuple[Any, ...]] = Counter(
         (
             r["received_on"].strftime("%Y-%m"),
             r["closed_on"].strftime("%Y-%m") if r["closed_on"] else None,
@@ -201,7 +202,7 @@ def _totals() -> Counter[tuple[object, ...]]:
         )
         for r in Case.objects.values()
     )
-    clocks = Counter(
+    clocks: Counter[tuple[Any, ...]] = Counter(
         ("clock", c.case.case_type_id, c.kind, c.met, c.due_on.strftime("%Y-%m"))
         for c in Clock.objects.select_related("case")
     )
@@ -227,7 +228,7 @@ def test_report_totals_are_the_same_before_and_after_the_purge(after_retention):
 @pytest.mark.django_db(transaction=True)
 def test_two_purges_at_once_delete_each_case_once(after_retention):
     cases = [close(make_case()) for _ in range(6)]
-    results: list[list[object]] = []
+    results: list[list[Any]] = []
     errors: list[BaseException] = []
     start = threading.Barrier(2)
 
