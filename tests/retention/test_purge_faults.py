@@ -17,7 +17,7 @@ from django.db import connection, connections
 from cases.models import Case, CaseEvent, Evidence
 from cases.storage import evidence_path
 from retention.models import DeletionRecord
-from retention.purge import purge_due_cases
+from retention.purge import case_purge, purge_due_cases
 from retention.selectors import cases_due
 from tests.builders import STEP_DATA, make_case, make_case_type
 from tests.retention.conftest import close, marked_case
@@ -140,6 +140,8 @@ def test_a_held_case_past_its_date_survives_and_goes_once_the_hold_is_lifted(aft
     )
     assert cases_due(after_retention) == []
     assert purge_due_cases(today=after_retention).purged == []
+    # A hold placed after a run listed the case is seen under the case's lock.
+    assert case_purge(case.pk, today=after_retention) is None
     assert not DeletionRecord.objects.exists()
     hold_lift(actor=lead, hold=hold)
     assert purge_due_cases(today=after_retention).purged == [case.pk]
