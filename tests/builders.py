@@ -26,9 +26,19 @@ def make_case_type(*, workflow: str = "whistleblowing", **fields: Any) -> CaseTy
     defaults.update(fields)
     case_type = CaseType.objects.create(**defaults)
     if retention is not None:
-        from retention.services import policy_seed
+        from django.utils import timezone
 
-        policy_seed(case_type=case_type, content_days=retention, token_days=retention)
+        from retention.models import RetentionPolicy
+
+        # As migration retention/0002 made them for existing case types: no staff event, so
+        # tests that count staff events see only their own (retention.services.policy_seed
+        # is the audited path, tested in tests/retention).
+        RetentionPolicy.objects.create(
+            case_type=case_type,
+            content_days=retention,
+            token_days=retention,
+            changed_at=timezone.now(),
+        )
     return case_type
 
 

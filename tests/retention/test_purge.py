@@ -111,6 +111,7 @@ def test_a_purged_case_leaves_only_its_stub_events_clocks_and_one_record(
     assert not Evidence.objects.filter(case_id=case.pk).exists()
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_a_second_run_purges_nothing_and_writes_no_second_record(after_retention):
     case = marked_case()

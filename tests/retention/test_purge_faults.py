@@ -105,6 +105,7 @@ def test_a_purge_killed_at_any_step_and_rerun_ends_the_same_with_one_record(
             assert all(not evidence_path(name).exists() for name in files_before)
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_a_file_already_missing_is_counted_not_fatal(after_retention):
     import io
@@ -163,6 +164,7 @@ def test_a_reopened_case_moves_its_date(after_retention):
     assert cases_due(after_retention + dt.timedelta(days=300)) == [case.pk]
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_the_dry_run_lists_exactly_what_the_run_deletes_and_changes_nothing(
     after_retention, monkeypatch
@@ -211,6 +213,7 @@ def _totals() -> Counter[tuple[Any, ...]]:
     return cases + clocks
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_report_totals_are_the_same_before_and_after_the_purge(after_retention):
     from cases.models import Category, OrganisationalUnit
