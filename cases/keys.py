@@ -95,3 +95,31 @@ def data_keys_rewrap(*, batch_size: int = 500, max_batches: int | None = None) -
         batches += 1
     remaining = DataKey.objects.exclude(master_key_id=keyring.active).count()
     return RewrapResult(rewrapped=rewrapped, remaining=remaining)
+
+
+class MasterKeyStillInUse(Exception):
+    """A master key cannot be retired: it is the active key, or data keys still need it."""
+
+
+def master_key_retire(*, key_id: str, batch_size: int = 500) -> RewrapResult:
+    """Prepare the retirement of the master key ``key_id`` (an epoch): re-wrap every live
+    data key under the active key, then check that none is left under ``key_id``.
+
+    The key itself lives outside the database, so the operator then removes it from
+    ``SPEAKUP_MASTER_KEYS`` and destroys every copy. From then on no database backup,
+    however old, can unwrap the data key of a case shredded since it was taken: the key
+    that wrapped it there is gone (docs/operations.md, "Backups and deletion").
+    Raises ``MasterKeyStillInUse`` if ``key_id`` is the active key or not configured.
+    """
+    keyring = Keyring.from_settings()
+    if key_id == keyring.active:
+        raise MasterKeyStillInUse(
+            f"{key_id!r} is the active master key: make another key active first."
+        )
+    if key_id not in keyring.keys:
+        raise MasterKeyStillInUse(f"{key_id!r} is not among the configured master keys.")
+    result = data_keys_rewrap(batch_size=batch_size)
+    left = DataKey.objects.filter(master_key_id=key_id).count()
+    if left:  # rows locked by another run, or written meanwhile by an old process
+        raise MasterKeyStillInUse(f"{left} data key(s) still need {key_id!r}; run this again.")
+    return result

@@ -107,9 +107,11 @@ class CaseType(models.Model):
     deadlines_in_working_days = models.BooleanField(
         default=False, help_text=_("Count deadlines in working days (bank holidays excluded).")
     )
-    retention_days = models.PositiveIntegerField(
-        help_text=_("Delete case content this many days after the case is closed.")
-    )
+    # Superseded: how long its cases are kept is a retention policy
+    # (retention.models.RetentionPolicy), changed only on the retention page, by two
+    # administrators when it shortens. Copied there by migration retention/0002 and read by
+    # nothing since; kept (not editable) because no migration here drops a column.
+    retention_days = models.PositiveIntegerField(null=True, blank=True, editable=False)
     # The reporter's check-in after closure (docs/decisions/0020-reporter-check-in.md): how
     # many weeks after a case closes its follow-up page asks whether anyone has treated the
     # reporter worse since; empty, never. A "yes" reopens attention on the case, or opens a
@@ -253,7 +255,8 @@ class Case(FSMModelMixin, models.Model):
     # The answers with identifying details taken out, for external investigators.
     redacted_answers = SealedField(null=True)
     # HMAC-SHA256 of the case token under the pepper; the token itself is never stored.
-    token_digest = models.BinaryField(max_length=32, unique=True, editable=False)
+    # Empty only on a purged case's stub, which no token opens (retention/purge.py).
+    token_digest = models.BinaryField(max_length=32, unique=True, null=True, editable=False)
 
     objects = HistoryTrackedQuerySet.as_manager()
     history = CASE_HISTORY

@@ -89,6 +89,13 @@ def case_count(*, case_type: CaseType | None = None) -> int:
     return cases.count()
 
 
+def case_rows_for_system() -> models.QuerySet[Case]:
+    """Every case row, for jobs that act on cases by policy rather than for a person
+    (retention's purge and its preview). Never for a page, a list or an export: those come
+    through ``permissions/access.py``."""
+    return Case.objects.all()
+
+
 def is_day_only(at: dt.datetime) -> bool:
     """Whether a stored time carries only its day (reporter-originated: local midnight)."""
     return timezone.localtime(at).time() == dt.time.min

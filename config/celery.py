@@ -77,6 +77,15 @@ app.conf.beat_schedule = {
         "schedule": 120.0,
         "options": {"expires": 110},
     },
+    # Once a day at 02:30, delete the content of cases whose retention period has passed
+    # (each case alone, so a stopped run loses nothing), then stale sessions and submission
+    # keys whose turn has come (retention/purge.py, retention/ancillary.py). Before the 03:00
+    # evidence sweep, which then finds nothing left of them.
+    "purge-expired-cases": {
+        "task": "retention.tasks.purge_expired_cases",
+        "schedule": crontab(hour=2, minute=30),
+        "options": {"expires": 6 * 3600},
+    },
 }
 app.autodiscover_tasks()
 

@@ -22,6 +22,7 @@ import logging
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from cases.checkin import CheckinStatus, checkin_status
@@ -81,6 +82,19 @@ class Filed:
 def submission_digest(submission_key: str) -> bytes:
     """The only form in which a check-your-answers form's random key is stored."""
     return salted_hmac("speakup.submission", submission_key, algorithm="sha256").digest()
+
+
+# How long a used check-your-answers key is remembered: far longer than anyone keeps a form
+# open before pressing "Send" again; after that the key refuses nothing and is deleted by the
+# retention job (registered in intake/apps.py).
+SUBMISSION_KEY_DAYS = 30
+
+
+def submission_keys_purge(now: dt.datetime) -> int:
+    """Delete submission keys used more than ``SUBMISSION_KEY_DAYS`` ago; returns how many."""
+    oldest = timezone.localdate(now) - dt.timedelta(days=SUBMISSION_KEY_DAYS)
+    deleted, _ = SubmissionKey.objects.filter(used_on__lt=oldest).delete()
+    return deleted
 
 
 def report_file(

@@ -88,6 +88,7 @@ from ops.cache import CacheUnavailable
 from ops.clients import client_address
 from permissions.access import case_for_follow_up, case_for_reporter_token
 from reports.monitoring import monitoring_count
+from retention.selectors import content_days, deletion_date, token_opens
 
 logger = logging.getLogger("speakup.intake")
 
@@ -448,6 +449,9 @@ def follow_up(request: HttpRequest) -> HttpResponse:
         return response
     try:
         case = case_for_reporter_token(form.cleaned_data["token"])
+        # Past its retention policy's token period (or purged), a token opens nothing.
+        if not token_opens(case):
+            raise CaseNotFound()
     except CaseNotFound:
         token_guess_end(guess, found=False)
         form.add_error("token", _("No report matches that token. Check it and try again."))
@@ -466,9 +470,10 @@ def _followed_case(request: HttpRequest) -> tuple[FollowUp, Case] | None:
     if session is None:
         return None
     try:
-        return session, case_for_follow_up(session.case_id)
+        case = case_for_follow_up(session.case_id)
     except CaseNotFound:
         return None
+    return (session, case) if token_opens(case) else None
 
 
 @reporter_page
@@ -510,6 +515,8 @@ def _follow_up_page(
             "max_files": MAX_FILES,
             "max_mb": settings.SPEAKUP_EVIDENCE_MAX_BYTES // 1_000_000,
             "checkin": checkin_status(case).value,
+            "deleted_on": deletion_date(case),
+            "kept_days": content_days(case),
         },
         status=status,
     )

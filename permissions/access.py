@@ -150,6 +150,23 @@ def case_for_triage(user: AnyUser, case_id: object, *, action: str) -> Case:
     return case
 
 
+def case_for_legal_hold(user: AnyUser, reference: object) -> Case:
+    """The case a legal hold is placed on, named by its reference (what legal and governance
+    correspondence quotes), for a governance lead; else ``CaseNotFound``, recorded as a
+    refusal. Reveals no content, so it writes no view event."""
+    from permissions.roles import Role, roles_of
+
+    text = reference.strip().upper() if isinstance(reference, str) else ""
+    case = None
+    # Rule: only an active governance lead places holds, and only on a well-formed reference.
+    if user.is_active and Role.GOVERNANCE_LEAD in roles_of(user) and 0 < len(text) <= 9:
+        case = Case.objects.select_related("case_type").filter(reference=text).first()
+    if case is None:
+        record_refusal(user, None, "legal_hold")
+        raise CaseNotFound()
+    return case
+
+
 def case_for_reporter_token(typed: object) -> Case:
     """The case whose token the reporter typed, or ``CaseNotFound``.
 

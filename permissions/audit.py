@@ -38,7 +38,8 @@ def _register(code: str, sentence: _StrPromise, *keys: str) -> None:
 
 
 def staff_event_register(code: str, sentence: _StrPromise, *keys: str) -> None:
-    """Declare a staff event of an app above this one (e.g. notifications), once."""
+    """Declare a staff event of an app above this one (notifications, retention), with its
+    sentence and payload keys; registering a code twice is refused."""
     if code in STAFF_EVENTS:
         raise ValueError(f"Staff event {code!r} is registered twice.")
     _register(code, sentence, *keys)

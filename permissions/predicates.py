@@ -123,3 +123,26 @@ def may_see_reports(user: User) -> bool:
     reports show counts only, never a case; handlers and investigators work cases instead and
     are shown no report (a governance lead, for their part, reaches no case)."""
     return _active(user) and bool(roles_of(user) & {Role.GOVERNANCE_LEAD, Role.ADMINISTRATOR})
+
+
+# --- Retention ------------------------------------------------------------------------------
+# Retention's own records (policies, their changes, holds) live above this layer; these
+# predicates take only what the answer needs.
+
+
+def may_manage_retention(user: User) -> bool:
+    """See and propose retention policies, the purge preview and the overdue holds:
+    administrators (who never see case content there: the pages show references only)."""
+    return may_manage_access(user)
+
+
+def may_confirm_retention_change(user: User, *, proposed_by_id: int) -> bool:
+    """Confirm a proposal that shortens a retention period (or sets a first one): an
+    administrator other than the one who proposed it."""
+    return may_manage_access(user) and proposed_by_id != user.pk
+
+
+def may_hold_cases(user: User) -> bool:
+    """Place, review and lift legal holds: governance leads, who answer for litigation and
+    inquiries and see no case content to do it (a hold names a case by its reference)."""
+    return _active(user) and Role.GOVERNANCE_LEAD in roles_of(user)

@@ -130,7 +130,7 @@ def reopened_counts(scopes: dict[str, Scope]) -> dict[str, dict[int, int]]:
         )
         for name, s in scopes.items()
     }
-    rows = (
+    rows: QuerySet[Any] = (
         _cases(first)
         .filter(reopened_by_checkin_on__isnull=False)
         .order_by()

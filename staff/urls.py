@@ -5,6 +5,7 @@ from staff import (
     notification_views,
     operations_views,
     report_views,
+    retention_views,
     signin,
     views,
 )
@@ -41,6 +42,28 @@ urlpatterns = [
         name="access_confirm",
     ),
     path("access/changes/<int:change_id>/close/", access_views.access_close, name="access_close"),
+    # Retention: administrators' policies and preview, governance leads' legal holds.
+    path("retention/", retention_views.retention_page, name="retention"),
+    path("retention/preview/", retention_views.retention_preview, name="retention_preview"),
+    path(
+        "retention/policies/<int:case_type_id>/",
+        retention_views.retention_policy,
+        name="retention_policy",
+    ),
+    path(
+        "retention/changes/<int:change_id>/confirm/",
+        retention_views.retention_change_confirm,
+        name="retention_change_confirm",
+    ),
+    path(
+        "retention/changes/<int:change_id>/close/",
+        retention_views.retention_change_close,
+        name="retention_change_close",
+    ),
+    path("holds/", retention_views.holds_page, name="holds"),
+    path("holds/place/", retention_views.hold_place_view, name="hold_place"),
+    path("holds/<int:hold_id>/review/", retention_views.hold_review_view, name="hold_review"),
+    path("holds/<int:hold_id>/lift/", retention_views.hold_lift_view, name="hold_lift"),
     path("cases/export.csv", views.case_export, name="case_export"),
     path("cases/<str:case_id>/", views.case_detail, name="case_detail"),
     path("cases/<str:case_id>/history/", views.case_history, name="case_history"),

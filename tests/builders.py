@@ -19,12 +19,27 @@ def make_case_type(*, workflow: str = "whistleblowing", **fields: Any) -> CaseTy
         "slug": f"type-{n}",
         "name": f"Case type {n}",
         "workflow": workflow,
-        "retention_days": 365,
         "acknowledge_within_days": 7,
         "feedback_within_months": 3,
     }
+    retention = fields.pop("retention_days", 365)
     defaults.update(fields)
-    return CaseType.objects.create(**defaults)
+    case_type = CaseType.objects.create(**defaults)
+    if retention is not None:
+        from django.utils import timezone
+
+        from retention.models import RetentionPolicy
+
+        # As migration retention/0002 made them for existing case types: no staff event, so
+        # tests that count staff events see only their own (retention.services.policy_seed
+        # is the audited path, tested in tests/retention).
+        RetentionPolicy.objects.create(
+            case_type=case_type,
+            content_days=retention,
+            token_days=retention,
+            changed_at=timezone.now(),
+        )
+    return case_type
 
 
 def path_to(workflow: str, target: str) -> list[str]:

@@ -43,8 +43,15 @@ AUDIENCES = {
     "staff": "triage_lead",  # a triage lead of the case type also sees the assignment forms
     "access": "administrator",
     "reports": "governance_lead",  # the reports pages, their downloads and stored packs
+    "retention": "administrator",
+    "holds": "governance_lead",
 }
 BATCH = 4
+FIRST_PAGE = {
+    "access": "/staff/access/",
+    "retention": "/staff/retention/",
+    "holds": "/staff/holds/",
+}
 
 
 def _audience(name: str) -> str:
@@ -52,6 +59,10 @@ def _audience(name: str) -> str:
         return "access"
     if name.startswith("staff:report"):
         return "reports"
+    if name.startswith("staff:retention"):
+        return "retention"
+    if name.startswith("staff:hold"):
+        return "holds"
     return "staff" if name.startswith("staff:") else "reporter"
 
 
@@ -94,7 +105,24 @@ def ids(cast):
         original_name="e.txt",
         content_type="text/plain",
     )
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from retention.services import hold_place, policy_propose
+
+    policy_propose(
+        actor=cast.administrator, case_type=cast.case_type, content_days=30, token_days=30
+    )
+    hold = hold_place(
+        actor=cast.governance_lead,
+        reference=cast.case.reference,
+        reason="Litigation.",
+        review_on=timezone.localdate() + dt.timedelta(days=10),
+    )
     return {
+        "case_type_id": cast.case_type.pk,
+        "hold_id": hold.pk,
         "case_id": cast.case.pk,
         "evidence_id": evidence.pk,
         "exclusion_id": CaseExclusion.objects.get(case=cast.case).pk,
@@ -123,6 +151,7 @@ def test_a_get_writes_only_its_audit_event(cast, ids, sign_in, client, subtests,
         # The session's first-request bookkeeping, before counting.
         first = {"access": "/staff/access/", "reports": "/staff/reports/packs/"}
         client.get(first.get(audience, "/staff/cases/"))
+        client.get(FIRST_PAGE.get(audience, "/staff/cases/"))
     for name, route, params in urls:
         with subtests.test(url=name):
             if not who:

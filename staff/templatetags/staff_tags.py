@@ -7,7 +7,12 @@ from typing import Any
 from django import template
 from django.contrib.auth.models import User
 
-from permissions.predicates import may_see_operations, may_see_reports
+from permissions.predicates import (
+    may_hold_cases,
+    may_manage_retention,
+    may_see_operations,
+    may_see_reports,
+)
 from permissions.roles import may_manage_access
 
 register = template.Library()
@@ -34,3 +39,13 @@ def attention_count(user: Any) -> int:
     from notifications.selectors import attention_count as count
 
     return count(user) if getattr(user, "is_authenticated", False) else 0
+
+
+@register.filter
+def manages_retention(user: Any) -> bool:
+    return may_manage_retention(user)
+
+
+@register.filter
+def holds_cases(user: Any) -> bool:
+    return may_hold_cases(user)

@@ -22,6 +22,10 @@ NOT_CASE_IDS = {
     "id",  # the admin: a user's password page
     "change_id",  # the access page: a proposed change of role or team (administrators only)
     "pack_id",  # a stored report pack: counts only, for governance leads and administrators
+    # The retention pages: a case type's policy, a proposed change of it (administrators
+    # only) and a legal hold (governance leads only); tested in tests/staff/test_retention_pages.py.
+    "case_type_id",
+    "hold_id",
 }
 
 

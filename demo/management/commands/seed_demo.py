@@ -26,6 +26,8 @@ from cases.services import message_add
 from intake.models import Branding, SupportResource
 from permissions.roles import Role, roles_of
 from permissions.services import case_assign, role_grant, roles_ensure, team_join
+from retention.models import RetentionPolicy
+from retention.services import policy_seed
 from workflows import registry
 from workflows.services import case_file, case_transition
 from workflows.spec import Need
@@ -46,6 +48,7 @@ CASE_TYPES: list[dict[str, Any]] = [
         "acknowledge_within_days": 7,
         "feedback_within_months": 3,
         "retention_days": 5 * 365,
+        "token_days": 2 * 365,
         "position": 1,
         "categories": [
             ("fraud", "Fraud, bribery or corruption"),
@@ -71,6 +74,7 @@ CASE_TYPES: list[dict[str, Any]] = [
             "appeal": {"days": 20, "working": True},
         },
         "retention_days": 3 * 365,
+        "token_days": 365,
         "position": 2,
         "categories": [
             ("bullying", "Bullying"),
@@ -88,6 +92,7 @@ CASE_TYPES: list[dict[str, Any]] = [
         "workflow": "trend_only",
         "allows_named_reports": False,
         "retention_days": 365,
+        "token_days": 180,
         "position": 3,
         "categories": [
             ("bullying", "Bullying"),
@@ -201,12 +206,22 @@ class Command(BaseCommand):
     def _configuration(self, triage_lead: Any) -> list[CaseType]:
         case_types = []
         for spec in CASE_TYPES:
-            fields = {k: v for k, v in spec.items() if k not in ("slug", "categories")}
+            fields = {
+                k: v
+                for k, v in spec.items()
+                if k not in ("slug", "categories", "retention_days", "token_days")
+            }
             team, _ = Group.objects.get_or_create(name=f"{spec['name']}: triage")
             if not triage_lead.groups.filter(pk=team.pk).exists():
                 team_join(user=triage_lead, team=team, actor=None)
             fields["triage_team"] = team
             case_type, _ = CaseType.objects.get_or_create(slug=spec["slug"], defaults=fields)
+            if not RetentionPolicy.objects.filter(case_type=case_type).exists():
+                policy_seed(
+                    case_type=case_type,
+                    content_days=spec["retention_days"],
+                    token_days=spec["token_days"],
+                )
             for slug, name in spec["categories"]:
                 Category.objects.get_or_create(
                     case_type=case_type, slug=slug, defaults={"name": name}

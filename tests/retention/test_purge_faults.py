@@ -1,0 +1,293 @@
+"""The purge against faults and mistakes: killed at any step then rerun, a file already
+gone, a hold, a reopened case, the dry run, two purges at once, and report totals."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import Counter
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django.db import connection, connections
+
+from cases.models import Case, CaseEvent, Evidence
+from cases.storage import evidence_path
+from retention.models import DeletionRecord
+from retention.purge import case_purge, purge_due_cases
+from retention.selectors import cases_due
+from tests.builders import STEP_DATA, make_case, make_case_type
+from tests.retention.conftest import close, marked_case
+from workflows.services import case_transition
+
+
+class Injected(Exception):
+    pass
+
+
+def row_counts() -> dict[str, int]:
+    """Rows in every installed model's table (proxies share their concrete table)."""
+    return {
+        model._meta.label_lower: model._base_manager.count()
+        for model in apps.get_models(include_auto_created=True)
+        if not model._meta.proxy
+    }
+
+
+def end_state(case_id) -> tuple[Any, ...]:
+    record = DeletionRecord.objects.get(case_id=case_id)
+    stub = Case.objects.values().get(pk=case_id)
+    return (
+        record.rows,
+        record.files,
+        record.bytes,
+        record.data_key_destroyed,
+        stub,
+        CaseEvent.objects.filter(case_id=case_id, code="retention.purged").count(),
+    )
+
+
+STEPS = [
+    "locked",
+    "deleted cases.message",
+    "deleted cases.historicalcase",
+    "stub",
+    "key",
+    "recorded",
+    "files",
+]
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_a_purge_killed_at_any_step_and_rerun_ends_the_same_with_one_record(
+    after_retention, subtests
+):
+    case_type = make_case_type(retention_days=365)
+    reference = marked_case(case_type=case_type, tag="REFCASE1")
+    purge_due_cases(today=after_retention)
+    expected = end_state(reference.pk)
+    for step in STEPS:
+        with subtests.test(step=step):
+            case = marked_case(case_type=case_type, tag="KILLED01")
+
+            def fail_at(name: str, step: str = step) -> None:
+                if name == step:
+                    raise Injected(name)
+
+            with pytest.raises(Injected):
+                purge_due_cases(today=after_retention, checkpoint=fail_at)
+            assert not DeletionRecord.objects.filter(case_id=case.pk).exists()
+            files_before = list(
+                Evidence.objects.filter(case=case).values_list("stored_name", flat=True)
+            )
+            assert purge_due_cases(today=after_retention).purged == [case.pk]
+            rows, files, size, destroyed, stub, events = end_state(case.pk)
+            exp_rows, exp_files, exp_size, exp_destroyed, exp_stub, exp_events = expected
+            assert (rows, files, size, destroyed, events) == (
+                exp_rows,
+                exp_files,
+                exp_size,
+                exp_destroyed,
+                exp_events,
+            )
+            ignore = {"id", "reference", "case_type_id"}
+            assert {k: v for k, v in stub.items() if k not in ignore} == {
+                k: v for k, v in exp_stub.items() if k not in ignore
+            }
+            assert DeletionRecord.objects.filter(case_id=case.pk).count() == 1
+            # Killed after the files went (the commit failing): they are counted as missing.
+            missing = DeletionRecord.objects.get(case_id=case.pk).files_missing
+            assert missing == (1 if step == "files" else 0)
+            assert all(not evidence_path(name).exists() for name in files_before)
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_a_file_already_missing_is_counted_not_fatal(after_retention):
+    import io
+
+    from cases.services import evidence_attach
+
+    case = make_case()
+    evidence = evidence_attach(
+        case=case, source=io.BytesIO(b"abc"), original_name="a.txt", content_type="text/plain"
+    )
+    close(case)
+    evidence_path(evidence.stored_name).unlink()
+    assert purge_due_cases(today=after_retention).purged == [case.pk]
+    record = DeletionRecord.objects.get(case_id=case.pk)
+    assert (record.files, record.files_missing) == (1, 1)
+
+
+@pytest.mark.django_db
+def test_a_held_case_past_its_date_survives_and_goes_once_the_hold_is_lifted(after_retention):
+    from django.contrib.auth.models import Group, User
+    from django.utils import timezone
+
+    from retention.services import hold_lift, hold_place
+
+    lead = User.objects.create(username="gov")
+    lead.groups.add(Group.objects.get_or_create(name="Governance lead")[0])
+    case = close(make_case())
+    hold = hold_place(
+        actor=lead,
+        reference=case.reference,
+        reason="Tribunal.",
+        review_on=timezone.localdate() + dt.timedelta(days=30),
+    )
+    assert cases_due(after_retention) == []
+    assert purge_due_cases(today=after_retention).purged == []
+    # A hold placed after a run listed the case is seen under the case's lock.
+    assert case_purge(case.pk, today=after_retention) is None
+    assert not DeletionRecord.objects.exists()
+    hold_lift(actor=lead, hold=hold)
+    assert purge_due_cases(today=after_retention).purged == [case.pk]
+
+
+@pytest.mark.django_db
+def test_a_reopened_case_moves_its_date(after_retention):
+    import time_machine
+    from django.utils import timezone
+
+    case = close(make_case())
+    assert cases_due(after_retention) == [case.pk]
+    with time_machine.travel(timezone.now() + dt.timedelta(days=300), tick=False):
+        case = case_transition(case=case, name="reopen", actor=None, **STEP_DATA)
+        assert case.closed_on is None
+        assert cases_due(after_retention) == []
+        case = close(case)  # closed again 300 days later: due a year after that
+    assert cases_due(after_retention) == []
+    assert cases_due(after_retention + dt.timedelta(days=300)) == [case.pk]
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_the_dry_run_lists_exactly_what_the_run_deletes_and_changes_nothing(
+    after_retention, monkeypatch
+):
+    short = make_case_type(retention_days=30)
+    long_ = make_case_type(retention_days=3650)
+    due = {close(make_case(case_type=short)).pk, close(make_case()).pk}
+    close(make_case(case_type=long_))  # not yet due
+    make_case(case_type=short)  # open
+    counts = row_counts()
+    out = StringIO()
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: after_retention)
+    call_command("purge_cases", "--dry-run", stdout=out)
+    listed = set(cases_due(after_retention))
+    assert row_counts() == counts
+    assert listed == due
+    assert all(str(case_id) in out.getvalue() for case_id in due)
+    assert "Next to fall due" in out.getvalue()
+    out = StringIO()
+    call_command("purge_cases", stdout=out)
+    assert set(DeletionRecord.objects.values_list("case_id", flat=True)) == listed
+    assert "Purged 2 case(s)" in out.getvalue()
+
+
+def _totals() -> Counter[tuple[Any, ...]]:
+    """What trend reports count: cases and deadlines met or missed, by month received and
+    closed, type, category, unit, outcome and state."""
+    from workflows.models import Clock
+
+    cases: Counter[tuple[Any, ...]] = Counter(
+        (
+            r["received_on"].strftime("%Y-%m"),
+            r["closed_on"].strftime("%Y-%m") if r["closed_on"] else None,
+            r["case_type_id"],
+            r["category_id"],
+            r["org_unit_id"],
+            r["outcome"],
+            r["state"],
+        )
+        for r in Case.objects.values()
+    )
+    clocks: Counter[tuple[Any, ...]] = Counter(
+        ("clock", c.case.case_type_id, c.kind, c.met, c.due_on.strftime("%Y-%m"))
+        for c in Clock.objects.select_related("case")
+    )
+    return cases + clocks
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_report_totals_are_the_same_before_and_after_the_purge(after_retention):
+    from cases.models import Category, OrganisationalUnit
+
+    case_type = make_case_type(retention_days=30)
+    category = Category.objects.create(case_type=case_type, slug="c", name="C")
+    unit = OrganisationalUnit.objects.create(slug="u", name="U")
+    for n in range(3):
+        close(make_case(case_type=case_type, category=category if n else None, org_unit=unit))
+    make_case(case_type=case_type)
+    before = _totals()
+    assert len(purge_due_cases(today=after_retention).purged) == 3
+    assert _totals() == before
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_purges_at_once_delete_each_case_once(after_retention):
+    cases = [close(make_case()) for _ in range(6)]
+    results: list[list[Any]] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def run() -> None:
+        try:
+            start.wait()
+            results.append(purge_due_cases(today=after_retention).purged)
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    purged = [case_id for run in results for case_id in run]
+    assert sorted(map(str, purged)) == sorted(str(c.pk) for c in cases)
+    assert DeletionRecord.objects.count() == 6
+    assert CaseEvent.objects.filter(code="retention.purged").count() == 6
+    assert connection.vendor == "postgresql"
+
+
+@pytest.mark.django_db
+def test_a_case_the_check_in_reopened_counts_from_that_day_and_waits_while_it_needs_attention(
+    after_retention,
+):
+    import time_machine
+    from django.contrib.auth.models import User
+    from django.utils import timezone
+
+    from cases.models import CheckinAnswer
+    from cases.services import case_attention_clear, case_checkin_record
+    from retention.selectors import deletion_date, token_opens
+
+    kind = make_case_type(retention_days=365, checkin_after_weeks=1)
+    case = close(make_case(case_type=kind))
+    closed = case.closed_on
+    assert deletion_date(case) == closed + dt.timedelta(days=365)
+    reopened = closed + dt.timedelta(days=30)
+    with time_machine.travel(dt.datetime.combine(reopened, dt.time(12)), tick=False):
+        case = case_checkin_record(case=case, answer=CheckinAnswer.YES, message="")
+    assert case.attention_since == reopened
+    # While the handlers deal with it: never due, however late, and the token still opens it.
+    for day in (after_retention, after_retention + dt.timedelta(days=3650)):
+        assert cases_due(day) == [], day
+    assert deletion_date(case) is None
+    assert token_opens(case, after_retention + dt.timedelta(days=3650))
+    case = case_attention_clear(case=case, actor=User.objects.create(username="h"))
+    # Then a whole period from the day the check-in reopened it, not from the closing day.
+    assert deletion_date(case) == reopened + dt.timedelta(days=365)
+    assert cases_due(after_retention) == []
+    assert cases_due(reopened + dt.timedelta(days=364)) == []
+    assert cases_due(reopened + dt.timedelta(days=365)) == [case.pk]
+    assert timezone.localdate() < reopened + dt.timedelta(days=365)
