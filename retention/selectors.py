@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Exists, F, OuterRef, QuerySet
 from django.db.models.functions import Coalesce, Greatest
@@ -35,7 +36,7 @@ def retention_start(case: Case) -> dt.date | None:
     return max(case.closed_on, reopened) if reopened else case.closed_on
 
 
-def _started() -> QuerySet[Case]:
+def _started() -> QuerySet[Any]:
     """Closed cases not waiting on the check-in's attention, with ``start`` (the same rule as
     ``retention_start``, in SQL)."""
     return (
@@ -47,7 +48,7 @@ def _started() -> QuerySet[Case]:
     )
 
 
-def _not_purged_not_held() -> QuerySet[Case]:
+def _not_purged_not_held() -> QuerySet[Any]:
     held = LegalHold.objects.filter(case=OuterRef("pk"), lifted_at__isnull=True)
     purged = DeletionRecord.objects.filter(case=OuterRef("pk"))
     return _started().exclude(Exists(held)).exclude(Exists(purged))

@@ -274,6 +274,7 @@ def test_a_case_the_check_in_reopened_counts_from_that_day_and_waits_while_it_ne
     kind = make_case_type(retention_days=365, checkin_after_weeks=1)
     case = close(make_case(case_type=kind))
     closed = case.closed_on
+    assert closed is not None
     assert deletion_date(case) == closed + dt.timedelta(days=365)
     reopened = closed + dt.timedelta(days=30)
     with time_machine.travel(dt.datetime.combine(reopened, dt.time(12)), tick=False):
