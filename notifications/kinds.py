@@ -21,6 +21,8 @@ class Kind:
     # One line for the workspace list and the e-mail's subject: no content, ever.
     headline: Promise
     audience: Literal["holders", "named"] = "holders"
+    # For a notification about no one case: the staff page (URL name) it links to.
+    page: str = ""
 
 
 DEADLINE_SOON = "deadline_soon"
@@ -32,6 +34,8 @@ ACTION_OVERDUE = "action_overdue"
 ESCALATION = "escalation"
 CASE_NEWS = "case_news"
 CHECKIN_CONCERN = "checkin_concern"
+REPORT_PACK_READY = "report_pack_ready"
+HOLD_REVIEW_DUE = "hold_review_due"
 
 KINDS: dict[str, Kind] = {
     kind.key: kind
@@ -45,6 +49,18 @@ KINDS: dict[str, Kind] = {
         Kind(ESCALATION, _("A case is long overdue and needs attention"), audience="named"),
         Kind(CASE_NEWS, _("There is something new on a case")),
         Kind(CHECKIN_CONCERN, _("A case needs your attention again")),
+        Kind(
+            REPORT_PACK_READY,
+            _("A new report pack is ready"),
+            audience="named",
+            page="staff:report_packs",
+        ),
+        Kind(
+            HOLD_REVIEW_DUE,
+            _("A legal hold is due for review"),
+            audience="named",
+            page="staff:holds",
+        ),
     )
 }
 

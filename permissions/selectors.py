@@ -53,6 +53,12 @@ def people_excludable(case: Case) -> QuerySet[User]:
     )
 
 
+def people_with_role(role: Role) -> QuerySet[User]:
+    """Active people who hold ``role`` (for notices to a role: a report pack ready, a legal
+    hold due for review)."""
+    return User.objects.filter(is_active=True, groups__name=role.value).distinct()
+
+
 def people_working_on(case: Case) -> QuerySet[User]:
     """Active people who may work ``case`` now (a live user grant or a team grant, and no
     exclusion): the only people an action on the case can be given to."""

@@ -15,7 +15,11 @@ from typing import TYPE_CHECKING
 from django.db import IntegrityError, transaction
 
 from cases.models import CaseType
+from notifications import kinds
+from notifications.services import notify
 from permissions.audit import staff_event_record
+from permissions.roles import Role
+from permissions.selectors import people_with_role
 from reports import downloads
 from reports.models import ReportPack
 from reports.selectors import Period, report_build
@@ -57,7 +61,8 @@ def report_run_record(
 def report_pack_generate(*, grain: str, today: dt.date | None = None) -> ReportPack:
     """Make and store the pack for the latest whole ``grain`` (month or quarter) before
     ``today``: every case type side by side, the whole organisation, as PDF, XLSX and CSV.
-    Idempotent: a period already stored is returned as it is. Where WeasyPrint's system
+    Idempotent: a period already stored is returned as it is. Governance leads are notified
+    once, when the pack is stored. Where WeasyPrint's system
     libraries are missing the pack is stored without its PDF (XLSX and CSV still made)."""
     period = Period.latest_complete(grain, today)  # type: ignore[arg-type]
     found = ReportPack.objects.filter(grain=grain, period_start=period.start).first()
@@ -72,7 +77,7 @@ def report_pack_generate(*, grain: str, today: dt.date | None = None) -> ReportP
         pdf = None
     try:
         with transaction.atomic():
-            return ReportPack.objects.create(
+            pack = ReportPack.objects.create(
                 grain=grain,
                 period_start=period.start,
                 produced_on=report.produced_on,
@@ -80,6 +85,10 @@ def report_pack_generate(*, grain: str, today: dt.date | None = None) -> ReportP
                 xlsx=downloads.xlsx_bytes(report),
                 csv=downloads.csv_bytes(report),
             )
+            # Only the run that stored the pack tells the governance leads, in its
+            # transaction: "a new report pack is ready", nothing more.
+            notify(people_with_role(Role.GOVERNANCE_LEAD), kinds.REPORT_PACK_READY)
+            return pack
     except IntegrityError:  # made by a task running at the same time
         return ReportPack.objects.get(grain=grain, period_start=period.start)
 

@@ -111,6 +111,8 @@ class LegalHold(models.Model):
     )
     placed_at = models.DateTimeField()
     reviewed_at = models.DateTimeField(null=True)
+    # The review day whose passing the governance leads were told of (once per review day).
+    review_reminded_for = models.DateField(null=True, blank=True)
     lifted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )

@@ -170,8 +170,8 @@ def holds_active() -> QuerySet[LegalHold]:
 
 
 def holds_overdue(today: dt.date | None = None) -> QuerySet[LegalHold]:
-    """Active holds past their review day: the administrators' list (and, once wired, the
-    reminders)."""
+    """Active holds past their review day: the administrators' list, and the governance
+    leads' reminder (``retention.services.holds_review_remind``)."""
     today = today or timezone.localdate()
     return holds_active().filter(review_on__lt=today)
 

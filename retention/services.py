@@ -12,6 +12,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from cases.audit import event_record
@@ -19,6 +20,8 @@ from cases.exceptions import SpeakUpError
 from cases.keys import case_cipher
 from cases.models import CaseType
 from cases.selectors import case_rows_for_system
+from notifications import kinds
+from notifications.services import notify
 from permissions.access import case_for_legal_hold
 from permissions.audit import staff_event_record
 from permissions.predicates import (
@@ -26,7 +29,10 @@ from permissions.predicates import (
     may_hold_cases,
     may_manage_retention,
 )
+from permissions.roles import Role
+from permissions.selectors import people_with_role
 from retention.models import ChangeStatus, LegalHold, PolicyChange, RetentionPolicy
+from retention.selectors import holds_overdue
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -282,3 +288,23 @@ def hold_reason(hold: LegalHold) -> str:
         .open(bytes(hold.reason), model_label="retention.legalhold", field="reason", row_id=hold.pk)
         .decode()
     )
+
+
+def holds_review_remind(today: dt.date | None = None) -> int:
+    """Tell the governance leads, once per hold and review day, of each active legal hold
+    past its review day: "a legal hold is due for review", nothing of the case. Claimed by a
+    conditional update, so two runs at once tell them once; reviewing a hold sets a new day,
+    which is reminded again when it passes. Returns how many holds were reminded."""
+    today = today or timezone.localdate()
+    reminded = 0
+    for hold_id in holds_overdue(today).values_list("pk", flat=True):
+        with transaction.atomic():
+            claimed = (
+                LegalHold.objects.filter(pk=hold_id, lifted_at__isnull=True, review_on__lt=today)
+                .exclude(review_reminded_for=F("review_on"))
+                .update(review_reminded_for=F("review_on"))
+            )
+            if claimed:
+                notify(people_with_role(Role.GOVERNANCE_LEAD), kinds.HOLD_REVIEW_DUE)
+                reminded += 1
+    return reminded

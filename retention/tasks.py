@@ -8,15 +8,20 @@ from celery import shared_task
 
 from retention.ancillary import ancillary_purge
 from retention.purge import purge_due_cases
+from retention.services import holds_review_remind
 
 logger = logging.getLogger("speakup.retention")
 
 
-@shared_task(name="retention.tasks.purge_expired_cases", time_limit=3 * 3600, ignore_result=True)
+@shared_task(name="retention.tasks.purge_expired_cases", time_limit=1800, ignore_result=True)
 def purge_expired_cases() -> None:
-    """Purge the cases whose retention period has passed, then the stale ancillary data whose
-    turn has come. Each case is its own transaction, so a run stopped by its time limit (or a
-    crash) loses nothing: the next run carries on."""
+    """Tell the governance leads of legal holds past their review day, purge the cases whose
+    retention period has passed, then the stale ancillary data whose turn has come. Each case
+    is its own transaction, so a run stopped by its time limit (the longest a task may have,
+    ``SPEAKUP_TASK_TIME_LIMIT_LONGEST``) or a crash loses nothing: the next run carries on."""
+    reminded = holds_review_remind()
     run = purge_due_cases()
-    logger.info("Retention purged %d case(s).", len(run.purged))
+    logger.info(
+        "Retention purged %d case(s); %d hold(s) due for review.", len(run.purged), reminded
+    )
     ancillary_purge()

@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from notifications.kinds import KINDS
@@ -35,10 +36,11 @@ def _user(request: HttpRequest) -> User:
 
 
 def _list(request: HttpRequest, status: int = 200) -> HttpResponse:
-    rows = [
-        (n, KINDS[n.kind].headline if n.kind in KINDS else "")
-        for n in notifications_of(_user(request))
-    ]
+    rows = []
+    for n in notifications_of(_user(request)):
+        kind = KINDS.get(n.kind)
+        page = reverse(kind.page) if kind and kind.page and n.case_id is None else ""
+        rows.append((n, kind.headline if kind else "", page))
     return render(request, "staff/notifications.html", {"rows": rows}, status=status)
 
 

@@ -206,7 +206,14 @@ def test_the_quarterly_pack_is_stored_once_and_downloads(data, cast, sign_in, cl
     pack = report_pack_generate(grain="quarter", today=D(2026, 4, 1))
     assert (pack.grain, pack.period_start) == ("quarter", D(2026, 1, 1))
     assert report_pack_generate(grain="quarter", today=D(2026, 4, 2)).pk == pack.pk
+    # The governance leads heard once, of the pack only (no case), with a link to the packs.
+    from notifications.models import Notification
+
+    told = Notification.objects.filter(kind="report_pack_ready")
+    assert [(n.recipient_id, n.case_id) for n in told] == [(cast.governance_lead.pk, None)]
     sign_in(cast.governance_lead)
+    listed = client.get(reverse("staff:notifications")).content.decode()
+    assert f'href="{reverse("staff:report_packs")}">A new report pack is ready</a>' in listed
     assert "Q1 2026" in client.get(reverse("staff:report_packs")).content.decode()
     got = client.get(reverse("staff:report_pack_download", args=[pack.pk, "xlsx"]))
     assert got.content == bytes(pack.xlsx)

@@ -292,3 +292,47 @@ def test_a_case_the_check_in_reopened_counts_from_that_day_and_waits_while_it_ne
     assert cases_due(reopened + dt.timedelta(days=364)) == []
     assert cases_due(reopened + dt.timedelta(days=365)) == [case.pk]
     assert timezone.localdate() < reopened + dt.timedelta(days=365)
+
+
+@pytest.mark.django_db
+def test_governance_leads_hear_once_of_each_hold_past_its_review_day(client, sign_in):
+    from django.contrib.auth.models import Group, User
+    from django.utils import timezone
+
+    from notifications.models import Notification
+    from retention.services import hold_lift, hold_place, hold_review, holds_review_remind
+
+    governance = Group.objects.get_or_create(name="Governance lead")[0]
+    lead, other = User.objects.create(username="gov"), User.objects.create(username="gov2")
+    for person in (lead, other):
+        person.groups.add(governance)
+    User.objects.create(username="not-a-lead")
+    today = timezone.localdate()
+    review = today + dt.timedelta(days=10)
+    first = hold_place(
+        actor=lead, reference=close(make_case()).reference, reason="A.", review_on=review
+    )
+    second = hold_place(
+        actor=lead, reference=close(make_case()).reference, reason="B.", review_on=review
+    )
+    # (day, holds reminded): not before the review day has passed; once per hold and day.
+    expected = [
+        (review, 0),
+        (review + dt.timedelta(days=1), 2),
+        (review + dt.timedelta(days=2), 0),
+    ]
+    for day, reminded in expected:
+        assert holds_review_remind(day) == reminded, day
+    told = Notification.objects.filter(kind="hold_review_due")
+    assert sorted(n.recipient.username for n in told) == ["gov", "gov", "gov2", "gov2"]
+    assert {n.case_id for n in told} == {None}
+    # Reviewed to a later day: reminded again once that day has passed; a lifted hold never.
+    later = review + dt.timedelta(days=30)
+    hold_review(actor=lead, hold=first, review_on=later)
+    hold_lift(actor=lead, hold=second)
+    assert holds_review_remind(later) == 0
+    assert holds_review_remind(later + dt.timedelta(days=1)) == 1
+    assert Notification.objects.filter(kind="hold_review_due").count() == 6
+    sign_in(other)
+    page = client.get("/staff/notifications/").content.decode()
+    assert 'href="/staff/holds/">A legal hold is due for review</a>' in page
