@@ -49,6 +49,14 @@ def insert_rows(model: type[models.Model], rows: Iterable[dict[str, Any]]) -> in
     fields = {f.attname: f for f in model._meta.concrete_fields}
     count = 0
     for batch in _batches(rows, BATCH):
+        # Columns the rows leave out take the model's defaults, as a save would give them
+        # (not an auto-incremented key, which the database numbers).
+        missing = {
+            n: f.get_default()
+            for n, f in fields.items()
+            if n not in batch[0] and not f.db_returning
+        }
+        batch = [{**missing, **row} for row in batch]
         names = list(batch[0])
         columns = ", ".join(connection.ops.quote_name(str(fields[n].column)) for n in names)
         marks = ", ".join(["%s"] * len(names))

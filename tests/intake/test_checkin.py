@@ -29,7 +29,11 @@ def _at(day: dt.date, hour: int = 14, minute: int = 23):
 
 
 def _closed_case(*, weeks: int | None = 4, opens_case: bool = False, state: str = "closed"):
-    case_type = make_case_type(checkin_after_weeks=weeks, checkin_yes_opens_case=opens_case)
+    # Kept (and its token opening) for ten years, so that the retention policy's token period
+    # does not end the follow-up before the days this file looks at.
+    case_type = make_case_type(
+        checkin_after_weeks=weeks, checkin_yes_opens_case=opens_case, retention_days=3650
+    )
     with _at(CLOSED_ON):
         case, token = make_case(case_type=case_type, state=state, with_token=True)
     return case, token
