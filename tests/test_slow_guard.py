@@ -107,3 +107,18 @@ def test_the_guard_fails_them_from_xdist_workers_too(pytester, monkeypatch):
         "-rE",
     )
     _assert_the_two_burners_failed(result)
+
+
+def test_the_limit_scales_with_the_machine_but_never_below_the_half_second(monkeypatch):
+    from tests import conftest
+
+    for given, factor in (("3", 3.0), ("1", 1.0), ("0.5", 1.0)):
+        monkeypatch.setenv("SPEAKUP_SLOW_TEST_FACTOR", given)
+        assert conftest.machine_factor() == factor, given
+    monkeypatch.delenv("SPEAKUP_SLOW_TEST_FACTOR")
+    # Measured: a machine as fast as the reference, or faster, keeps the half second...
+    monkeypatch.setattr(conftest, "_reference_loop", lambda: 0.03)
+    assert conftest.machine_factor() == 1.0
+    # ...and one four times slower gets four times as long.
+    monkeypatch.setattr(conftest, "_reference_loop", lambda: 0.2)
+    assert conftest.machine_factor() == pytest.approx(4.0)

@@ -107,6 +107,9 @@ def real_and_missing(cast):
 
 # One test per URL and method, each outsider a subtest: the cast is built once per URL and
 # method rather than once per person too, and a failure still names all three.
+# Each cell builds a case with its evidence, exclusion and history and signs in twice: about
+# half a second of CPU apiece, over sixty cells. Run in the second pass, on PostgreSQL.
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("name", "route", "params"),
     id_urls(),

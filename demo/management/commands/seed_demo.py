@@ -249,7 +249,10 @@ class Command(BaseCommand):
             user, created = user_model.objects.get_or_create(username=username)
             if created:
                 user.set_password(DEMO_PASSWORD)
-                user.save(update_fields=["password"])
+                # An address at a reserved example domain: in development e-mails are files
+                # in .local/mail/, so reminders and notifications can be seen there.
+                user.email = f"{username}@example.org"
+                user.save(update_fields=["password", "email"])
                 TOTP.activate(user, DEMO_TOTP_SECRET)
             # Through the one service that gives roles (audited), as the operator would.
             if role not in roles_of(user):
