@@ -46,7 +46,7 @@ AUDIENCES = {
     "retention": "administrator",
     "holds": "governance_lead",
 }
-BATCH = 4
+BATCH = 3
 FIRST_PAGE = {
     "access": "/staff/access/",
     "retention": "/staff/retention/",

@@ -103,6 +103,8 @@ def database_fails_after_commit():
         yield state, arm
 
 
+# Files a report and replays it against a failing database: over the fast pass's budget.
+@pytest.mark.slow
 def test_a_database_failure_just_after_the_commit_cannot_hide_the_token(
     whistleblowing_committed, database_fails_after_commit, monkeypatch
 ):
