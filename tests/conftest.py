@@ -99,8 +99,9 @@ def _cpu_seconds() -> float:
 class SlowTestGuard:
     """A plugin (not conftest hooks, which pytest skips for session-scoped fixtures)."""
 
-    def __init__(self, limit: float) -> None:
+    def __init__(self, limit: float, *, scale: float = 1.0) -> None:
         self.limit = limit
+        self.scale = scale  # this machine's factor: a test's own budget is scaled by it too
         self.shared = 0.0
         self.started: tuple[float, float] | None = None
         self.too_slow: list[tuple[str, float]] = []
@@ -126,7 +127,11 @@ class SlowTestGuard:
         started, shared = self.started
         spent = _cpu_seconds() - started - (self.shared - shared)
         marks = {mark.name for mark in item.iter_markers()}
-        if spent <= self.limit or marks & EXEMPT_MARKS:
+        # A test that only this pass can run (SQLite-only) may name its own budget, in the
+        # same reference seconds, scaled like the limit: @pytest.mark.cpu_budget(1.0).
+        budget = item.get_closest_marker("cpu_budget")
+        limit = budget.args[0] * self.scale if budget else self.limit
+        if spent <= limit or marks & EXEMPT_MARKS:
             return
         report: pytest.TestReport = outcome.get_result()
         report.user_properties.append((GUARD_PROPERTY, spent))
@@ -134,7 +139,7 @@ class SlowTestGuard:
             report.outcome = "failed"
             report.longrepr = (
                 f"{item.nodeid} spent {spent:.2f} s of CPU time (setup, call and teardown, "
-                f"with the processes it started), over the limit of {self.limit} s: make it "
+                f"with the processes it started), over the limit of {limit:.2f} s: make it "
                 "faster or mark it @pytest.mark.slow (it then runs in the second pass)"
             )
 
@@ -195,9 +200,9 @@ def pytest_configure(config: pytest.Config) -> None:
         # Under coverage (run by hand: scripts/test's first pass no longer is) Python's tracer
         # adds about half again to every test's CPU time: allow for it, so the limit means the
         # test's own half second and a busy machine cannot push a test at 0.35 s over it.
-        limit = SLOW_TEST_SECONDS * (COVERAGE_ALLOWANCE if sys.gettrace() else 1.0)
-        limit = round(limit * machine_factor(), 2)
-        config.pluginmanager.register(SlowTestGuard(limit), "speakup-slow-test-guard")
+        scale = (COVERAGE_ALLOWANCE if sys.gettrace() else 1.0) * machine_factor()
+        guard = SlowTestGuard(round(SLOW_TEST_SECONDS * scale, 2), scale=scale)
+        config.pluginmanager.register(guard, "speakup-slow-test-guard")
 
 
 @pytest.fixture(scope="session")

@@ -39,13 +39,18 @@ def test_burns_in_a_child():
 @pytest.mark.slow
 def test_marked_slow():
     _burn(0.3)
+
+
+@pytest.mark.cpu_budget(0.6)
+def test_with_its_own_budget():
+    _burn(0.3)
 """
 
 
 @pytest.mark.slow  # it spends about a second of CPU time on purpose
 def test_the_guard_fails_unmarked_tests_that_spend_too_long(pytester):
     pytester.makepyfile(test_inner=TESTS)
-    pytester.makeini("[pytest]\nmarkers =\n    slow: slow\n")
+    pytester.makeini("[pytest]\nmarkers =\n    slow: slow\n    cpu_budget: budget\n")
     result = pytester.runpytest(
         "-p",
         "no:django",
@@ -60,7 +65,7 @@ def test_the_guard_fails_unmarked_tests_that_spend_too_long(pytester):
 
 def _assert_the_two_burners_failed(result: pytest.RunResult) -> None:
     # Each burner passes its call and fails its teardown, which names it and its time.
-    result.assert_outcomes(passed=4, errors=2)
+    result.assert_outcomes(passed=5, errors=2)  # the one with its own budget passes
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(["2 test(s) took over 0.2 s of CPU time*"])
     named = [line for line in result.outlines if line.lstrip()[:1].isdigit() and " s  " in line]
@@ -94,7 +99,7 @@ def test_the_guard_fails_them_from_xdist_workers_too(pytester, monkeypatch):
     monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "config.settings")
     pytester.makepyfile(test_inner=TESTS)
     pytester.makeconftest(GUARD_CONFTEST)
-    pytester.makeini("[pytest]\nmarkers =\n    slow: slow\n")
+    pytester.makeini("[pytest]\nmarkers =\n    slow: slow\n    cpu_budget: budget\n")
     result = pytester.runpytest_subprocess(
         "-p",
         "xdist",

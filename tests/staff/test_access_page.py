@@ -48,6 +48,8 @@ def test_the_page_lists_who_holds_each_role_and_team_and_no_case(cast, sign_in, 
     assert b'href="/staff/access/"' in client.get("/staff/cases/").content
 
 
+# Two administrators sign in and walk the page: over the fast pass's budget.
+@pytest.mark.slow
 def test_propose_then_a_second_administrator_confirms_through_the_page(
     cast, second_administrator, sign_in, client
 ):
