@@ -15,6 +15,7 @@ from permissions.predicates import (
     may_redact,
     may_see_contact,
     may_see_operations,
+    may_see_reports,
     may_work,
     sees_redacted_only,
 )
@@ -154,3 +155,25 @@ def test_only_administrators_may_see_the_health_page(cast):
     )
     cast.administrator.is_active = False
     assert may_see_operations(cast.administrator) is False
+
+
+# Written by hand: the trend reports are for governance leads and administrators only.
+SEES_REPORTS = {
+    "triage_lead": False,
+    "assigned_handler": False,
+    "team_handler": False,
+    "external_investigator": False,
+    "unassigned_investigator": False,
+    "unassigned_handler": False,
+    "conflicted_handler": False,
+    "governance_lead": True,
+    "administrator": True,
+    "superuser": False,
+    "other_triage_lead": False,
+}
+
+
+def test_only_governance_leads_and_administrators_may_see_the_reports(cast):
+    assert {who: may_see_reports(getattr(cast, who)) for who in SEES_REPORTS} == SEES_REPORTS
+    cast.governance_lead.is_active = False
+    assert may_see_reports(cast.governance_lead) is False
