@@ -50,11 +50,16 @@ def test_a_quarter_with_enough_cases_is_shown_and_compared(db):
     section = report.sections[0]
     assert section.kind == "counted for trends only"
     summary = section.views[0].table
-    assert summary.rows == ["Received", "Closed", "Open at the end"]
+    assert summary.rows == [
+        "Received",
+        "Closed",
+        "Open at the end",
+        "Reopened by the reporter's check-in",
+    ]
     assert summary.columns == ["Q1 2026", "Q4 2025", "Q1 2025"]
     # received 11 -> 10; 5 before; none a year earlier. Closed 10. Open at the end: 6 now
-    # (south's and October's 5), 5 at the end of Q4 2025.
-    assert summary.cells == [[10, 5, None], [10, None, None], [5, 5, None]]
+    # (south's and October's 5), 5 at the end of Q4 2025. None reopened: nothing to show.
+    assert summary.cells == [[10, 5, None], [10, None, None], [5, 5, None], [None, None, None]]
     assert section.sentences[0] == (
         "Cases received: up from 5 to 10 on Q4 2025; too few to show in Q1 2025."
     )
