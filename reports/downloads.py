@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 
 from django.template.loader import render_to_string
+from PIL import ImageFile
 
 from cases.exceptions import SpeakUpError
 from reports.charts import chart_svg
@@ -183,6 +184,10 @@ def pdf_bytes(report: Report) -> bytes:
     system libraries are missing."""
     try:
         from weasyprint import HTML  # type: ignore[import-untyped]
+
+        # WeasyPrint turns on Pillow's process-wide LOAD_TRUNCATED_IMAGES when imported; the
+        # evidence checks rely on it being off (intake/cleaning/images.py keeps it off too).
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
     except (ImportError, OSError) as missing:  # OSError: the Pango library is not installed
         raise PdfUnavailable() from missing
     charts = {

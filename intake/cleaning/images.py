@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Final
 
-from PIL import Image, ImageOps, ImageSequence, JpegImagePlugin
+from PIL import Image, ImageFile, ImageOps, ImageSequence, JpegImagePlugin
 from PIL.ExifTags import IFD, Base
 
 from intake.cleaning import common
@@ -356,7 +356,11 @@ def clean_picture(data: bytes, kind: Kind) -> tuple[bytes, list[str]]:
         with Image.open(io.BytesIO(data), formats=formats) as original:
             if original.width * original.height > common.MAX_PIXELS:
                 raise FileRejected(TOO_MANY_PIXELS)
-            original.load()  # raises for a truncated file (LOAD_TRUNCATED_IMAGES stays off)
+            # Pillow's switch is process-wide, and a library may turn it on when imported
+            # (WeasyPrint does, for the reports' PDFs): keep it off, so that a truncated file
+            # raises here instead of being filled in with grey.
+            ImageFile.LOAD_TRUNCATED_IMAGES = False
+            original.load()
             picture = ImageOps.exif_transpose(original)
             # Only pixels, transparency and the neutral colour profile survive.
             picture.info = {k: v for k, v in original.info.items() if k == "transparency"}

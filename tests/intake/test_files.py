@@ -603,3 +603,16 @@ def test_a_display_name_never_carries_a_path(declared):
     name = clean_evidence(b"text", declared_name=declared).safe_name
     assert "/" not in name and "\\" not in name and ".." not in name
     assert len(name) <= 100 and name.endswith(".txt") and name.isprintable()
+
+
+def test_a_truncated_jpeg_is_refused_even_after_a_library_turned_on_pillows_leniency():
+    from PIL import ImageFile
+
+    # WeasyPrint does this when the reports import it, for the whole process.
+    ImageFile.LOAD_TRUNCATED_IMAGES = True
+    try:
+        whole = _jpeg(size=(256, 256))
+        message = _rejected(whole[: len(whole) * 2 // 3], "cut.jpg")
+        assert message.startswith("This JPEG picture seems to be damaged")
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
