@@ -67,6 +67,10 @@ SLOW_TEST_SECONDS = float(os.environ.get("SPEAKUP_SLOW_TEST_SECONDS") or 0)
 # a test four times over the budget fails on a fast machine and on a slow one alike.
 # SPEAKUP_SLOW_TEST_FACTOR sets the factor by hand (1 to hold every machine to the half second).
 REFERENCE_LOOP_SECONDS = 0.05
+# The same test's CPU time varies from run to run under two workers on two cores: seen here,
+# 0.54 to 0.68 s for one test and 0.58 to 0.74 s for another over five runs. A test fails
+# only beyond that noise, so the verdict is the test's, not the run's.
+NOISE_ALLOWANCE = 1.3
 EXEMPT_MARKS = {"slow", "postgres", "redis", "browser"}
 COVERAGE_ALLOWANCE = 1.5
 GUARD_PROPERTY = "slow_test_guard_cpu_seconds"
@@ -200,7 +204,7 @@ def pytest_configure(config: pytest.Config) -> None:
         # Under coverage (run by hand: scripts/test's first pass no longer is) Python's tracer
         # adds about half again to every test's CPU time: allow for it, so the limit means the
         # test's own half second and a busy machine cannot push a test at 0.35 s over it.
-        scale = (COVERAGE_ALLOWANCE if sys.gettrace() else 1.0) * machine_factor()
+        scale = (COVERAGE_ALLOWANCE if sys.gettrace() else 1.0) * machine_factor() * NOISE_ALLOWANCE
         guard = SlowTestGuard(round(SLOW_TEST_SECONDS * scale, 2), scale=scale)
         config.pluginmanager.register(guard, "speakup-slow-test-guard")
 
