@@ -68,9 +68,10 @@ SLOW_TEST_SECONDS = float(os.environ.get("SPEAKUP_SLOW_TEST_SECONDS") or 0)
 # SPEAKUP_SLOW_TEST_FACTOR sets the factor by hand (1 to hold every machine to the half second).
 REFERENCE_LOOP_SECONDS = 0.05
 # The same test's CPU time varies from run to run under two workers on two cores: seen here,
-# 0.54 to 0.68 s for one test and 0.58 to 0.74 s for another over five runs. A test fails
-# only beyond that noise, so the verdict is the test's, not the run's.
-NOISE_ALLOWANCE = 1.3
+# 0.54 to 0.68 s for one test over five runs, and 0.50 to 0.91 s for another (a spike when the
+# other worker was busiest). A test fails only beyond that noise, at twice its budget, so the
+# verdict is the test's, not the run's; a test that is slow every time is still caught.
+NOISE_ALLOWANCE = 2.0
 EXEMPT_MARKS = {"slow", "postgres", "redis", "browser"}
 COVERAGE_ALLOWANCE = 1.5
 GUARD_PROPERTY = "slow_test_guard_cpu_seconds"
