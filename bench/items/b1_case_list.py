@@ -45,9 +45,9 @@ def measure(context: Context, rounds: int) -> Measurement:
             (count,) = cursor.fetchone()
         return len(page), count
 
-    gate_rows, gate_count = through_gate(None)
-    raw_rows, raw_count = raw(None)
-    if (gate_rows, gate_count) != (raw_rows, raw_count) and gate_count < raw_count:
+    _, gate_count = through_gate(None)
+    _, raw_count = raw(None)
+    if gate_count < raw_count:
         # The gate may show more (triage duty, team grants); never fewer than the grants.
         raise AssertionError(f"B1 sides disagree: gate {gate_count}, grants {raw_count}")
     return compare(
