@@ -279,6 +279,27 @@ def chain_append(*, chain: str, body: list[object]) -> tuple[int, str]:
     return head.seq, head.mac
 
 
+def _purge_seal(*, chain: str, through: int, mac: str) -> str:
+    # A link-shaped HMAC that no real link can have: its ``prev`` is the link at its own
+    # place, and its body is not an event's or a refusal's.
+    return link_mac(chain=chain, seq=through, prev=mac, body=["purged"])
+
+
+def chains_mark_purged(case_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """Before retention removes these cases' events, in the same transaction: lock each
+    case's chain head and record that its links up to the newest are purged, sealed under the
+    audit key, so ``audit_verify`` tells this removal from tampering and still checks the
+    head and any link added after. Returns each case's place purged through (cases without
+    a chain are left out). Appends to these chains wait until the commit."""
+    chains = {case_chain(case_id): case_id for case_id in case_ids}
+    heads = list(AuditHead.objects.select_for_update().filter(chain__in=chains).order_by("chain"))
+    for head in heads:
+        head.purged_through, head.purged_mac = head.seq, head.mac
+        head.purged_seal = _purge_seal(chain=head.chain, through=head.seq, mac=head.mac)
+    AuditHead.objects.bulk_update(heads, ["purged_through", "purged_mac", "purged_seal"])
+    return {chains[head.chain]: head.seq for head in heads}
+
+
 # --- Verification ---------------------------------------------------------------------------
 
 Link = tuple[int, int, str, list[object]]  # row id, seq, mac, body
@@ -313,9 +334,15 @@ def chain_check(chain: str, links: Iterable[Link], head: AuditHead | None) -> li
     A row whose HMAC does not match was changed (or moved from another chain); a gap or a
     repeat in ``seq`` means rows were removed or inserted; ids that do not rise with ``seq``
     mean rows were reordered; a head ahead of the last row means the newest rows are gone.
+    Links up to a head's ``purged_through`` were removed by retention, if its seal is genuine.
     """
     problems: list[ChainProblem] = []
     expected, prev, last_id = 1, "", 0
+    if head is not None and head.purged_through:  # retention removed the links up to there
+        sealed = _purge_seal(chain=chain, through=head.purged_through, mac=head.purged_mac)
+        if not _same(head.purged_seal, sealed):
+            problems.append(ChainProblem(chain, None, "its purge record does not match"))
+        expected, prev = head.purged_through + 1, head.purged_mac
     for row_id, seq, mac, body in links:
         if seq != expected:
             problems.append(ChainProblem(chain, seq, f"found where link {expected} belongs"))

@@ -490,14 +490,21 @@ class AuditHead(models.Model):
 
     Appending locks this row, so two events recorded at once never take the same place; and
     it remembers where the chain ends, so removing its newest links is found too. Updated
-    only by ``cases.audit.chain_append``; never deleted (on PostgreSQL the application's role
-    may not). When retention later removes a case's events, this row is what stays: the
-    place and link the chain had reached (docs/decisions/0015-audit-integrity.md).
+    only by ``cases.audit`` (``chain_append``, ``chains_mark_purged``); never deleted (on
+    PostgreSQL the application's role may not). When retention removes a case's events, this
+    row is what stays: the place and link the chain had reached
+    (docs/decisions/0015-audit-integrity.md).
     """
 
     chain = models.CharField(max_length=64, primary_key=True)
     seq = models.PositiveBigIntegerField(default=0)
     mac = models.CharField(max_length=64, default="")
+    # Retention removed the chain's links up to this place (0: none), the last of which had
+    # ``purged_mac``; ``purged_seal`` (an HMAC under the audit key) shows that the removal was
+    # the application's purge, not someone hiding rows (cases.audit.chains_mark_purged).
+    purged_through = models.PositiveBigIntegerField(default=0)
+    purged_mac = models.CharField(max_length=64, default="")
+    purged_seal = models.CharField(max_length=64, default="")
 
     def __str__(self) -> str:
         return f"{self.chain} at {self.seq}"

@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Exists, F, OuterRef, QuerySet
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
@@ -66,6 +67,25 @@ def cases_due(today: dt.date | None = None) -> list[uuid.UUID]:
         rows = _not_purged_not_held().filter(case_type_id=type_id, start__lte=cutoff)
         due += [(start, str(pk), pk) for pk, start in rows.values_list("pk", "start")]
     return [pk for _, _, pk in sorted(due)]
+
+
+def audit_events_cutoff(now: dt.datetime | None = None) -> dt.datetime:
+    """Cases purged at or before this moment have their audit events removed."""
+    days = settings.SPEAKUP_AUDIT_RETENTION_DAYS
+    return (now or timezone.now()) - dt.timedelta(days=days)
+
+
+def records_with_events_due(now: dt.datetime | None = None) -> QuerySet[DeletionRecord]:
+    """Deletion records of the cases whose audit events go on the next run, oldest purge
+    first: purged at least ``SPEAKUP_AUDIT_RETENTION_DAYS`` ago, events not yet removed."""
+    return DeletionRecord.objects.filter(
+        audit_events_purged_at__isnull=True, purged_at__lte=audit_events_cutoff(now)
+    ).order_by("purged_at", "case_id")
+
+
+def audit_events_due(now: dt.datetime | None = None) -> list[uuid.UUID]:
+    """Their case ids: what ``retention.events.audit_events_purge`` and its dry run take."""
+    return list(records_with_events_due(now).values_list("case_id", flat=True))
 
 
 def case_references(ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
