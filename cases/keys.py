@@ -56,6 +56,14 @@ def data_key_destroy(*, case_id: uuid.UUID) -> bool:
     return deleted > 0
 
 
+def data_keys_destroy(*, case_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """``data_key_destroy`` for many cases in two statements (the purge's batches): returns
+    the cases that had a key to delete."""
+    had = set(DataKey.objects.filter(case_id__in=case_ids).values_list("case_id", flat=True))
+    DataKey.objects.filter(case_id__in=case_ids).delete()
+    return had
+
+
 @dataclass(frozen=True)
 class RewrapResult:
     rewrapped: int

@@ -453,7 +453,7 @@ class CaseEvent(AppendOnlyModel):
     and SQLite's INSERT OR REPLACE (migrations 0002 and 0007); on PostgreSQL the application's
     role may not update, delete or truncate the table at all. ``actor`` is the staff user;
     ``None`` means the reporter or the system, which the code tells apart. Written only by
-    ``cases.audit.event_record``.
+    ``cases.audit`` (``event_record``, and ``events_record_many`` for batch work).
 
     Each case's events form a chain: ``seq`` counts from 1 and ``mac`` is the HMAC of the
     event and the link before it, so ``cases.audit.audit_verify`` finds any change, removal,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
@@ -55,18 +55,23 @@ def _not_purged_not_held() -> QuerySet[Any]:
     return _started().exclude(Exists(held)).exclude(Exists(purged))
 
 
-def cases_due(today: dt.date | None = None) -> list[uuid.UUID]:
-    """Ids of the cases whose content the purge deletes today, oldest first: closed (or
-    reopened by the check-in, see ``retention_start``) at least their policy's
+def cases_due_rows(today: dt.date | None = None) -> QuerySet[Any]:
+    """The cases whose content the purge deletes today, oldest first (``start``, then id):
+    closed (or reopened by the check-in, see ``retention_start``) at least their policy's
     ``content_days`` ago, not purged and under no active hold. A case type without a policy
-    keeps its cases (never deleted by default)."""
+    keeps its cases (never deleted by default). One query, so the purge can take it a batch
+    at a time under row locks, and its dry run lists exactly the same cases."""
     today = today or timezone.localdate()
-    due: list[tuple[dt.date, str, uuid.UUID]] = []
+    due = Q(pk__in=[])
     for type_id, policy in _policies().items():
         cutoff = today - dt.timedelta(days=policy.content_days)
-        rows = _not_purged_not_held().filter(case_type_id=type_id, start__lte=cutoff)
-        due += [(start, str(pk), pk) for pk, start in rows.values_list("pk", "start")]
-    return [pk for _, _, pk in sorted(due)]
+        due |= Q(case_type_id=type_id, start__lte=cutoff)
+    return _not_purged_not_held().filter(due).order_by("start", "pk")
+
+
+def cases_due(today: dt.date | None = None) -> list[uuid.UUID]:
+    """Ids of ``cases_due_rows``, in the same order."""
+    return list(cases_due_rows(today).values_list("pk", flat=True))
 
 
 def audit_events_cutoff(now: dt.datetime | None = None) -> dt.datetime:

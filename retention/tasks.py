@@ -18,15 +18,16 @@ logger = logging.getLogger("speakup.retention")
 def purge_expired_cases() -> None:
     """Tell the governance leads of legal holds past their review day, purge the cases whose
     retention period has passed and the audit events of cases purged long enough ago
-    (``SPEAKUP_AUDIT_RETENTION_DAYS``), then the stale ancillary data whose turn has come. Each case
-    is its own transaction, so a run stopped by its time limit (the longest a task may have,
-    ``SPEAKUP_TASK_TIME_LIMIT_LONGEST``) or a crash loses nothing: the next run carries on."""
+    (``SPEAKUP_AUDIT_RETENTION_DAYS``), then the stale ancillary data whose turn has come. Each
+    batch of cases is its own transaction, so a run stopped by its time limit (the longest a
+    task may have, ``SPEAKUP_TASK_TIME_LIMIT_LONGEST``) or a crash loses nothing: the next run
+    carries on."""
     reminded = holds_review_remind()
     run = purge_due_cases()
     events = audit_events_purge()
     logger.info(
         "Retention purged %d case(s) and the audit events of %d; %d hold(s) due for review.",
-        len(run.purged),
+        run.purged,
         events.cases,
         reminded,
     )

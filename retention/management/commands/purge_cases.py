@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from retention.ancillary import ancillary_purge
 from retention.events import audit_events_purge
-from retention.purge import purge_due_cases
+from retention.purge import BATCH_SIZE, purge_due_cases
 from retention.selectors import (
     audit_events_due,
     case_references,
@@ -27,7 +27,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--dry-run", action="store_true", help="List; change nothing.")
-        parser.add_argument("--batch-size", type=int, default=100)
+        parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
         parser.add_argument("--limit", type=int, default=None, help="Purge at most this many.")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -53,7 +53,7 @@ class Command(BaseCommand):
         run = purge_due_cases(batch_size=options["batch_size"], limit=options["limit"])
         events = audit_events_purge()
         removed = ancillary_purge()
-        self.stdout.write(f"Purged {len(run.purged)} case(s); {run.skipped} skipped.")
+        self.stdout.write(f"Purged {run.purged} case(s) in {run.batches} batch(es).")
         self.stdout.write(
             f"Removed {events.events} audit event(s) of {events.cases} case(s) purged "
             f"{settings.SPEAKUP_AUDIT_RETENTION_DAYS} or more days ago."
