@@ -237,7 +237,13 @@ def events_record_many(
                     case_id=case_id, code=code, at=at, payload=payload, seq=head.seq, mac=head.mac
                 )
             )
-        AuditHead.objects.bulk_update(list(heads.values()), ["seq", "mac"])
+        # One prepared statement run for every head: far cheaper than bulk_update's CASE.
+        table = connection.ops.quote_name(AuditHead._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {table} SET seq = %s, mac = %s WHERE chain = %s",  # noqa: S608
+                [(head.seq, head.mac, head.chain) for head in heads.values()],
+            )
         return CaseEvent.objects.bulk_create(events)
 
 
