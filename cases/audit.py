@@ -38,6 +38,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cases.batch import ids_among
 from cases.exceptions import UnknownAuditEvent
 from cases.models import AuditHead, AuditVerification, Case, CaseEvent
 
@@ -219,7 +220,7 @@ def events_record_many(
         heads = {
             head.chain: head
             for head in AuditHead.objects.select_for_update()
-            .filter(chain__in=chains)
+            .filter(chain__in=ids_among(list(chains), "text"))
             .order_by("chain")
         }
         missing = [AuditHead(chain=chain) for chain in chains if chain not in heads]
@@ -237,14 +238,25 @@ def events_record_many(
                     case_id=case_id, code=code, at=at, payload=payload, seq=head.seq, mac=head.mac
                 )
             )
-        # One prepared statement run for every head: far cheaper than bulk_update's CASE.
-        table = connection.ops.quote_name(AuditHead._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                f"UPDATE {table} SET seq = %s, mac = %s WHERE chain = %s",  # noqa: S608
-                [(head.seq, head.mac, head.chain) for head in heads.values()],
-            )
+        _heads_move(list(heads.values()))
         return CaseEvent.objects.bulk_create(events)
+
+
+def _heads_move(heads: list[AuditHead]) -> None:
+    """Write the heads' new places and links in one statement (PostgreSQL: from arrays) or
+    one prepared statement run for each (SQLite): far cheaper than ``bulk_update``'s CASE."""
+    table = connection.ops.quote_name(AuditHead._meta.db_table)
+    rows = [(head.seq, head.mac, head.chain) for head in heads]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"UPDATE {table} AS h SET seq = v.seq, mac = v.mac "  # noqa: S608
+                "FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS v(seq, mac, chain) "
+                "WHERE h.chain = v.chain",
+                [list(column) for column in zip(*rows, strict=True)],
+            )
+        else:
+            cursor.executemany(f"UPDATE {table} SET seq = %s, mac = %s WHERE chain = %s", rows)  # noqa: S608
 
 
 def event_sentence(event: CaseEvent) -> str:

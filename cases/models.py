@@ -262,7 +262,21 @@ class Case(FSMModelMixin, models.Model):
     history = CASE_HISTORY
 
     class Meta:
-        indexes = [models.Index(fields=("case_type", "state"), name="case_type_state")]
+        indexes = [
+            models.Index(fields=("case_type", "state"), name="case_type_state"),
+            # The retention purge's due query (retention.selectors.cases_due_rows): closed
+            # cases that are not stubs and not waiting on the check-in's attention, so a
+            # batch never walks every case purged before it.
+            models.Index(
+                fields=("closed_on",),
+                condition=models.Q(
+                    token_digest__isnull=False,
+                    closed_on__isnull=False,
+                    attention_since__isnull=True,
+                ),
+                name="case_live_closed_on",
+            ),
+        ]
         # Object permissions only (permissions/access.py); never granted model-wide.
         permissions = [("view_reporter_contact", "Can see the reporter's contact details")]
 

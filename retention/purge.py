@@ -37,10 +37,11 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from cases.audit import events_record_many
+from cases.batch import ids_among
 from cases.keys import data_keys_destroy
 from cases.models import Evidence
 from cases.services import cases_reduce_to_stub
-from cases.storage import evidence_path, file_discard
+from cases.storage import files_discard
 from permissions.audit import staff_event_record
 from retention.models import DeletionRecord
 from retention.selectors import cases_due_rows
@@ -141,80 +142,159 @@ def _chunks(values: list[Any]) -> Iterator[list[Any]]:
         yield values[start : start + _CHUNK]
 
 
-def _pointing(
+def _pointing_sql(
     source: type[models.Model], column: str, values: list[Any], where: dict[str, list[Any]]
-) -> list[tuple[Any, Any]]:
-    """``(pk, column)`` of the rows of ``source`` whose ``column`` (an attribute name) is one
-    of ``values`` and whose ``where`` columns are among theirs: plain SQL, as the ORM spends
-    more time preparing a long ``IN`` list than the database spends answering it."""
-
-    def qn(name: str | None) -> str:
-        return connection.ops.quote_name(str(name))
-
+) -> tuple[str, list[Any]]:
+    """A ``SELECT`` of ``(pk, column)`` as text, for the rows of ``source`` whose ``column``
+    (an attribute name) is one of ``values`` and whose ``where`` columns are among theirs:
+    plain SQL, as the ORM spends more time preparing long lists than the database answering."""
+    qn = connection.ops.quote_name
     fields = {f.attname: f for f in source._meta.concrete_fields}
     conditions, params = [], []
     for name, allowed in [(column, values), *where.items()]:
-        field_ = fields[name]
-        conditions.append(f"{qn(field_.column)} IN ({', '.join(['%s'] * len(allowed))})")
-        params += [field_.get_db_prep_value(value, connection) for value in allowed]
-    pk = fields[source._meta.pk.attname]
+        condition, prepared = _among(fields[name], allowed)
+        conditions.append(condition)
+        params += prepared
+    pk = source._meta.pk
     sql = (
-        f"SELECT {qn(pk.column)}, {qn(fields[column].column)} "  # noqa: S608 (names from the model)
+        f"SELECT CAST({qn(str(pk.column))} AS TEXT), "  # noqa: S608 (names from the model)
+        f"CAST({qn(str(fields[column].column))} AS TEXT) "
         f"FROM {qn(source._meta.db_table)} WHERE {' AND '.join(conditions)}"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [(pk.to_python(found), ref) for found, ref in cursor.fetchall()]
+    return sql, params
 
 
-def _hits(
+def _among(field_: Any, values: list[Any]) -> tuple[str, list[Any]]:
+    """``column IN (values)`` and its parameters; on PostgreSQL ``column = ANY(array)`` with
+    one parameter, as psycopg spends longer reading a query with thousands of placeholders
+    than the server spends answering it."""
+    column = connection.ops.quote_name(field_.column)
+    prepared = [field_.get_db_prep_value(value, connection) for value in values]
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [prepared]
+    return f"{column} IN ({', '.join(['%s'] * len(prepared))})", prepared
+
+
+def _rows_delete(model: type[models.Model], pks: list[Any]) -> None:
+    """Delete rows by primary key: no signals, so simple-history writes nothing back."""
+    pk = model._meta.pk
+    for chunk in _chunks(pks):
+        condition, params = _among(pk, chunk)
+        table = connection.ops.quote_name(model._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {table} WHERE {condition}", params)  # noqa: S608
+
+
+def _asked(
     link: _Link, target: str, keys: dict[Any, uuid.UUID], types: dict[int, str]
-) -> Iterator[tuple[Any, uuid.UUID]]:
-    """``(pk, case)`` of each row of ``link.source`` that points at one of ``keys``."""
-    # Matched as text: a generic pair's object id is text, and a plain ``case_id`` column
-    # may hold the id as text too.
-    by_text = {_text(key): case_id for key, case_id in keys.items()}
-    where: dict[str, list[Any]] = {}
+) -> Iterator[tuple[str, list[Any]]]:
+    """The queries for the rows of ``link.source`` that point at one of ``keys``."""
     values: list[Any] = list(keys)
-    if link.content_type is not None:  # the type must be the target's
+    where: dict[str, list[Any]] = {}
+    if link.content_type is not None:  # a generic pair: text ids, of the target's type
         type_ids = [pk for pk, name in types.items() if name == target]
         if not type_ids:
             return
         where = {link.content_type: type_ids}
         values = [str(key) for key in keys]
     for chunk in _chunks(values):
-        for pk, ref in _pointing(link.source, link.column, chunk, where):
-            yield pk, by_text[_text(ref)]
+        yield _pointing_sql(link.source, link.column, chunk, where)
 
 
 def _text(value: Any) -> str:
-    # A UUID column reads back as 32 hex digits on SQLite, as a UUID on PostgreSQL.
-    return value.hex if isinstance(value, uuid.UUID) else str(value).replace("-", "")
+    # Ids are matched as text without dashes: a UUID reads back as 32 hex digits on SQLite,
+    # with dashes on PostgreSQL and in a generic pair's text column.
+    return str(value).replace("-", "")
+
+
+def _found_rows(queries: list[tuple[int, str, list[Any]]]) -> list[tuple[int, str, str]]:
+    """``(link, pk, column)`` as text for each of the queries, run one by one (SQLite, which
+    is in-process)."""
+    rows: list[tuple[int, str, str]] = []
+    with connection.cursor() as cursor:
+        for n, sql, params in queries:
+            cursor.execute(sql, params)
+            rows += [(n, pk, ref) for pk, ref in cursor.fetchall()]
+    return rows
+
+
+def _found_rows_pg(
+    links: list[tuple[int, _Link]], target: str, keys: list[Any], types: dict[int, str]
+) -> list[tuple[int, str, str]]:
+    """The same on PostgreSQL in one round trip per level of the search: the keys go once,
+    as one array, and every way of pointing at them is one arm of a ``UNION ALL``. (Django
+    binds parameters on the client, so a list per arm would be written out in each.)"""
+
+    def qn(name: str | None) -> str:
+        return connection.ops.quote_name(str(name))
+
+    target_pk = apps.get_model(target)._meta.pk
+    key_type = target_pk.rel_db_type(connection)
+    arms = []
+    for n, link in links:
+        fields = {f.attname: f for f in link.source._meta.concrete_fields}
+        column = qn(fields[link.column].column)
+        pk = qn(fields[link.source._meta.pk.attname].column)
+        where = f"{column} IN (SELECT v FROM k)"  # noqa: S608 (names from the models)
+        if link.content_type is not None or fields[link.column].db_type(connection) != key_type:
+            # A generic pair's object id (or a plain id column) is compared as text.
+            where = f"CAST({column} AS TEXT) IN (SELECT CAST(v AS TEXT) FROM k)"  # noqa: S608
+        if link.content_type is not None:
+            type_ids = [pk_ for pk_, name in types.items() if name == target]
+            if not type_ids:
+                continue
+            content_type = qn(fields[link.content_type].column)
+            where += f" AND {content_type} IN ({', '.join(str(int(t)) for t in type_ids)})"
+        table = qn(link.source._meta.db_table)
+        arms.append(
+            f"SELECT {n}, CAST({pk} AS TEXT), CAST({column} AS TEXT) FROM {table} WHERE {where}"  # noqa: S608
+        )
+    if not arms:
+        return []
+    sql = f"WITH k(v) AS (SELECT unnest(%s::{key_type}[])) " + " UNION ALL ".join(arms)
+    prepared = [target_pk.get_db_prep_value(key, connection) for key in keys]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [prepared])
+        return list(cursor.fetchall())
 
 
 def dependants_of(case_ids: list[uuid.UUID]) -> Plan:
     """Every row that hangs off the cases, directly or through another such row, except what
-    ``KEPT`` keeps, each with the case it hangs off. Reads only: one query per way of
-    pointing (and chunk of keys) per level, however many cases."""
-    links = list(_links())
+    ``KEPT`` keeps, each with the case it hangs off. Reads only: one query per level of the
+    search on PostgreSQL (one per way of pointing on SQLite), however many cases."""
+    links = [link for link in _links() if _label(link.source) not in KEPT]
     types = _content_types()
     found: dict[str, dict[Any, uuid.UUID]] = {CASE: {case_id: case_id for case_id in case_ids}}
     plan = Plan()
     frontier = [(CASE, found[CASE])]
     while frontier:
         target, keys = frontier.pop()
-        for link in links:
-            source = _label(link.source)
-            if source in KEPT or (link.content_type is None and link.target != target):
-                continue
-            hits = list(_hits(link, target, keys, types))
-            if not hits:
-                continue
-            plan.models_[source] = link.source
+        by_text = {_text(key): case_id for key, case_id in keys.items()}
+        pointing = [
+            (n, link)
+            for n, link in enumerate(links)
+            if link.content_type is not None or link.target == target
+        ]
+        if connection.vendor == "postgresql":
+            answered = _found_rows_pg(pointing, target, list(keys), types)
+        else:
+            asked = [
+                (n, sql, params)
+                for n, link in pointing
+                for sql, params in _asked(link, target, keys, types)
+            ]
+            answered = _found_rows(asked)
+        hits: dict[int, list[tuple[Any, uuid.UUID]]] = defaultdict(list)
+        for n, pk, ref in answered:
+            pk_field = links[n].source._meta.pk
+            hits[n].append((pk_field.to_python(pk), by_text[_text(ref)]))
+        for n, rows in hits.items():
+            source = _label(links[n].source)
+            plan.models_[source] = links[n].source
             if source != target:
                 plan.edges.add((source, target))
             seen = found.setdefault(source, {})
-            new = {pk: case_id for pk, case_id in hits if pk not in seen}
+            new = {pk: case_id for pk, case_id in rows if pk not in seen}
             if new:
                 seen.update(new)
                 plan.rows[source].update(new)
@@ -240,12 +320,8 @@ def _delete_order(plan: Plan) -> list[str]:
 def _files_discard(files: list[tuple[uuid.UUID, str]]) -> Counter[uuid.UUID]:
     """Remove the cases' evidence files and any partial copy; returns, per case, how many
     were already gone (counted, not fatal)."""
-    missing: Counter[uuid.UUID] = Counter()
-    for case_id, name in files:
-        if not evidence_path(name).exists():
-            missing[case_id] += 1
-        file_discard(name)
-    return missing
+    owner = {name: case_id for case_id, name in files}
+    return Counter(owner[name] for name in files_discard(list(owner)))
 
 
 def _clocks_scrub(case_ids: list[uuid.UUID]) -> None:
@@ -255,7 +331,7 @@ def _clocks_scrub(case_ids: list[uuid.UUID]) -> None:
         name: TruncMonth(name, output_field=models.DateField())
         for name in ("started_on", "due_on", "stopped_on")
     }
-    models.QuerySet(model=Clock).filter(case_id__in=case_ids).update(
+    models.QuerySet(model=Clock).filter(case_id__in=ids_among(case_ids)).update(
         reason=None, paused_on=None, **month
     )
 
@@ -264,7 +340,8 @@ def _lock(today: dt.date, size: int, only: list[uuid.UUID] | None) -> list[uuid.
     """Lock up to ``size`` due case rows, skipping those another purge holds, and return
     those still due when asked again under the lock (a hold placed or a case reopened
     meanwhile is left alone)."""
-    rows = cases_due_rows(today)
+    # In no order: the database stops at the batch's size instead of sorting every due case.
+    rows = cases_due_rows(today).order_by()
     if only is not None:
         rows = rows.filter(pk__in=only)
     if connection.features.has_select_for_update_skip_locked:
@@ -274,7 +351,8 @@ def _lock(today: dt.date, size: int, only: list[uuid.UUID] | None) -> list[uuid.
     locked = list(rows.values_list("pk", flat=True)[:size])
     if not locked:
         return []
-    still = set(cases_due_rows(today).filter(pk__in=locked).values_list("pk", flat=True))
+    again = cases_due_rows(today).filter(pk__in=ids_among(locked))
+    still = set(again.values_list("pk", flat=True))
     return [case_id for case_id in locked if case_id in still]
 
 
@@ -288,14 +366,13 @@ def _batch_purge(
             return []
         checkpoint("locked")
         evidence = list(
-            Evidence._base_manager.filter(case_id__in=case_ids).values_list(
+            Evidence._base_manager.filter(case_id__in=ids_among(case_ids)).values_list(
                 "case_id", "stored_name", "size"
             )
         )
         plan = dependants_of(case_ids)
         for label in _delete_order(plan):
-            for chunk in _chunks(list(plan.rows[label])):
-                plan.models_[label]._base_manager.filter(pk__in=chunk)._raw_delete(connection.alias)
+            _rows_delete(plan.models_[label], list(plan.rows[label]))
             checkpoint(f"deleted {label}")
         _clocks_scrub(case_ids)
         cases_reduce_to_stub(case_ids=case_ids)
