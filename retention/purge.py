@@ -61,7 +61,7 @@ KEPT: Final = {
 }
 # Keys per statement: within every database's limit on parameters (SQLite's is 32,766).
 _CHUNK: Final = 5000
-BATCH_SIZE: Final = 500
+BATCH_SIZE: Final = 1000
 
 # Tests inject faults here (a function called with the name of each step).
 Checkpoint = Callable[[str], None]
