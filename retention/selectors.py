@@ -62,14 +62,18 @@ def cases_due_rows(today: dt.date | None = None) -> QuerySet[Any]:
     keeps its cases (never deleted by default). One query, so the purge can take it a batch
     at a time under row locks, and its dry run lists exactly the same cases."""
     today = today or timezone.localdate()
-    due = Q(pk__in=[])
+    due, latest = Q(pk__in=[]), None
     for type_id, policy in _policies().items():
         cutoff = today - dt.timedelta(days=policy.content_days)
-        # ``closed_on`` is never after ``start``: the same rule, which an index can serve.
-        due |= Q(case_type_id=type_id, closed_on__lte=cutoff, start__lte=cutoff)
-    # A stub has no token digest (and a deletion record, which is the rule): leaving stubs
-    # out first lets the index ``case_live_closed_on`` skip every case purged before.
-    live = _not_purged_not_held().filter(token_digest__isnull=False)
+        due |= Q(case_type_id=type_id, start__lte=cutoff)
+        latest = max(latest or cutoff, cutoff)
+    if latest is None:  # no policy: nothing is ever due
+        return _started().none()
+    # ``closed_on`` is never after ``start``, so closed by the latest cutoff is the same rule
+    # in a form the index ``case_live_closed_on`` serves as one range. A stub has no token
+    # digest (and a deletion record, which is the rule): leaving stubs out first lets that
+    # index skip every case purged before.
+    live = _not_purged_not_held().filter(token_digest__isnull=False, closed_on__lte=latest)
     return live.filter(due).order_by("start", "pk")
 
 

@@ -373,3 +373,13 @@ def test_cases_purged_together_each_get_their_own_counts_and_a_kill_undoes_the_w
         4,
     ]
     assert CaseEvent.objects.filter(code="retention.purged").count() == 5
+
+
+@pytest.mark.django_db
+def test_with_no_policy_at_all_nothing_is_due(after_retention):
+    from retention.models import RetentionPolicy
+
+    close(make_case())
+    RetentionPolicy.objects.all().delete()
+    assert cases_due(after_retention) == []
+    assert purge_due_cases(today=after_retention).purged == 0
