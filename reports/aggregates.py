@@ -18,7 +18,7 @@ the exception to "only cases/ and permissions/ query cases" (decision 0022).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -115,58 +115,55 @@ def case_counts(scope: Scope, measure: Measure, by: Sequence[Dim]) -> dict[tuple
     return {_key(row, by): row["n"] for row in rows}
 
 
-def reopened_counts(scopes: dict[str, Scope]) -> dict[str, dict[int, int]]:
-    """Per span name, per case type: cases the reporter's check-in after closure marked as
-    treated worse since (``Case.reopened_by_checkin_on`` in the span's days). The day stays
-    on the case's anonymous stub after retention, so the count survives the purge. One query
-    for every span; the spans share their case types and unit."""
+SpanMeasure = Literal["received", "closed", "open", "reopened", "outcome"]
+_SPAN_MEASURES: dict[str, SpanMeasure] = {
+    "r": "received",
+    "c": "closed",
+    "o": "open",
+    "x": "reopened",
+}
+
+
+def span_counts(
+    scopes: dict[str, Scope],
+) -> dict[str, dict[SpanMeasure, dict[tuple[Any, ...], int]]]:
+    """Per span name: the cases received in the span's days, closed in them, still open at
+    its end (received before it, not closed by it) and marked by the reporter's check-in after
+    closure as treated worse since (``Case.reopened_by_checkin_on``, which the anonymous stub
+    keeps), each keyed ``(case_type_id,)``; and the cases closed in it by outcome, keyed
+    ``(case_type_id, outcome)``. Counts of zero are left out.
+
+    One query, one pass over the case rows, for every span and measure: the spans share their
+    case types and unit (a report asks for three spans)."""
     if not scopes:
         return {}
     first = next(iter(scopes.values()))
-    counts = {
-        f"n_{name}": Count(
+    counts: dict[str, Count] = {}
+    for i, s in enumerate(scopes.values()):
+        counts[f"r{i}"] = Count("id", filter=Q(received_on__gte=s.start, received_on__lt=s.end))
+        counts[f"c{i}"] = Count("id", filter=Q(closed_on__gte=s.start, closed_on__lt=s.end))
+        counts[f"o{i}"] = Count(
             "id",
-            filter=Q(reopened_by_checkin_on__gte=s.start, reopened_by_checkin_on__lt=s.end),
+            filter=Q(received_on__lt=s.end) & (Q(closed_on__isnull=True) | Q(closed_on__gte=s.end)),
         )
-        for name, s in scopes.items()
-    }
+        counts[f"x{i}"] = Count(
+            "id", filter=Q(reopened_by_checkin_on__gte=s.start, reopened_by_checkin_on__lt=s.end)
+        )
     rows: QuerySet[Any] = (
-        _cases(first)
-        .filter(reopened_by_checkin_on__isnull=False)
-        .order_by()
-        .values("case_type_id")
-        .annotate(**counts)
+        _cases(first).order_by().values("case_type_id", "outcome").annotate(**counts)
     )
-    result: dict[str, dict[int, int]] = {name: {} for name in scopes}
-    for row in rows:
-        for name in scopes:
-            if row[f"n_{name}"]:
-                result[name][row["case_type_id"]] = row[f"n_{name}"]
-    return result
-
-
-def open_counts(
-    scope: Scope, by: Sequence[Dim], at_ends: Iterable[dt.date]
-) -> dict[dt.date, dict[tuple[Any, ...], int]]:
-    """Cases still open at the end of each day in ``at_ends`` (received before it, not closed
-    by it), per case type and dimension: one query whatever the number of days."""
-    ends = sorted(set(at_ends))
-    counts = {
-        f"n{i}": Count(
-            "id",
-            filter=Q(received_on__lt=end) & (Q(closed_on__isnull=True) | Q(closed_on__gte=end)),
-        )
-        for i, end in enumerate(ends)
+    result: dict[str, dict[SpanMeasure, dict[tuple[Any, ...], int]]] = {
+        name: {m: {} for m in (*_SPAN_MEASURES.values(), "outcome")} for name in scopes
     }
-    rows = _grouped(_cases(scope), "received_on", [d for d in by if d not in _TRUNC]).annotate(
-        **counts
-    )
-    result: dict[dt.date, dict[tuple[Any, ...], int]] = {end: {} for end in ends}
-    plain = [d for d in by if d not in _TRUNC]
     for row in rows:
-        for i, end in enumerate(ends):
-            if row[f"n{i}"]:
-                result[end][_key(row, plain)] = row[f"n{i}"]
+        kind = row["case_type_id"]
+        for i, name in enumerate(scopes):
+            for letter, measure in _SPAN_MEASURES.items():
+                if n := row[f"{letter}{i}"]:
+                    found = result[name][measure]
+                    found[(kind,)] = found.get((kind,), 0) + n
+            if n := row[f"c{i}"]:
+                result[name]["outcome"][(kind, row["outcome"])] = n
     return result
 
 
