@@ -225,3 +225,25 @@ def test_reopened_by_the_reporters_check_in_per_span_and_case_type(db):
     only_two = {"q1": Scope(D(2026, 1, 1), D(2026, 4, 1), (two.pk,))}
     assert span_counts(only_two)["q1"]["reopened"] == {(two.pk,): 1}
     assert span_counts({}) == {}
+
+
+def test_the_first_day_of_each_months_month_quarter_and_year_in_sql(db):
+    from django.db.models import DateField, Value
+
+    from cases.models import CaseType
+    from reports.aggregates import PeriodStart
+
+    make_case_type()
+    quarter_starts = [1, 1, 1, 4, 4, 4, 7, 7, 7, 10, 10, 10]
+    for month, quarter_month in enumerate(quarter_starts, start=1):
+        day = Value(D(2025, month, 28 if month == 2 else 30), output_field=DateField())
+        found = (
+            CaseType.objects.annotate(
+                m=PeriodStart(day, grain="month"),
+                q=PeriodStart(day, grain="quarter"),
+                y=PeriodStart(day, grain="year"),
+            )
+            .values_list("m", "q", "y")
+            .first()
+        )
+        assert found == (D(2025, month, 1), D(2025, quarter_month, 1), D(2025, 1, 1)), month
