@@ -8,7 +8,7 @@ def forwards(apps, schema_editor):
     """Per-stage limits say their own calendar (the case type's, as before); a whistleblowing
     feedback period of 90 calendar days becomes the Directive's three calendar months."""
     CaseType = apps.get_model("cases", "CaseType")
-    for case_type in CaseType.objects.all():
+    for case_type in CaseType.objects.using(schema_editor.connection.alias):
         limits = {}
         for stage, limit in (case_type.stage_limits or {}).items():
             if isinstance(limit, dict):

@@ -8,7 +8,8 @@ def seal(apps, schema_editor):
     from staff.mfa import data_reseal
 
     keyring = Keyring.from_settings()
-    for authenticator in apps.get_model("mfa", "Authenticator").objects.all():
+    authenticators = apps.get_model("mfa", "Authenticator").objects
+    for authenticator in authenticators.using(schema_editor.connection.alias):
         data = data_reseal(authenticator.data, keyring)
         if data is not None:
             authenticator.data = data
@@ -18,7 +19,8 @@ def seal(apps, schema_editor):
 def unseal(apps, schema_editor):
     from staff.mfa import SECRET_FIELDS, secret_key_id, secret_open
 
-    for authenticator in apps.get_model("mfa", "Authenticator").objects.all():
+    authenticators = apps.get_model("mfa", "Authenticator").objects
+    for authenticator in authenticators.using(schema_editor.connection.alias):
         data = dict(authenticator.data)
         for field in SECRET_FIELDS:
             if secret_key_id(data.get(field)):
