@@ -4,10 +4,10 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
 
-def _roles_ensure(**kwargs: Any) -> None:
+def _roles_ensure(*, using: str, **kwargs: Any) -> None:
     from permissions.services import roles_ensure
 
-    roles_ensure()
+    roles_ensure(using=using)
 
 
 class PermissionsConfig(AppConfig):

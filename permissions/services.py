@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from allauth.mfa.models import Authenticator
 from django.contrib.auth.models import Group, Permission
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -547,11 +547,14 @@ def team_create(*, actor: User, name: str) -> Group:
     return team
 
 
-def roles_ensure() -> None:
+def roles_ensure(*, using: str = DEFAULT_DB_ALIAS) -> None:
     """Make the role groups, and give the Administrator role exactly the configuration
-    permissions it needs (``ADMINISTRATOR_MODEL_PERMISSIONS``): run after every migration."""
+    permissions it needs (``ADMINISTRATOR_MODEL_PERMISSIONS``): run after every migration,
+    on the migrating connection ``using`` (the owner's, before the application's role has
+    been granted anything on a new database)."""
+    groups = Group.objects.using(using)
     for role in Role:
-        Group.objects.get_or_create(name=role.value)
+        groups.get_or_create(name=role.value)
     wanted = Q(pk__in=[])
     for app_label, model, actions in ADMINISTRATOR_MODEL_PERMISSIONS:
         wanted |= Q(
@@ -559,13 +562,13 @@ def roles_ensure() -> None:
             content_type__model=model,
             codename__in=[f"{action}_{model}" for action in actions],
         )
-    Group.objects.get(name=Role.ADMINISTRATOR.value).permissions.set(
-        Permission.objects.filter(wanted)
+    groups.get(name=Role.ADMINISTRATOR.value).permissions.set(
+        Permission.objects.using(using).filter(wanted)
     )
     # No other role holds any model-level permission (the gate ignores them anyway).
     for role in Role:
         if role != Role.ADMINISTRATOR:
-            Group.objects.get(name=role.value).permissions.clear()
+            groups.get(name=role.value).permissions.clear()
 
 
 # --- Staff accounts ---------------------------------------------------------------------------
