@@ -243,13 +243,15 @@ def scan(enqueue: Enqueue) -> ScanResult:
         for level, condition in sorted(_level_conditions(today).items()):
             for field, source in (("clock", due_clocks()), ("action", due_actions())):
                 claims_insert(_unclaimed(source.filter(condition), field, level), field, level, run)
-        # Ours: what this run inserted; plus claims whose task message was lost.
-        mine = Reminder.objects.filter(state=ReminderState.CLAIMED).filter(
-            Q(scan=run) | Q(enqueued_at__lt=now - REENQUEUE_AFTER)
+        # Ours: what this run inserted (marked handed over as it was inserted); and claims
+        # whose task message was lost, marked again.
+        new_ids = list(Reminder.objects.filter(scan=run).values_list("pk", flat=True))
+        lost = Reminder.objects.filter(
+            state=ReminderState.CLAIMED, enqueued_at__lt=now - REENQUEUE_AFTER
         )
-        reminder_ids = list(mine.values_list("pk", flat=True))
-        mine.update(enqueued_at=now)  # by the same condition: no list of ids in the SQL
-        claimed = Reminder.objects.filter(scan=run).count()
+        lost_ids = list(lost.values_list("pk", flat=True))
+        lost.update(enqueued_at=now)  # by the same condition: no list of ids in the SQL
+        reminder_ids, claimed = new_ids + lost_ids, len(new_ids)
         email_ids = outbox_take(now)
         digest_ids = digests_claim(now)
         run.claimed = claimed
@@ -292,13 +294,14 @@ def claims_insert(found: QuerySet[Any], field: str, level: str, run: ScanRun) ->
         Value(run.pk, output_field=BigIntegerField()),
         Value(ReminderState.CLAIMED.value, output_field=CharField()),
         Value(run.started_at, output_field=DateTimeField()),
+        Value(run.started_at, output_field=DateTimeField()),
         Value("", output_field=CharField()),
     )
     sql, params = select.query.sql_with_params()
     meta = Reminder._meta
     column = {f.attname: str(f.column) for f in meta.concrete_fields}
     targets = [f"{field}_id", "case_id", "due_on", "level", "scan_id", "state", "claimed_at"]
-    columns = [column[name] for name in [*targets, "outcome"]]
+    columns = [column[name] for name in [*targets, "enqueued_at", "outcome"]]
     ops = connection.ops
     statement = " ".join(
         part
