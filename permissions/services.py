@@ -549,9 +549,12 @@ def team_create(*, actor: User, name: str) -> Group:
 
 def roles_ensure(*, using: str = DEFAULT_DB_ALIAS) -> None:
     """Make the role groups, and give the Administrator role exactly the configuration
-    permissions it needs (``ADMINISTRATOR_MODEL_PERMISSIONS``): run after every migration."""
+    permissions it needs (``ADMINISTRATOR_MODEL_PERMISSIONS``): run after every migration,
+    on the migrating connection ``using`` (the owner's, before the application's role has
+    been granted anything on a new database)."""
+    groups = Group.objects.using(using)
     for role in Role:
-        Group.objects.using(using).get_or_create(name=role.value)
+        groups.get_or_create(name=role.value)
     wanted = Q(pk__in=[])
     for app_label, model, actions in ADMINISTRATOR_MODEL_PERMISSIONS:
         wanted |= Q(
@@ -559,13 +562,13 @@ def roles_ensure(*, using: str = DEFAULT_DB_ALIAS) -> None:
             content_type__model=model,
             codename__in=[f"{action}_{model}" for action in actions],
         )
-    Group.objects.using(using).get(name=Role.ADMINISTRATOR.value).permissions.set(
+    groups.get(name=Role.ADMINISTRATOR.value).permissions.set(
         Permission.objects.using(using).filter(wanted)
     )
     # No other role holds any model-level permission (the gate ignores them anyway).
     for role in Role:
         if role != Role.ADMINISTRATOR:
-            Group.objects.using(using).get(name=role.value).permissions.clear()
+            groups.get(name=role.value).permissions.clear()
 
 
 # --- Staff accounts ---------------------------------------------------------------------------
