@@ -113,9 +113,36 @@ def _write(vendor: str, context: object, results: list[Any], report: str) -> Non
         f"{machine['machine']}, Python {machine['python']}, {machine['date']}.\n\n{report}\n{end}"
     )
     pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.S)
-    if not pattern.search(text):
+    found = pattern.search(text)
+    if not found:
         raise SystemExit(f"docs/performance.md has no {begin} ... {end} block")
+    block = keep_other_rows(found.group(0), block)
     doc.write_text(pattern.sub(lambda _: block, text))
+
+
+def keep_other_rows(old: str, new: str) -> str:
+    """The new block, with the rows of items this run did not measure kept from the old one
+    (a run ``--only B7`` must not wipe B2's figures), in item order, each row saying when it
+    was measured if that was in another run."""
+    row = re.compile(r"^\| (B\d+) \|.*$", re.M)
+    measured = {m.group(1) for m in row.finditer(new)}
+    old_date = re.search(r"(\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC)", old)
+    kept = [
+        m.group(0)
+        if "(measured " in m.group(0) or not old_date
+        else m.group(0)[: -len(" |")] + f" (measured {old_date.group(1)}) |"
+        for m in row.finditer(old)
+        if m.group(1) not in measured
+    ]
+    if not kept:
+        return new
+    rows = sorted(
+        [m.group(0) for m in row.finditer(new)] + kept,
+        key=lambda line: int(line.split("|")[1].strip().lstrip("B")),
+    )
+    lines = [line for line in new.splitlines() if not row.match(line)]
+    at = next(i for i, line in enumerate(lines) if line.startswith("|---")) + 1
+    return "\n".join(lines[:at] + rows + lines[at:])
 
 
 if __name__ == "__main__":

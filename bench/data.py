@@ -196,3 +196,42 @@ def _acknowledge_clock(
 
 def cases_present() -> int:
     return Case.objects.count()
+
+
+# --- Set-based generation in SQL, for items that need many rows of one shape ----------------
+# Fragments for ``INSERT INTO ... SELECT ... FROM <numbers>``: the rows are made by the
+# database from a series of numbers, with no row passing through Python.
+
+
+def numbers_sql(first: int, last: int) -> str:
+    """A ``FROM`` item of one column ``i`` holding ``first`` to ``last``."""
+    if connection.vendor == "postgresql":
+        return f"generate_series({int(first)}, {int(last)}) AS s(i)"
+    return (
+        f"(WITH RECURSIVE s(i) AS (SELECT {int(first)} UNION ALL SELECT i + 1 FROM s"  # noqa: S608 (numbers)
+        f" WHERE i < {int(last)}) SELECT i FROM s) AS s"
+    )
+
+
+def date_plus_sql(day: dt.date, days_sql: str) -> str:
+    """The date ``days_sql`` (an integer expression, negative for earlier) after ``day``."""
+    if connection.vendor == "postgresql":
+        return f"(DATE '{day.isoformat()}' + ({days_sql}))"
+    return f"date('{day.isoformat()}', ({days_sql}) || ' days')"
+
+
+def uuid_sql(prefix: str, number_sql: str) -> str:
+    """A UUID made of eight hex digits ``prefix`` and the number: unique per number, and
+    recognisable as generated (``prefix`` says by whom)."""
+    if len(prefix) != 8 or any(c not in "0123456789abcdef" for c in prefix):
+        raise ValueError(f"the prefix must be eight lower-case hex digits, not {prefix!r}")
+    if connection.vendor == "postgresql":
+        return f"CAST('{prefix}' || lpad(to_hex({number_sql}), 24, '0') AS uuid)"
+    return f"('{prefix}' || printf('%024x', {number_sql}))"  # Django's char(32) UUIDs
+
+
+def padded_sql(number_sql: str, width: int) -> str:
+    """The number as text, zero-padded to ``width`` digits."""
+    if connection.vendor == "postgresql":
+        return f"lpad(CAST({number_sql} AS text), {int(width)}, '0')"
+    return f"printf('%0{int(width)}d', {number_sql})"

@@ -13,7 +13,7 @@ from typing import Any
 
 from celery import Celery
 from celery.schedules import crontab
-from celery.signals import worker_ready
+from celery.signals import beat_init, worker_ready
 
 from config.env import env_int
 
@@ -88,6 +88,18 @@ app.conf.beat_schedule = {
     },
 }
 app.autodiscover_tasks()
+
+
+@beat_init.connect
+def beat_at_once(sender: Any = None, **_: Any) -> None:
+    """A scheduler that has just started sends the heartbeat at once instead of a minute
+    later (an interval entry first falls due one interval after the start), so that the
+    health check does not report a missing heartbeat for the first minute of every start.
+    The task claims its slot, so this extra send is never recorded twice."""
+    entry = app.conf.beat_schedule["record-heartbeat"]
+    (sender.app if sender is not None else app).send_task(
+        entry["task"], kwargs=entry["kwargs"], **entry["options"]
+    )
 
 
 @worker_ready.connect

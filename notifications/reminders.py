@@ -28,8 +28,18 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db import connection, transaction
+from django.db.models import (
+    BigIntegerField,
+    CharField,
+    DateTimeField,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+)
+from django.db.models.constants import OnConflict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -109,32 +119,76 @@ def policies() -> dict[int, ReminderPolicy]:
     }
 
 
-def level_windows(policy: ReminderPolicy, today: dt.date) -> dict[str, Q]:
-    """For one case type: the due days (``due_on`` conditions) at each level on ``today``."""
-    windows: dict[str, Q] = {}
+# A level's due days: from ``lo`` to ``hi``, both included; ``None`` is open-ended.
+Bounds = tuple[dt.date | None, dt.date | None]
+
+
+def level_bounds(policy: ReminderPolicy, today: dt.date) -> dict[str, Bounds]:
+    """For one case type: the due days that put a deadline at each level on ``today``."""
+    bounds: dict[str, Bounds] = {}
     if policy.soon_working_days:
         until = add_days(today, policy.soon_working_days, working=True)
-        windows[ReminderLevel.SOON] = Q(due_on__gt=today, due_on__lte=until)
+        bounds[ReminderLevel.SOON] = (today + dt.timedelta(days=1), until)
     if policy.on_the_day:
-        windows[ReminderLevel.TODAY] = Q(due_on=today)
+        bounds[ReminderLevel.TODAY] = (today, today)
     if policy.overdue:
-        windows[ReminderLevel.OVERDUE] = Q(due_on__lt=today)
+        bounds[ReminderLevel.OVERDUE] = (None, today - dt.timedelta(days=1))
     if policy.escalate_lead_after_days:
-        latest = working_days_back(today, policy.escalate_lead_after_days)
-        windows[ReminderLevel.ESCALATE_LEAD] = Q(due_on__lte=latest)
+        bounds[ReminderLevel.ESCALATE_LEAD] = (
+            None,
+            working_days_back(today, policy.escalate_lead_after_days),
+        )
     if policy.escalate_contact_after_days and policy.escalation_contact_id:
-        latest = working_days_back(today, policy.escalate_contact_after_days)
-        windows[ReminderLevel.ESCALATE_CONTACT] = Q(due_on__lte=latest)
-    return windows
+        bounds[ReminderLevel.ESCALATE_CONTACT] = (
+            None,
+            working_days_back(today, policy.escalate_contact_after_days),
+        )
+    return bounds
+
+
+def _due_between(lo: dt.date | None, hi: dt.date | None) -> Q:
+    # Bounded on both sides, open ends by the first and last days there are: a planner
+    # without statistics (SQLite's) takes a one-sided range for most of the table and reads
+    # every clock in id order instead of the index.
+    return Q(due_on__gte=lo or dt.date.min, due_on__lte=hi or dt.date.max)
+
+
+def level_days(today: dt.date) -> dict[str, list[tuple[Bounds, list[int] | None]]]:
+    """Per level, the due days that put a deadline at it on ``today`` and the case types they
+    apply to (``None``: every case type). Case types whose policies give the same days share
+    one entry: with the default policies, each level is one range of days for all types."""
+    everyone = policies()
+    grouped: dict[str, dict[Bounds, list[int]]] = {}
+    for case_type_id, policy in everyone.items():
+        for level, bounds in level_bounds(policy, today).items():
+            grouped.setdefault(level, {}).setdefault(bounds, []).append(case_type_id)
+    return {
+        level: [
+            (bounds, None if len(types) == len(everyone) else sorted(types))
+            for bounds, types in by_bounds.items()
+        ]
+        for level, by_bounds in grouped.items()
+    }
 
 
 def _level_conditions(today: dt.date) -> dict[str, Q]:
-    """Per level, one condition over every case type (``case__case_type`` and due days)."""
+    """Per level, one condition on the due day (and, where policies differ, the case type)
+    over every case type. The database answers a range of due days from the index of running
+    clocks; a condition on the case's type, another table, is only added when needed, with
+    the range of all the level's days beside it so that the index still serves."""
     conditions: dict[str, Q] = {}
-    for case_type_id, policy in policies().items():
-        for level, window in level_windows(policy, today).items():
-            clause = Q(case__case_type_id=case_type_id) & window
-            conditions[level] = conditions[level] | clause if level in conditions else clause
+    for level, entries in level_days(today).items():
+        either = Q()
+        for (lo, hi), types in entries:
+            either |= _due_between(lo, hi) & (Q(case__case_type_id__in=types) if types else Q())
+        if len(entries) > 1:
+            lows = [lo for (lo, _), _ in entries]
+            highs = [hi for (_, hi), _ in entries]
+            either &= _due_between(
+                None if None in lows else min(d for d in lows if d is not None),
+                None if None in highs else max(d for d in highs if d is not None),
+            )
+        conditions[level] = either
     return conditions
 
 
@@ -184,32 +238,20 @@ def scan(enqueue: Enqueue) -> ScanResult:
     now = timezone.now()
     with transaction.atomic():
         run = ScanRun.objects.create(started_at=now, today=today)
-        rows: list[Reminder] = []
-        for level, condition in _level_conditions(today).items():
+        # One order for every scan (levels, then clocks before actions, each by id), so two
+        # inserting at once wait for each other instead of deadlocking on the unique index.
+        for level, condition in sorted(_level_conditions(today).items()):
             for field, source in (("clock", due_clocks()), ("action", due_actions())):
-                found = _unclaimed(source.filter(condition), field, level)
-                rows.extend(
-                    Reminder(
-                        **{f"{field}_id": pk},
-                        case_id=case_id,
-                        level=level,
-                        due_on=due_on,
-                        scan=run,
-                        claimed_at=now,
-                    )
-                    for pk, case_id, due_on in found.values_list("pk", "case_id", "due_on")
-                )
-        # One order for every scan, so two inserting at once wait for each other instead of
-        # deadlocking on the unique index.
-        rows.sort(key=lambda r: (r.level, str(r.clock_id or ""), str(r.action_id or "")))
-        Reminder.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
-        # Ours: what this run inserted; plus claims whose task message was lost.
-        mine = Reminder.objects.filter(state=ReminderState.CLAIMED).filter(
-            Q(scan=run) | Q(enqueued_at__lt=now - REENQUEUE_AFTER)
+                claims_insert(_unclaimed(source.filter(condition), field, level), field, level, run)
+        # Ours: what this run inserted (marked handed over as it was inserted); and claims
+        # whose task message was lost, marked again.
+        new_ids = list(Reminder.objects.filter(scan=run).values_list("pk", flat=True))
+        lost = Reminder.objects.filter(
+            state=ReminderState.CLAIMED, enqueued_at__lt=now - REENQUEUE_AFTER
         )
-        reminder_ids = list(mine.values_list("pk", flat=True))
-        mine.update(enqueued_at=now)  # by the same condition: no list of ids in the SQL
-        claimed = Reminder.objects.filter(scan=run).count()
+        lost_ids = list(lost.values_list("pk", flat=True))
+        lost.update(enqueued_at=now)  # by the same condition: no list of ids in the SQL
+        reminder_ids, claimed = new_ids + lost_ids, len(new_ids)
         email_ids = outbox_take(now)
         digest_ids = digests_claim(now)
         run.claimed = claimed
@@ -238,6 +280,42 @@ def scan(enqueue: Enqueue) -> ScanResult:
         },
     )
     return ScanResult(run_id=run.pk, claimed=claimed, emails=len(email_ids))
+
+
+def claims_insert(found: QuerySet[Any], field: str, level: str, run: ScanRun) -> None:
+    """Insert a claim at ``level`` for each clock or action (``field``) in ``found``, by the
+    scan ``run``, in one ``INSERT ... SELECT`` that skips those claimed already (INSERT OR
+    IGNORE on SQLite, ON CONFLICT DO NOTHING on PostgreSQL): no row passes through Python."""
+    select = found.order_by("pk").values_list(
+        "pk",
+        "case_id",
+        "due_on",
+        Value(level, output_field=CharField()),
+        Value(run.pk, output_field=BigIntegerField()),
+        Value(ReminderState.CLAIMED.value, output_field=CharField()),
+        Value(run.started_at, output_field=DateTimeField()),
+        Value(run.started_at, output_field=DateTimeField()),
+        Value("", output_field=CharField()),
+    )
+    sql, params = select.query.sql_with_params()
+    meta = Reminder._meta
+    column = {f.attname: str(f.column) for f in meta.concrete_fields}
+    targets = [f"{field}_id", "case_id", "due_on", "level", "scan_id", "state", "claimed_at"]
+    columns = [column[name] for name in [*targets, "enqueued_at", "outcome"]]
+    ops = connection.ops
+    statement = " ".join(
+        part
+        for part in (
+            ops.insert_statement(on_conflict=OnConflict.IGNORE),
+            ops.quote_name(meta.db_table),
+            f"({', '.join(ops.quote_name(c) for c in columns)})",
+            sql,
+            ops.on_conflict_suffix_sql([], OnConflict.IGNORE, [], []),
+        )
+        if part
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
 
 
 def outbox_take(now: dt.datetime, limit: int = 5000) -> list[int]:

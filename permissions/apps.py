@@ -7,6 +7,8 @@ from django.db.models.signals import post_migrate
 def _roles_ensure(*, using: str, **kwargs: Any) -> None:
     from permissions.services import roles_ensure
 
+    # On the database just migrated: with two roles that is the owner's connection, whose
+    # migration transaction a query on the application's connection would wait behind.
     roles_ensure(using=using)
 
 

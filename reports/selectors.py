@@ -25,8 +25,7 @@ from reports.aggregates import (
     clock_compliance,
     durations,
     investigates,
-    open_counts,
-    reopened_counts,
+    span_counts,
     stage_label,
 )
 from reports.disclosure import OTHER, Published, Rule, Table, grouped, merge_small, publish, rule
@@ -217,14 +216,15 @@ def report_build(
         "before": scope.shifted(before.start, before.end),
         "last_year": scope.shifted(last_year.start, last_year.end),
     }
-    received = {k: case_counts(s, "received", []) for k, s in spans.items()}
-    closed = {k: case_counts(s, "closed", []) for k, s in spans.items()}
-    ends = {"this": period.end, "before": before.end, "last_year": last_year.end}
-    still_open = open_counts(scope, [], ends.values())
-    reopened = reopened_counts(spans)
-    by_category = case_counts(scope, "received", ["month", "category"])
-    by_stage = case_counts(scope, "received", ["stage"])
-    by_outcome = case_counts(scope, "closed", ["outcome"])
+    # One pass over the cases for the three spans' counts and the outcomes, and one for the
+    # two tables of the cases received in the period (by month and category, by stage).
+    in_spans = span_counts(spans)
+    by_outcome = in_spans["this"]["outcome"]
+    by_category: dict[tuple[Any, ...], int] = defaultdict(int)
+    by_stage: dict[tuple[Any, ...], int] = defaultdict(int)
+    for key, n in case_counts(scope, "received", ["month", "category", "stage"]).items():
+        by_category[key[:3]] += n
+        by_stage[(key[0], key[3])] += n
     by_unit = case_counts(scope, "received", ["unit", "named"])
     to_acknowledge, to_close = durations(scope, "acknowledge"), durations(scope, "close")
     clocks = clock_compliance(scope, period.grain)
@@ -247,10 +247,12 @@ def report_build(
             "last_year": last_year.label,
         }
         measures = {
-            "Received": lambda k, pk=pk: received[k].get((pk,), 0),
-            "Closed": lambda k, pk=pk: closed[k].get((pk,), 0),
-            "Open at the end": lambda k, pk=pk: still_open[ends[k]].get((pk,), 0),
-            "Reopened by the reporter's check-in": lambda k, pk=pk: reopened[k].get(pk, 0),
+            "Received": lambda k, pk=pk: in_spans[k]["received"].get((pk,), 0),
+            "Closed": lambda k, pk=pk: in_spans[k]["closed"].get((pk,), 0),
+            "Open at the end": lambda k, pk=pk: in_spans[k]["open"].get((pk,), 0),
+            "Reopened by the reporter's check-in": lambda k, pk=pk: in_spans[k]["reopened"].get(
+                (pk,), 0
+            ),
         }
         summary = publish(
             Table(
@@ -389,7 +391,10 @@ def report_build(
                 ],
                 ["Received", "Closed"],
                 [
-                    [received["this"].get((pk,), 0), closed["this"].get((pk,), 0)]
+                    [
+                        in_spans["this"]["received"].get((pk,), 0),
+                        in_spans["this"]["closed"].get((pk,), 0),
+                    ]
                     for pk, _, _ in types
                 ],
             ),

@@ -122,3 +122,13 @@ STEP_DATA: dict[str, Any] = {
     "consent": True,
     "reason": "Recorded in a test.",
 }
+
+
+def migrating() -> Any:
+    """What a data migration's function is given to find its database (its ``schema_editor``
+    argument): here, the test database's connection."""
+    from types import SimpleNamespace
+
+    from django.db import connection
+
+    return SimpleNamespace(connection=connection)

@@ -7,6 +7,7 @@ Celery worker) or Debian's chromium. Outside CI they skip, saying how to enable 
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import socket
@@ -215,6 +216,10 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix) -
     """With two PostgreSQL roles, the owner makes and migrates the test database..."""
     from tests import dbroles
 
+    if connection.vendor == "sqlite":
+        from tests import sqlite_template
+
+        sqlite_template.install(connection)
     dbroles.default_as_owner()
 
 
@@ -235,13 +240,23 @@ def _fast_password_hashing(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(scope="session")
+def _evidence_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("evidence")
+
+
 @pytest.fixture(autouse=True)
-def _evidence_dir(settings, tmp_path: Path) -> Iterator[Path]:
-    """Each test stores evidence in its own folder."""
-    folder = tmp_path / "evidence"
+def _evidence_dir(settings, _evidence_base: Path) -> Iterator[Path]:
+    """Each test stores evidence in its own folder, made only when the test stores a file
+    (as on a new installation before its first ``migrate``): most tests store none, and a
+    numbered temporary folder for each of them would cost more than some of the tests."""
+    folder = _evidence_base / str(next(_EVIDENCE_FOLDERS))
     settings.SPEAKUP_EVIDENCE_DIR = folder
     yield folder
     shutil.rmtree(folder, ignore_errors=True)
+
+
+_EVIDENCE_FOLDERS = itertools.count()
 
 
 @pytest.fixture

@@ -69,6 +69,15 @@ class Clock(models.Model):
         constraints = [
             models.UniqueConstraint(fields=("case", "kind", "stage"), name="one_clock_per_kind")
         ]
+        indexes = [
+            # The reminder scan reads the running clocks due in a range of days
+            # (notifications/reminders.py): the few due among many, never the stopped ones.
+            models.Index(
+                fields=("due_on",),
+                name="clock_running_due",
+                condition=models.Q(stopped_on__isnull=True, paused_on__isnull=True),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.label} by {self.due_on}"

@@ -7,9 +7,8 @@ from django.db import migrations, models
 def forwards(apps, schema_editor):
     """Per-stage limits say their own calendar (the case type's, as before); a whistleblowing
     feedback period of 90 calendar days becomes the Directive's three calendar months."""
-    db = schema_editor.connection.alias  # the migrating connection (the owner's)
     CaseType = apps.get_model("cases", "CaseType")
-    for case_type in CaseType.objects.using(db).all():
+    for case_type in CaseType.objects.using(schema_editor.connection.alias):
         limits = {}
         for stage, limit in (case_type.stage_limits or {}).items():
             if isinstance(limit, dict):

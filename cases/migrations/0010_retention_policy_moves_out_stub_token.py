@@ -10,16 +10,16 @@ def refill_for_the_old_schema(apps, schema_editor):
     """Backwards only: the old schema has NOT NULL here. A case type's period comes back from
     its retention policy (or 0 where it has none); a purged stub gets a random digest that no
     token has."""
-    db = schema_editor.connection.alias  # the migrating connection (the owner's)
+    alias = schema_editor.connection.alias
     policy_model = apps.get_model("retention", "RetentionPolicy")
-    periods = dict(policy_model.objects.using(db).values_list("case_type_id", "content_days"))
+    periods = dict(policy_model.objects.using(alias).values_list("case_type_id", "content_days"))
     for name in ("CaseType", "HistoricalCaseType"):
         model = apps.get_model("cases", name)
-        for row in model.objects.using(db).filter(retention_days__isnull=True):
+        for row in model.objects.using(alias).filter(retention_days__isnull=True):
             row.retention_days = periods.get(row.id, 0)
             row.save(update_fields=["retention_days"])
     case_model = apps.get_model("cases", "Case")
-    for case in case_model._base_manager.using(db).filter(token_digest__isnull=True):
+    for case in case_model._base_manager.using(alias).filter(token_digest__isnull=True):
         case.token_digest = secrets.token_bytes(32)
         case.save(update_fields=["token_digest"])
 

@@ -7,24 +7,24 @@ from django.utils import timezone
 
 
 def forwards(apps, schema_editor):
-    db = schema_editor.connection.alias  # the migrating connection (the owner's)
     CaseType = apps.get_model("cases", "CaseType")
     RetentionPolicy = apps.get_model("retention", "RetentionPolicy")
+    alias = schema_editor.connection.alias
     now = timezone.now()
-    for case_type in CaseType.objects.using(db).all():
+    for case_type in CaseType.objects.using(alias):
         days = max(int(case_type.retention_days or 0), 1)  # a zero period is refused now
-        RetentionPolicy.objects.using(db).get_or_create(
+        RetentionPolicy.objects.using(alias).get_or_create(
             case_type=case_type,
             defaults={"content_days": days, "token_days": days, "changed_at": now},
         )
 
 
 def backwards(apps, schema_editor):
-    db = schema_editor.connection.alias  # the migrating connection (the owner's)
     CaseType = apps.get_model("cases", "CaseType")
     RetentionPolicy = apps.get_model("retention", "RetentionPolicy")
-    for policy in RetentionPolicy.objects.using(db).all():
-        CaseType.objects.using(db).filter(pk=policy.case_type_id).update(retention_days=policy.content_days)
+    alias = schema_editor.connection.alias
+    for policy in RetentionPolicy.objects.using(alias):
+        CaseType.objects.using(alias).filter(pk=policy.case_type_id).update(retention_days=policy.content_days)
 
 
 class Migration(migrations.Migration):

@@ -4,12 +4,12 @@ from django.db import migrations
 
 
 def seal(apps, schema_editor):
-    db = schema_editor.connection.alias  # the migrating connection (the owner's)
     from cases.crypto import Keyring
     from staff.mfa import data_reseal
 
     keyring = Keyring.from_settings()
-    for authenticator in apps.get_model("mfa", "Authenticator").objects.using(db).all():
+    authenticators = apps.get_model("mfa", "Authenticator").objects
+    for authenticator in authenticators.using(schema_editor.connection.alias):
         data = data_reseal(authenticator.data, keyring)
         if data is not None:
             authenticator.data = data
@@ -17,10 +17,10 @@ def seal(apps, schema_editor):
 
 
 def unseal(apps, schema_editor):
-    db = schema_editor.connection.alias  # the migrating connection (the owner's)
     from staff.mfa import SECRET_FIELDS, secret_key_id, secret_open
 
-    for authenticator in apps.get_model("mfa", "Authenticator").objects.using(db).all():
+    authenticators = apps.get_model("mfa", "Authenticator").objects
+    for authenticator in authenticators.using(schema_editor.connection.alias):
         data = dict(authenticator.data)
         for field in SECRET_FIELDS:
             if secret_key_id(data.get(field)):

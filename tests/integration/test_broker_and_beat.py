@@ -140,3 +140,27 @@ def test_two_schedulers_at_once_record_one_heartbeat_per_slot(transactional_db, 
     assert sent > slots, f"both schedulers sent each slot's tick ({sent} sent)"
     assert 1 <= runs <= slots, (sent, runs)
     assert TickClaim.objects.filter(name="heartbeat:beat").count() == 1
+
+
+def test_a_scheduler_just_started_records_the_heartbeat_without_waiting_a_minute(
+    transactional_db, tmp_path
+):
+    """At the real interval (a minute), the first heartbeat comes with the start, so the
+    health check is not 'missing heartbeat' for the first minute of every start."""
+    url = f"sqla+sqlite:///{tmp_path / 'broker.sqlite3'}"
+    env = celery_env(url, SPEAKUP_HEARTBEAT_SECONDS="60")
+    worker_log, beat_log = tmp_path / "worker.log", tmp_path / "beat.log"
+    worker = start_celery(env, worker_log, "worker", "--concurrency=1")
+    beat = None
+    try:
+        assert _wait_for(lambda: "ready." in worker_log.read_text(), timeout=60)
+        beat = start_celery(env, beat_log, "beat", "-s", str(tmp_path / "schedule"))
+        started = time.monotonic()
+        assert _wait_for(lambda: Heartbeat.objects.filter(name="beat").exists(), timeout=40), (
+            beat_log.read_text()[-2000:]
+        )
+        assert time.monotonic() - started < 45  # well before the first interval's tick
+        assert "Sending due task record-heartbeat" not in beat_log.read_text()
+    finally:
+        for process in [p for p in (beat, worker) if p is not None]:
+            stop_celery(process)

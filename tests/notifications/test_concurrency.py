@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.core import mail
 
+from notifications import reminders
 from notifications.delivery import notification_deliver
 from notifications.models import Notification, Reminder
 from notifications.reminders import Enqueue, reminder_process, scan
@@ -33,11 +34,14 @@ def _cases(count):
 def test_two_overlapping_scans_claim_each_reminder_once():
     _cases(5)
     enqueued: list[list[int]] = [[], []]
-    both_selected = threading.Barrier(2)
-    original = Reminder.objects.bulk_create
+    both_started = threading.Barrier(2)
+    waited: set[int] = set()
+    original = reminders.claims_insert
 
     def insert_together(*args, **kwargs):
-        both_selected.wait(timeout=10)  # both have read "nothing claimed yet"
+        if threading.get_ident() not in waited:  # once each: then one waits for the other
+            waited.add(threading.get_ident())
+            both_started.wait(timeout=10)  # both transactions are open, nothing claimed yet
         return original(*args, **kwargs)
 
     def run(n: int) -> None:
@@ -48,7 +52,7 @@ def test_two_overlapping_scans_claim_each_reminder_once():
     # would restore each other's patch.
     with (
         time_machine.travel(DAY, tick=False),
-        mock.patch.object(Reminder.objects, "bulk_create", insert_together),
+        mock.patch.object(reminders, "claims_insert", insert_together),
     ):
         assert _at_once(2, run) == []
     # Five clocks, two levels each (overdue, and the lead's escalation), claimed once.

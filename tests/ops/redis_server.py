@@ -1,4 +1,5 @@
-"""A Redis server of the test's own, on a free loopback port, that a test can make hang.
+"""A Redis server of the test's own, on a free loopback port, that a test can make hang, or
+stop and start again.
 
 A hung Redis (not down, just not answering) is made with SIGSTOP: the kernel still accepts
 connections, but nothing answers. The server runs without persistence and is stopped (and
@@ -40,6 +41,17 @@ class RedisServer:
         os.kill(self.process.pid, signal.SIGCONT)
         self.hung = False
 
+    def stop(self) -> None:
+        """Stop the server (an outage: connections are refused), as ``terminate`` does."""
+        if self.hung:
+            self.resume()
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+    def start(self) -> None:
+        """Start it again on the same port, empty (it keeps nothing on disk)."""
+        self.process = _launch(self.port)
+
 
 def _free_port() -> int:
     with socket.socket() as probe:
@@ -47,13 +59,9 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@contextmanager
-def redis_server() -> Iterator[RedisServer]:
-    if REDIS_SERVER is None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("redis-server is required in CI (apt-get install redis-server)")
-        pytest.skip("redis-server not installed (apt-get install redis-server)")
-    port = _free_port()
+def _launch(port: int) -> subprocess.Popen[bytes]:
+    """Start redis-server on ``port`` and return once it accepts connections."""
+    assert REDIS_SERVER is not None
     process = subprocess.Popen(  # a fixed binary and arguments
         [
             REDIS_SERVER,
@@ -69,23 +77,31 @@ def redis_server() -> Iterator[RedisServer]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    server = RedisServer(process=process, port=port)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return process
+        except OSError:
+            if time.monotonic() > deadline:
+                process.terminate()
+                raise
+            time.sleep(0.05)
+
+
+@contextmanager
+def redis_server() -> Iterator[RedisServer]:
+    if REDIS_SERVER is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("redis-server is required in CI (apt-get install redis-server)")
+        pytest.skip("redis-server not installed (apt-get install redis-server)")
+    port = _free_port()
+    server = RedisServer(process=_launch(port), port=port)
     try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
         yield server
     finally:
-        if server.hung:
-            server.resume()
-        process.terminate()
-        process.wait(timeout=10)
+        if server.process.poll() is None:
+            server.stop()
 
 
 def use_cache_at(settings, url: str, **options: object) -> None:

@@ -13,7 +13,9 @@ def _our_tasks():
     return {name: task for name, task in app.tasks.items() if not name.startswith("celery.")}
 
 
-def test_every_task_runs_under_a_time_limit_no_longer_than_the_longest_allowed():
+def test_every_task_runs_under_a_time_limit_no_longer_than_the_longest_allowed(db):
+    # ``db``: importing the tasks runs Celery's Django fixup, whose model checks ask the
+    # database what it supports (SQLite's JSON support), as a worker does when it starts.
     longest = settings.SPEAKUP_TASK_TIME_LIMIT_LONGEST
     limits = {
         name: task.time_limit or settings.CELERY_TASK_TIME_LIMIT
@@ -72,3 +74,22 @@ def test_the_heartbeat_is_sent_as_often_as_it_claims_its_slots():
 
     entry = app.conf.beat_schedule["record-heartbeat"]
     assert entry["schedule"] == entry["kwargs"]["every"] == 60
+
+
+def test_a_scheduler_sends_the_heartbeat_as_it_starts():
+    from config.celery import app, beat_at_once
+
+    sent = []
+
+    class Beat:
+        class app:  # noqa: N801 (stands in for the Celery app the signal's sender carries)
+            @staticmethod
+            def send_task(name, **options):
+                sent.append((name, options))
+
+    beat_at_once(sender=Beat())
+    entry = app.conf.beat_schedule["record-heartbeat"]
+    assert sent == [
+        ("ops.tasks.record_heartbeat", {"kwargs": {"every": 60}, "expires": 55}),
+    ]
+    assert entry["kwargs"] == {"every": 60}

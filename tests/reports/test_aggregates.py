@@ -6,14 +6,14 @@ import datetime as dt
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from reports.aggregates import (
     Scope,
     case_counts,
     clock_compliance,
     durations,
-    open_counts,
-    reopened_counts,
+    span_counts,
 )
 from tests.builders import make_case_type
 from tests.reports.helpers import category, trend_case, trend_type, unit
@@ -93,15 +93,38 @@ def test_received_by_unit_and_named_for_one_unit(table):
     assert case_counts(south, "received", ["category"]) == {(table.one.pk, table.b.pk): 2}
 
 
-def test_open_at_the_end_of_each_period(table):
-    scope = Scope(D(2026, 1, 1), D(2026, 4, 1), (table.one.pk, table.two.pk))
-    assert open_counts(scope, [], [D(2026, 2, 1), D(2026, 3, 1), D(2026, 5, 1)]) == {
-        # 1 Feb: type one's 10, 20 and 31 January; 5 January closed on the 6th
-        D(2026, 2, 1): {(table.one.pk,): 3},
-        # 1 Mar: 31 Jan and 14 Feb of type one; type two's 1 Feb closes on 3 March
-        D(2026, 3, 1): {(table.one.pk,): 2, (table.two.pk,): 1},
-        D(2026, 5, 1): {(table.one.pk,): 2, (table.two.pk,): 1},
+def test_received_closed_open_and_outcomes_per_span_in_one_pass(table):
+    ids = (table.one.pk, table.two.pk)
+    spans = {
+        "jan": Scope(D(2026, 1, 1), D(2026, 2, 1), ids),
+        "feb": Scope(D(2026, 2, 1), D(2026, 3, 1), ids),
+        "apr": Scope(D(2026, 4, 1), D(2026, 5, 1), ids),
     }
+    with CaptureQueriesContext(connection) as queries:
+        found = span_counts(spans)
+    assert len(queries) == 1
+    one, two = (table.one.pk,), (table.two.pk,)
+    # Open at the end of each span. 1 Feb: type one's 10, 20 and 31 January (5 January
+    # closed on the 6th). 1 Mar: 31 Jan and 14 Feb of type one; type two's 1 Feb closes on
+    # 3 March. 1 May: the same two, and type two's 1 April.
+    assert {name: counts["open"] for name, counts in found.items()} == {
+        "jan": {one: 3},
+        "feb": {one: 2, two: 1},
+        "apr": {one: 2, two: 1},
+    }
+    assert {name: counts["received"] for name, counts in found.items()} == {
+        "jan": {one: 4},
+        "feb": {one: 1, two: 1},
+        "apr": {two: 1},
+    }
+    assert {name: counts["closed"] for name, counts in found.items()} == {
+        "jan": {one: 1},
+        "feb": {one: 2},
+        "apr": {},
+    }
+    # Trend-only cases close with no outcome recorded.
+    assert found["feb"]["outcome"] == {(table.one.pk, ""): 2}
+    assert found["jan"]["reopened"] == {}
 
 
 def test_days_to_close_median_and_90th_percentile(table):
@@ -193,12 +216,34 @@ def test_reopened_by_the_reporters_check_in_per_span_and_case_type(db):
         "feb": Scope(D(2026, 2, 1), D(2026, 3, 1), ids),
         "2025": Scope(D(2025, 1, 1), D(2026, 1, 1), ids),
     }
-    assert reopened_counts(spans) == {
-        "q1": {one.pk: 2, two.pk: 1},
-        "q2": {one.pk: 1},
-        "feb": {one.pk: 2},
+    assert {name: counts["reopened"] for name, counts in span_counts(spans).items()} == {
+        "q1": {(one.pk,): 2, (two.pk,): 1},
+        "q2": {(one.pk,): 1},
+        "feb": {(one.pk,): 2},
         "2025": {},
     }
     only_two = {"q1": Scope(D(2026, 1, 1), D(2026, 4, 1), (two.pk,))}
-    assert reopened_counts(only_two) == {"q1": {two.pk: 1}}
-    assert reopened_counts({}) == {}
+    assert span_counts(only_two)["q1"]["reopened"] == {(two.pk,): 1}
+    assert span_counts({}) == {}
+
+
+def test_the_first_day_of_each_months_month_quarter_and_year_in_sql(db):
+    from django.db.models import DateField, Value
+
+    from cases.models import CaseType
+    from reports.aggregates import PeriodStart
+
+    make_case_type()
+    quarter_starts = [1, 1, 1, 4, 4, 4, 7, 7, 7, 10, 10, 10]
+    for month, quarter_month in enumerate(quarter_starts, start=1):
+        day = Value(D(2025, month, 28 if month == 2 else 30), output_field=DateField())
+        found = (
+            CaseType.objects.annotate(
+                m=PeriodStart(day, grain="month"),
+                q=PeriodStart(day, grain="quarter"),
+                y=PeriodStart(day, grain="year"),
+            )
+            .values_list("m", "q", "y")
+            .first()
+        )
+        assert found == (D(2025, month, 1), D(2025, quarter_month, 1), D(2025, 1, 1)), month

@@ -16,6 +16,7 @@ from django.core.management import call_command
 
 from staff.checks import mfa_secrets_sealed
 from staff.mfa import MFASecretUnreadable, secret_key_id
+from tests.builders import migrating
 from tests.conftest import TOTP_SECRET, totp_code
 
 NEW_KEY = "k2099:" + base64.b64encode(b"n" * 32).decode()
@@ -70,10 +71,10 @@ def test_a_sealed_secret_does_not_depend_on_secret_key(handler, settings):
 def test_the_migration_seals_secrets_stored_in_clear(handler):
     Authenticator.objects.create(user=handler, type="totp", data={"secret": TOTP_SECRET})
     migration = importlib.import_module("staff.migrations.0001_seal_mfa_secrets")
-    migration.seal(apps, None)
+    migration.seal(apps, migrating())
     assert secret_key_id(_raw(handler)["secret"]) is not None
     assert Authenticator.objects.get(user=handler).wrap().validate_code(totp_code())
-    migration.unseal(apps, None)
+    migration.unseal(apps, migrating())
     assert _raw(handler)["secret"] == TOTP_SECRET
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from cases.exceptions import CaseDataUnreadable
 from cases.keys import case_cipher
 from cases.models import CaseEvent
-from tests.builders import make_case, make_case_type, make_handler
+from tests.builders import make_case, make_case_type, make_handler, migrating
 from workflows.calendar import add_days
 from workflows.clocks import (
     ClockError,
@@ -197,8 +197,8 @@ def test_the_migration_reseals_case_bound_reasons_to_their_own_row():
     Clock._base_manager.filter(pk=clock.pk).update(reason=old)
     clock.history.model._base_manager.filter(id=clock.pk).exclude(reason=None).update(reason=old)
 
-    reseal(apps, None)
-    reseal(apps, None)
+    reseal(apps, migrating())
+    reseal(apps, migrating())
 
     sealed_values = [Clock.objects.get(pk=clock.pk).reason] + [
         record.reason for record in clock.history.exclude(reason=None)

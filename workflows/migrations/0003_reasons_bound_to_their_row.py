@@ -21,13 +21,13 @@ SOURCES = (
 
 
 def reseal(apps, schema_editor):
-    db = schema_editor.connection.alias  # the migrating connection (the owner's)
+    alias = schema_editor.connection.alias
     DataKey = apps.get_model("cases", "DataKey")
     ciphers: dict = {}
 
     def cipher_of(case_id):
         if case_id not in ciphers:
-            row = DataKey.objects.using(db).filter(case_id=case_id).values_list("master_key_id", "wrapped")
+            row = DataKey.objects.using(alias).filter(case_id=case_id).values_list("master_key_id", "wrapped")
             found = row.first()
             if found is None:
                 ciphers[case_id] = None
@@ -44,7 +44,7 @@ def reseal(apps, schema_editor):
     for app, model_name, label in SOURCES:
         model = apps.get_model(app, model_name)
         pk_name = "history_id" if model_name.startswith("Historical") else "pk"
-        rows = model._base_manager.using(db).exclude(reason=None).values_list(
+        rows = model._base_manager.using(alias).exclude(reason=None).values_list(
             pk_name, "id", "case_id", "reason"
         )
         for key, row_id, case_id, sealed in rows.iterator():
@@ -59,7 +59,7 @@ def reseal(apps, schema_editor):
             except CaseDataUnreadable:
                 continue
             resealed = cipher.seal(text, model_label=label, field="reason", row_id=row_id)
-            model._base_manager.using(db).filter(**{pk_name: key}).update(reason=resealed)
+            model._base_manager.using(alias).filter(**{pk_name: key}).update(reason=resealed)
 
 
 class Migration(migrations.Migration):

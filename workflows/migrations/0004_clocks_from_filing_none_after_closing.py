@@ -14,23 +14,23 @@ from django.utils import timezone
 
 
 def forwards(apps, schema_editor):
-    db = schema_editor.connection.alias  # the migrating connection (the owner's)
     from workflows import registry
     from workflows.calendar import Period, add_period
 
     Case = apps.get_model("cases", "Case")
     Clock = apps.get_model("workflows", "Clock")
+    alias = schema_editor.connection.alias
     closed = {spec.key: spec.closed_states for spec in registry.specs()}
     initial = {spec.key: spec.initial for spec in registry.specs()}
 
-    waiting = Case.objects.using(db).select_related("case_type").exclude(clocks__kind="acknowledge")
+    waiting = Case.objects.using(alias).select_related("case_type").exclude(clocks__kind="acknowledge")
     for case in waiting.iterator():
         case_type = case.case_type
         if case.state != initial.get(case_type.workflow) or not case_type.acknowledge_within_days:
             continue
         working = case_type.deadlines_in_working_days
         unit = "working_days" if working else "days"
-        Clock.objects.using(db).create(
+        Clock.objects.using(alias).create(
             case=case,
             kind="acknowledge",
             stage="",
@@ -39,7 +39,7 @@ def forwards(apps, schema_editor):
             due_on=add_period(case.received_on, Period(case_type.acknowledge_within_days, unit)),
         )
 
-    running = Clock.objects.using(db).select_related("case__case_type").filter(stopped_on__isnull=True)
+    running = Clock.objects.using(alias).select_related("case__case_type").filter(stopped_on__isnull=True)
     for clock in running.iterator():
         case = clock.case
         if case.state in closed.get(case.case_type.workflow, ()):
