@@ -25,7 +25,7 @@ import json
 import logging
 import re
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import groupby
 from operator import itemgetter
@@ -38,6 +38,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cases.batch import ids_among
 from cases.exceptions import UnknownAuditEvent
 from cases.models import AuditHead, AuditVerification, Case, CaseEvent
 
@@ -201,6 +202,63 @@ def event_record(
         )
 
 
+def events_record_many(
+    *, code: str, payloads: Mapping[uuid.UUID, dict[str, PayloadValue]]
+) -> list[CaseEvent]:
+    """Append one system event ``code`` to each case in ``payloads`` (case id -> payload), as
+    ``event_record`` would one by one, in a few statements: the heads are locked in one
+    query (in chain order, the order every append takes them), the events inserted in one.
+    For batch work such as the retention purge; call it inside the batch's transaction."""
+    event_type = REGISTRY.get(code)
+    if event_type is None:
+        raise UnknownAuditEvent(f"Audit event code {code!r} is not registered.")
+    for payload in payloads.values():
+        payload_check(event_type.code, event_type.payload_keys, payload)
+    at = timezone.now()
+    chains = {case_chain(case_id): case_id for case_id in payloads}
+    with transaction.atomic(savepoint=False):
+        heads = {
+            head.chain: head
+            for head in AuditHead.objects.select_for_update()
+            .filter(chain__in=ids_among(list(chains), "text"))
+            .order_by("chain")
+        }
+        missing = [AuditHead(chain=chain) for chain in chains if chain not in heads]
+        for head in AuditHead.objects.bulk_create(missing):
+            heads[head.chain] = AuditHead.objects.select_for_update().get(chain=head.chain)
+        events = []
+        for chain in sorted(chains):
+            case_id, head = chains[chain], heads[chain]
+            payload = dict(payloads[case_id])
+            body = event_body(code=code, actor_id=None, at=at, payload=payload)
+            head.seq += 1
+            head.mac = link_mac(chain=chain, seq=head.seq, prev=head.mac, body=body)
+            events.append(
+                CaseEvent(
+                    case_id=case_id, code=code, at=at, payload=payload, seq=head.seq, mac=head.mac
+                )
+            )
+        _heads_move(list(heads.values()))
+        return CaseEvent.objects.bulk_create(events)
+
+
+def _heads_move(heads: list[AuditHead]) -> None:
+    """Write the heads' new places and links in one statement (PostgreSQL: from arrays) or
+    one prepared statement run for each (SQLite): far cheaper than ``bulk_update``'s CASE."""
+    table = connection.ops.quote_name(AuditHead._meta.db_table)
+    rows = [(head.seq, head.mac, head.chain) for head in heads]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"UPDATE {table} AS h SET seq = v.seq, mac = v.mac "  # noqa: S608
+                "FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS v(seq, mac, chain) "
+                "WHERE h.chain = v.chain",
+                [list(column) for column in zip(*rows, strict=True)],
+            )
+        else:
+            cursor.executemany(f"UPDATE {table} SET seq = %s, mac = %s WHERE chain = %s", rows)  # noqa: S608
+
+
 def event_sentence(event: CaseEvent) -> str:
     """The event as a plain sentence for the case timeline."""
     event_type = REGISTRY.get(event.code)
@@ -279,6 +337,27 @@ def chain_append(*, chain: str, body: list[object]) -> tuple[int, str]:
     return head.seq, head.mac
 
 
+def _purge_seal(*, chain: str, through: int, mac: str) -> str:
+    # A link-shaped HMAC that no real link can have: its ``prev`` is the link at its own
+    # place, and its body is not an event's or a refusal's.
+    return link_mac(chain=chain, seq=through, prev=mac, body=["purged"])
+
+
+def chains_mark_purged(case_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """Before retention removes these cases' events, in the same transaction: lock each
+    case's chain head and record that its links up to the newest are purged, sealed under the
+    audit key, so ``audit_verify`` tells this removal from tampering and still checks the
+    head and any link added after. Returns each case's place purged through (cases without
+    a chain are left out). Appends to these chains wait until the commit."""
+    chains = {case_chain(case_id): case_id for case_id in case_ids}
+    heads = list(AuditHead.objects.select_for_update().filter(chain__in=chains).order_by("chain"))
+    for head in heads:
+        head.purged_through, head.purged_mac = head.seq, head.mac
+        head.purged_seal = _purge_seal(chain=head.chain, through=head.seq, mac=head.mac)
+    AuditHead.objects.bulk_update(heads, ["purged_through", "purged_mac", "purged_seal"])
+    return {chains[head.chain]: head.seq for head in heads}
+
+
 # --- Verification ---------------------------------------------------------------------------
 
 Link = tuple[int, int, str, list[object]]  # row id, seq, mac, body
@@ -313,9 +392,15 @@ def chain_check(chain: str, links: Iterable[Link], head: AuditHead | None) -> li
     A row whose HMAC does not match was changed (or moved from another chain); a gap or a
     repeat in ``seq`` means rows were removed or inserted; ids that do not rise with ``seq``
     mean rows were reordered; a head ahead of the last row means the newest rows are gone.
+    Links up to a head's ``purged_through`` were removed by retention, if its seal is genuine.
     """
     problems: list[ChainProblem] = []
     expected, prev, last_id = 1, "", 0
+    if head is not None and head.purged_through:  # retention removed the links up to there
+        sealed = _purge_seal(chain=chain, through=head.purged_through, mac=head.purged_mac)
+        if not _same(head.purged_seal, sealed):
+            problems.append(ChainProblem(chain, None, "its purge record does not match"))
+        expected, prev = head.purged_through + 1, head.purged_mac
     for row_id, seq, mac, body in links:
         if seq != expected:
             problems.append(ChainProblem(chain, seq, f"found where link {expected} belongs"))

@@ -109,7 +109,9 @@ def connected_as_owner(alias: str = DEFAULT_DB_ALIAS) -> Iterator[BaseDatabaseWr
 
 @contextmanager
 def audit_guards_lifted(connection: BaseDatabaseWrapper) -> Iterator[None]:
-    """Lift the append-only triggers for one transaction, for the owner's flush only.
+    """Lift the append-only triggers for one transaction: for the owner's flush, and on
+    SQLite for retention's removal of a purged case's events (retention/events.py; on
+    PostgreSQL that goes through the owner's function instead).
 
     On PostgreSQL only the owner of the tables may disable their triggers; on SQLite they are
     dropped and made again from their own definitions. Either way they are back, or never

@@ -9,8 +9,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, models, transaction
 
+from cases.batch import ids_among
 from cases.crypto import (
     CaseCipher,
     Keyring,
@@ -54,6 +55,17 @@ def data_key_destroy(*, case_id: uuid.UUID) -> bool:
     unreadable. Returns whether a key was there to delete."""
     deleted, _ = DataKey.objects.filter(case_id=case_id).delete()
     return deleted > 0
+
+
+def data_keys_destroy(*, case_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """``data_key_destroy`` for many cases in two statements (the purge's batches): returns
+    the cases that had a key to delete."""
+    keys = DataKey.objects.filter(case_id__in=ids_among(case_ids))
+    had = set(keys.values_list("case_id", flat=True))
+    models.QuerySet(model=DataKey).filter(case_id__in=ids_among(case_ids))._raw_delete(
+        connection.alias
+    )
+    return had
 
 
 @dataclass(frozen=True)

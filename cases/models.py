@@ -262,7 +262,21 @@ class Case(FSMModelMixin, models.Model):
     history = CASE_HISTORY
 
     class Meta:
-        indexes = [models.Index(fields=("case_type", "state"), name="case_type_state")]
+        indexes = [
+            models.Index(fields=("case_type", "state"), name="case_type_state"),
+            # The retention purge's due query (retention.selectors.cases_due_rows): closed
+            # cases that are not stubs and not waiting on the check-in's attention, so a
+            # batch never walks every case purged before it.
+            models.Index(
+                fields=("closed_on",),
+                condition=models.Q(
+                    token_digest__isnull=False,
+                    closed_on__isnull=False,
+                    attention_since__isnull=True,
+                ),
+                name="case_live_closed_on",
+            ),
+        ]
         # Object permissions only (permissions/access.py); never granted model-wide.
         permissions = [("view_reporter_contact", "Can see the reporter's contact details")]
 
@@ -453,7 +467,7 @@ class CaseEvent(AppendOnlyModel):
     and SQLite's INSERT OR REPLACE (migrations 0002 and 0007); on PostgreSQL the application's
     role may not update, delete or truncate the table at all. ``actor`` is the staff user;
     ``None`` means the reporter or the system, which the code tells apart. Written only by
-    ``cases.audit.event_record``.
+    ``cases.audit`` (``event_record``, and ``events_record_many`` for batch work).
 
     Each case's events form a chain: ``seq`` counts from 1 and ``mac`` is the HMAC of the
     event and the link before it, so ``cases.audit.audit_verify`` finds any change, removal,
@@ -490,14 +504,21 @@ class AuditHead(models.Model):
 
     Appending locks this row, so two events recorded at once never take the same place; and
     it remembers where the chain ends, so removing its newest links is found too. Updated
-    only by ``cases.audit.chain_append``; never deleted (on PostgreSQL the application's role
-    may not). When retention later removes a case's events, this row is what stays: the
-    place and link the chain had reached (docs/decisions/0015-audit-integrity.md).
+    only by ``cases.audit`` (``chain_append``, ``chains_mark_purged``); never deleted (on
+    PostgreSQL the application's role may not). When retention removes a case's events, this
+    row is what stays: the place and link the chain had reached
+    (docs/decisions/0015-audit-integrity.md).
     """
 
     chain = models.CharField(max_length=64, primary_key=True)
     seq = models.PositiveBigIntegerField(default=0)
     mac = models.CharField(max_length=64, default="")
+    # Retention removed the chain's links up to this place (0: none), the last of which had
+    # ``purged_mac``; ``purged_seal`` (an HMAC under the audit key) shows that the removal was
+    # the application's purge, not someone hiding rows (cases.audit.chains_mark_purged).
+    purged_through = models.PositiveBigIntegerField(default=0)
+    purged_mac = models.CharField(max_length=64, default="")
+    purged_seal = models.CharField(max_length=64, default="")
 
     def __str__(self) -> str:
         return f"{self.chain} at {self.seq}"

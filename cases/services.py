@@ -16,9 +16,11 @@ from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from cases.audit import event_record
+from cases.batch import ids_among
 from cases.checkin import CheckinStatus, checkin_status
 from cases.crypto import Readable
 from cases.exceptions import CheckinClosed, SpeakUpError
@@ -413,28 +415,23 @@ def action_complete(*, action: Action, actor: User) -> Action:
 # What a purged case keeps, for trend reports: its type, category, unit, the state it closed
 # in and its outcome, and the months (never the days) it was received and closed. Its
 # reference stays too: a random identifier that its identifier-only audit events and its
-# deletion record are read by. Every other column is emptied by ``case_reduce_to_stub``.
+# deletion record are read by. Every other column is emptied by ``cases_reduce_to_stub``.
 STUB_FIELDS = frozenset(
     {"id", "reference", "case_type", "category", "org_unit", "state", "received_on"}
     | {"closed_on", "outcome"}
 )
 
 
-def _month(day: dt.date | None) -> dt.date | None:
-    return day.replace(day=1) if day is not None else None
+def cases_reduce_to_stub(*, case_ids: list[uuid.UUID]) -> int:
+    """Empty every column of these cases but ``STUB_FIELDS``, and date them to months, in one
+    statement. Returns the rows changed.
 
-
-def case_reduce_to_stub(*, case_id: uuid.UUID) -> None:
-    """Empty every column of a case but ``STUB_FIELDS``, and date it to months.
-
-    For the purge only, inside its transaction and after the case's history rows are gone:
-    the stub gets no history row of its own (the purge's deletion record and audit event say
+    For the purge only, inside its transaction and after the cases' history rows are gone:
+    a stub gets no history row of its own (the purge's deletion record and audit event say
     what happened), so this writes with a plain queryset past ``HistoryTrackedQuerySet``.
     """
-    received_on, closed_on = (
-        Case.objects.filter(pk=case_id).values_list("received_on", "closed_on").get()
-    )
-    models.QuerySet(model=Case).filter(pk=case_id).update(
+    rows: models.QuerySet[Case] = models.QuerySet(model=Case).filter(pk__in=ids_among(case_ids))
+    return rows.update(
         answers=b"",
         reporter_contact=None,
         redacted_answers=None,
@@ -442,6 +439,6 @@ def case_reduce_to_stub(*, case_id: uuid.UUID) -> None:
         reporter_named=False,
         mediation_consented_on=None,
         police_referred_on=None,
-        received_on=_month(received_on),
-        closed_on=_month(closed_on),
+        received_on=TruncMonth("received_on", output_field=models.DateField()),
+        closed_on=TruncMonth("closed_on", output_field=models.DateField()),
     )

@@ -133,11 +133,25 @@ def file_write(
 
 def file_discard(stored_name: str) -> None:
     """Removes a file and its partial copy, if there; leaves its folder dated to the day."""
-    final = evidence_path(stored_name)
-    for path in (final, final.with_name(final.name + PARTIAL)):
-        path.unlink(missing_ok=True)
-    if final.parent.is_dir():
-        _date_folder(final.parent)
+    files_discard([stored_name])
+
+
+def files_discard(stored_names: list[str]) -> list[str]:
+    """``file_discard`` for many files, dating each folder once. Returns the names whose file
+    was already gone (a partial copy is removed either way)."""
+    missing, folders = [], set()
+    for name in stored_names:
+        final = evidence_path(name)
+        try:
+            final.unlink()
+        except FileNotFoundError:
+            missing.append(name)
+        final.with_name(final.name + PARTIAL).unlink(missing_ok=True)
+        folders.add(final.parent)
+    for folder in folders:
+        if folder.is_dir():
+            _date_folder(folder)
+    return missing
 
 
 @contextmanager

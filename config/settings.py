@@ -74,6 +74,12 @@ SPEAKUP_EVIDENCE_MAX_BYTES = env_int("SPEAKUP_EVIDENCE_MAX_BYTES", 25_000_000, m
 # Reports hide every number below this (decision 0022): 5 or more, in steps of 5 (the report
 # code refuses anything else), so it can only be raised.
 SPEAKUP_REPORT_THRESHOLD = env_int("SPEAKUP_REPORT_THRESHOLD", 5, minimum=5)
+# How long a purged case's audit events (identifiers only) outlive its content, in days from
+# the purge; then the nightly retention job removes them (decision 0021). A setting of the
+# deployment, not data an administrator edits: the audit record is what shows what staff did,
+# so no account inside the application may shorten it. At least a year (the database's own
+# function refuses anything younger); six years by default.
+SPEAKUP_AUDIT_RETENTION_DAYS = env_int("SPEAKUP_AUDIT_RETENTION_DAYS", 6 * 365, minimum=365)
 
 # --- Applications -------------------------------------------------------------------------
 INSTALLED_APPS = [

@@ -8,7 +8,8 @@
 - ``services``: policies and holds, each checked against a named predicate and audited.
 - ``purge``: the purge, which finds everything hanging off a case by reading every installed
   model, leaves the case row as an anonymous stub (``cases.services.STUB_FIELDS``) and shreds
-  the case's key (``cases.keys.data_key_destroy``).
+  the case's key (``cases.keys.data_keys_destroy``), a batch of cases per transaction.
+- ``events``: the audit events of purged cases, after their own period.
 - ``ancillary``: stale sessions and submission keys, on their own schedules.
 
 See docs/decisions/0021-retention.md, and 0004-audit-record.md for why audit events outlive

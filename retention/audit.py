@@ -63,3 +63,9 @@ staff_event_register(
     "cases",
     "dry_run",
 )
+staff_event_register(
+    "retention.audit_events_purged",
+    _("The retention job removed {events} audit event(s) of {cases} case(s) purged long ago."),
+    "cases",
+    "events",
+)

@@ -141,9 +141,20 @@ class DeletionRecord(models.Model):
     files_missing = models.PositiveIntegerField(default=0)
     bytes = models.PositiveBigIntegerField(default=0)
     data_key_destroyed = models.BooleanField(default=False)
+    # The case's audit events, removed ``SPEAKUP_AUDIT_RETENTION_DAYS`` after the purge
+    # (retention/events.py): when, and how many.
+    audit_events_purged_at = models.DateTimeField(null=True, blank=True)
+    audit_events = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ("-purged_at", "-id")
+        indexes = [
+            models.Index(
+                fields=("purged_at",),
+                condition=models.Q(audit_events_purged_at__isnull=True),
+                name="deletionrecord_events_kept",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"deletion record {self.pk}"

@@ -1,26 +1,30 @@
-"""The purge: deleting a case's content when its retention period has passed.
+"""The purge: deleting cases' content when their retention period has passed.
 
-The only module that deletes case content. For each due case, in its own transaction:
-lock the case row (``SKIP LOCKED`` on PostgreSQL, so two workers never take the same case),
-check again that it is still due and not on hold, then delete every row that hangs off it,
-reduce the case row to its anonymous stub, destroy its data key (crypto-shredding), write one
-``DeletionRecord`` with counts only and a ``retention.purged`` audit event, and last remove
-its evidence files. Killed anywhere before the commit, nothing of it happened and the next
-run does it all; after the commit the case is no longer due, so no second record is written.
+The only module that deletes case content. Due cases go a batch at a time, each batch one
+transaction: lock up to ``batch_size`` due case rows (``SELECT ... FOR UPDATE SKIP LOCKED`` on
+PostgreSQL, so two workers never take the same case), check again which of them are still due
+and not on hold, then delete every row that hangs off them (one statement per model per
+batch, for up to ``_CHUNK`` rows), reduce the case rows to their anonymous stubs and date
+their clocks to the month (one statement each), destroy their data keys (crypto-shredding),
+write one ``DeletionRecord`` per case with counts only and a ``retention.purged`` audit event
+per case (one insert each), and last remove their evidence files. Killed anywhere before the
+commit, nothing of the batch happened and the next run does it all; after the commit its
+cases are no longer due, so no second record is written.
 
 **What hangs off a case is found, not listed.** Every installed model is read for the ways
 a row can point at a case or at a row that is itself being deleted: a foreign key (history
 tables' keys included, which have no database constraint), a historical model's copy of its
 instance's primary key, a generic (content type, object id) pair such as guardian's generic
 permission tables, or a plain ``case_id`` column. A model that another app adds later is
-purged without a change here. Only ``KEPT`` survives, each for a stated reason.
+purged without a change here. Only ``KEPT`` survives, each for a stated reason. Each row found
+is counted for the case it hangs off, so every case's record says what went of it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -29,31 +33,35 @@ from django.apps import apps
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models, transaction
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from cases.audit import event_record
-from cases.keys import data_key_destroy
+from cases.audit import events_record_many
+from cases.batch import ids_among
+from cases.keys import data_keys_destroy
 from cases.models import Evidence
-from cases.selectors import case_rows_for_system
-from cases.services import case_reduce_to_stub
-from cases.storage import evidence_path, file_discard
+from cases.services import cases_reduce_to_stub
+from cases.storage import files_discard
 from permissions.audit import staff_event_record
 from retention.models import DeletionRecord
-from retention.selectors import case_is_due, cases_due
+from retention.selectors import cases_due_rows
 from workflows.models import Clock
 
 CASE: Final = "cases.case"
 # What survives a purge, and why. Everything else that points at the case goes.
 KEPT: Final = {
     CASE: "the anonymous stub: cases.services.STUB_FIELDS",
-    "cases.caseevent": "the case's audit events, identifiers only (decision 4)",
+    "cases.caseevent": "the case's audit events, identifiers only, for their own period "
+    "(retention/events.py; decision 4)",
     "permissions.accessrefusal": "refused requests, part of the audit record: identifiers only",
     "retention.deletionrecord": "what the purge removed, counts only",
     "workflows.clock": "deadlines met or missed, for trend reports: reason emptied, months only",
-    # Not kept: destroyed last, by the one function that shreds a key.
-    "cases.datakey": "destroyed by cases.keys.data_key_destroy after everything else",
+    # Not kept: destroyed last, by the one function that shreds keys.
+    "cases.datakey": "destroyed by cases.keys.data_keys_destroy after everything else",
 }
-_CHUNK: Final = 500
+# Keys per statement: within every database's limit on parameters (SQLite's is 32,766).
+_CHUNK: Final = 5000
+BATCH_SIZE: Final = 1000
 
 # Tests inject faults here (a function called with the name of each step).
 Checkpoint = Callable[[str], None]
@@ -106,11 +114,19 @@ def _links() -> Iterator[_Link]:
 
 @dataclass
 class Plan:
-    """The rows to delete: primary keys per model label, in the order found."""
+    """The rows to delete: per model label, each row's primary key and the case it hangs off."""
 
-    rows: dict[str, set[Any]] = field(default_factory=lambda: defaultdict(set))
+    rows: dict[str, dict[Any, uuid.UUID]] = field(default_factory=lambda: defaultdict(dict))
     models_: dict[str, type[models.Model]] = field(default_factory=dict)
     edges: set[tuple[str, str]] = field(default_factory=set)  # (source, target): source first
+
+    def counts(self) -> dict[uuid.UUID, dict[str, int]]:
+        """Rows per model label, for each case."""
+        per_case: dict[uuid.UUID, Counter[str]] = defaultdict(Counter)
+        for label, rows in self.rows.items():
+            for case_id in rows.values():
+                per_case[case_id][label] += 1
+        return {case_id: dict(sorted(c.items())) for case_id, c in per_case.items()}
 
 
 def _content_types() -> dict[int, str]:
@@ -126,47 +142,163 @@ def _chunks(values: list[Any]) -> Iterator[list[Any]]:
         yield values[start : start + _CHUNK]
 
 
-def dependants_of(case_id: uuid.UUID) -> Plan:
-    """Every row that hangs off the case, directly or through another such row, except what
-    ``KEPT`` keeps. Reads only."""
-    links = list(_links())
-    content_types = _content_types()
-    found: dict[str, set[Any]] = {CASE: {case_id}}
+def _pointing_sql(
+    source: type[models.Model], column: str, values: list[Any], where: dict[str, list[Any]]
+) -> tuple[str, list[Any]]:
+    """A ``SELECT`` of ``(pk, column)`` as text, for the rows of ``source`` whose ``column``
+    (an attribute name) is one of ``values`` and whose ``where`` columns are among theirs:
+    plain SQL, as the ORM spends more time preparing long lists than the database answering."""
+    qn = connection.ops.quote_name
+    fields = {f.attname: f for f in source._meta.concrete_fields}
+    conditions, params = [], []
+    for name, allowed in [(column, values), *where.items()]:
+        condition, prepared = _among(fields[name], allowed)
+        conditions.append(condition)
+        params += prepared
+    pk = source._meta.pk
+    sql = (
+        f"SELECT CAST({qn(str(pk.column))} AS TEXT), "  # noqa: S608 (names from the model)
+        f"CAST({qn(str(fields[column].column))} AS TEXT) "
+        f"FROM {qn(source._meta.db_table)} WHERE {' AND '.join(conditions)}"
+    )
+    return sql, params
+
+
+def _among(field_: Any, values: list[Any]) -> tuple[str, list[Any]]:
+    """``column IN (values)`` and its parameters; on PostgreSQL ``column = ANY(array)`` with
+    one parameter, as psycopg spends longer reading a query with thousands of placeholders
+    than the server spends answering it."""
+    column = connection.ops.quote_name(field_.column)
+    prepared = [field_.get_db_prep_value(value, connection) for value in values]
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [prepared]
+    return f"{column} IN ({', '.join(['%s'] * len(prepared))})", prepared
+
+
+def _rows_delete(model: type[models.Model], pks: list[Any]) -> None:
+    """Delete rows by primary key: no signals, so simple-history writes nothing back."""
+    pk = model._meta.pk
+    for chunk in _chunks(pks):
+        condition, params = _among(pk, chunk)
+        table = connection.ops.quote_name(model._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {table} WHERE {condition}", params)  # noqa: S608
+
+
+def _asked(
+    link: _Link, target: str, keys: dict[Any, uuid.UUID], types: dict[int, str]
+) -> Iterator[tuple[str, list[Any]]]:
+    """The queries for the rows of ``link.source`` that point at one of ``keys``."""
+    values: list[Any] = list(keys)
+    where: dict[str, list[Any]] = {}
+    if link.content_type is not None:  # a generic pair: text ids, of the target's type
+        type_ids = [pk for pk, name in types.items() if name == target]
+        if not type_ids:
+            return
+        where = {link.content_type: type_ids}
+        values = [str(key) for key in keys]
+    for chunk in _chunks(values):
+        yield _pointing_sql(link.source, link.column, chunk, where)
+
+
+def _text(value: Any) -> str:
+    # Ids are matched as text without dashes: a UUID reads back as 32 hex digits on SQLite,
+    # with dashes on PostgreSQL and in a generic pair's text column.
+    return str(value).replace("-", "")
+
+
+def _found_rows(queries: list[tuple[int, str, list[Any]]]) -> list[tuple[int, str, str]]:
+    """``(link, pk, column)`` as text for each of the queries, run one by one (SQLite, which
+    is in-process)."""
+    rows: list[tuple[int, str, str]] = []
+    with connection.cursor() as cursor:
+        for n, sql, params in queries:
+            cursor.execute(sql, params)
+            rows += [(n, pk, ref) for pk, ref in cursor.fetchall()]
+    return rows
+
+
+def _found_rows_pg(
+    links: list[tuple[int, _Link]], target: str, keys: list[Any], types: dict[int, str]
+) -> list[tuple[int, str, str]]:
+    """The same on PostgreSQL in one round trip per level of the search: the keys go once,
+    as one array, and every way of pointing at them is one arm of a ``UNION ALL``. (Django
+    binds parameters on the client, so a list per arm would be written out in each.)"""
+
+    def qn(name: str | None) -> str:
+        return connection.ops.quote_name(str(name))
+
+    target_pk = apps.get_model(target)._meta.pk
+    key_type = target_pk.rel_db_type(connection)
+    arms = []
+    for n, link in links:
+        fields = {f.attname: f for f in link.source._meta.concrete_fields}
+        column = qn(fields[link.column].column)
+        pk = qn(fields[link.source._meta.pk.attname].column)
+        where = f"{column} IN (SELECT v FROM k)"  # noqa: S608 (names from the models)
+        if link.content_type is not None or fields[link.column].db_type(connection) != key_type:
+            # A generic pair's object id (or a plain id column) is compared as text.
+            where = f"CAST({column} AS TEXT) IN (SELECT CAST(v AS TEXT) FROM k)"  # noqa: S608
+        if link.content_type is not None:
+            type_ids = [pk_ for pk_, name in types.items() if name == target]
+            if not type_ids:
+                continue
+            content_type = qn(fields[link.content_type].column)
+            where += f" AND {content_type} IN ({', '.join(str(int(t)) for t in type_ids)})"
+        table = qn(link.source._meta.db_table)
+        arms.append(
+            f"SELECT {n}, CAST({pk} AS TEXT), CAST({column} AS TEXT) FROM {table} WHERE {where}"  # noqa: S608
+        )
+    if not arms:
+        return []
+    sql = f"WITH k(v) AS (SELECT unnest(%s::{key_type}[])) " + " UNION ALL ".join(arms)
+    prepared = [target_pk.get_db_prep_value(key, connection) for key in keys]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [prepared])
+        return list(cursor.fetchall())
+
+
+def dependants_of(case_ids: list[uuid.UUID]) -> Plan:
+    """Every row that hangs off the cases, directly or through another such row, except what
+    ``KEPT`` keeps, each with the case it hangs off. Reads only: one query per level of the
+    search on PostgreSQL (one per way of pointing on SQLite), however many cases."""
+    links = [link for link in _links() if _label(link.source) not in KEPT]
+    types = _content_types()
+    found: dict[str, dict[Any, uuid.UUID]] = {CASE: {case_id: case_id for case_id in case_ids}}
     plan = Plan()
-    frontier = [CASE]
+    frontier = [(CASE, found[CASE])]
     while frontier:
-        target = frontier.pop()
-        keys = sorted(found[target], key=str)
-        for link in links:
-            source = _label(link.source)
-            if source in KEPT:
-                continue
-            if link.content_type is None and link.target != target:
-                continue
-            hits: set[Any] = set()
-            for chunk in _chunks(keys):
-                rows = link.source._base_manager.all()
-                if link.content_type is None:
-                    rows = rows.filter(**{f"{link.column}__in": chunk})
-                else:
-                    type_ids = [pk for pk, name in content_types.items() if name == target]
-                    rows = rows.filter(
-                        **{
-                            f"{link.content_type}__in": type_ids,
-                            f"{link.column}__in": [str(k) for k in chunk],
-                        }
-                    )
-                hits |= set(rows.values_list("pk", flat=True))
-            if not hits:
-                continue
-            plan.models_[source] = link.source
+        target, keys = frontier.pop()
+        by_text = {_text(key): case_id for key, case_id in keys.items()}
+        pointing = [
+            (n, link)
+            for n, link in enumerate(links)
+            if link.content_type is not None or link.target == target
+        ]
+        if connection.vendor == "postgresql":
+            answered = _found_rows_pg(pointing, target, list(keys), types)
+        else:
+            asked = [
+                (n, sql, params)
+                for n, link in pointing
+                for sql, params in _asked(link, target, keys, types)
+            ]
+            answered = _found_rows(asked)
+        hits: dict[int, list[tuple[Any, uuid.UUID]]] = defaultdict(list)
+        for n, pk, ref in answered:
+            pk_field = links[n].source._meta.pk
+            hits[n].append((pk_field.to_python(pk), by_text[_text(ref)]))
+        for n, rows in hits.items():
+            source = _label(links[n].source)
+            plan.models_[source] = links[n].source
             if source != target:
                 plan.edges.add((source, target))
-            new = hits - found.get(source, set())
+            seen = found.setdefault(source, {})
+            new = {pk: case_id for pk, case_id in rows if pk not in seen}
             if new:
-                found.setdefault(source, set()).update(new)
-                plan.rows[source] |= new
-                frontier.append(source)
+                seen.update(new)
+                plan.rows[source].update(new)
+                frontier.append((source, new))
     return plan
 
 
@@ -185,125 +317,139 @@ def _delete_order(plan: Plan) -> list[str]:
     return order
 
 
-@dataclass(frozen=True)
-class FileCount:
-    files: int
-    missing: int
+def _files_discard(files: list[tuple[uuid.UUID, str]]) -> Counter[uuid.UUID]:
+    """Remove the cases' evidence files and any partial copy; returns, per case, how many
+    were already gone (counted, not fatal)."""
+    owner = {name: case_id for case_id, name in files}
+    return Counter(owner[name] for name in files_discard(list(owner)))
 
 
-def _files_discard(names: list[str]) -> FileCount:
-    """Remove the case's evidence files and any partial copy; one already gone is counted."""
-    missing = 0
-    for name in names:
-        if not evidence_path(name).exists():
-            missing += 1
-        file_discard(name)
-    return FileCount(files=len(names) - missing, missing=missing)
-
-
-def _clocks_scrub(case_id: uuid.UUID) -> None:
+def _clocks_scrub(case_ids: list[uuid.UUID]) -> None:
     """Keep each deadline's kind and whether it was met, dated to the month; empty its
     sealed reason (its key is about to go anyway) and the day it was paused."""
-    for clock in Clock._base_manager.filter(case_id=case_id):
-        models.QuerySet(model=Clock).filter(pk=clock.pk).update(
-            reason=None,
-            paused_on=None,
-            started_on=clock.started_on.replace(day=1),
-            due_on=clock.due_on.replace(day=1),
-            stopped_on=clock.stopped_on.replace(day=1) if clock.stopped_on else None,
-        )
+    month = {
+        name: TruncMonth(name, output_field=models.DateField())
+        for name in ("started_on", "due_on", "stopped_on")
+    }
+    models.QuerySet(model=Clock).filter(case_id__in=ids_among(case_ids)).update(
+        reason=None, paused_on=None, **month
+    )
 
 
-@dataclass(frozen=True)
-class PurgeOutcome:
-    case_id: uuid.UUID
-    record: DeletionRecord
-
-
-def _lock(case_id: uuid.UUID) -> Any:
-    rows = case_rows_for_system().filter(pk=case_id)
+def _lock(today: dt.date, size: int, only: list[uuid.UUID] | None) -> list[uuid.UUID]:
+    """Lock up to ``size`` due case rows, skipping those another purge holds, and return
+    those still due when asked again under the lock (a hold placed or a case reopened
+    meanwhile is left alone)."""
+    # In no order: the database stops at the batch's size instead of sorting every due case.
+    rows = cases_due_rows(today).order_by()
+    if only is not None:
+        rows = rows.filter(pk__in=only)
     if connection.features.has_select_for_update_skip_locked:
         rows = rows.select_for_update(skip_locked=True)
     else:
         rows = rows.select_for_update()
-    return rows.first()
+    locked = list(rows.values_list("pk", flat=True)[:size])
+    if not locked:
+        return []
+    again = cases_due_rows(today).filter(pk__in=ids_among(locked))
+    still = set(again.values_list("pk", flat=True))
+    return [case_id for case_id in locked if case_id in still]
+
+
+def _batch_purge(
+    today: dt.date, size: int, checkpoint: Checkpoint, only: list[uuid.UUID] | None = None
+) -> list[DeletionRecord]:
+    """Purge one batch of due cases in one transaction (see the module's docstring)."""
+    with transaction.atomic():
+        case_ids = _lock(today, size, only)
+        if not case_ids:
+            return []
+        checkpoint("locked")
+        evidence = list(
+            Evidence._base_manager.filter(case_id__in=ids_among(case_ids)).values_list(
+                "case_id", "stored_name", "size"
+            )
+        )
+        plan = dependants_of(case_ids)
+        for label in _delete_order(plan):
+            _rows_delete(plan.models_[label], list(plan.rows[label]))
+            checkpoint(f"deleted {label}")
+        _clocks_scrub(case_ids)
+        cases_reduce_to_stub(case_ids=case_ids)
+        checkpoint("stub")
+        destroyed = data_keys_destroy(case_ids=case_ids)
+        checkpoint("key")
+        counts = plan.counts()
+        files: Counter[uuid.UUID] = Counter(case_id for case_id, _, _ in evidence)
+        sizes: Counter[uuid.UUID] = Counter()
+        for case_id, _, size_ in evidence:
+            sizes[case_id] += size_
+        now = timezone.now()
+        records = DeletionRecord.objects.bulk_create(
+            DeletionRecord(
+                case_id=case_id,
+                purged_at=now,
+                rows=counts.get(case_id, {}),
+                files=files[case_id],
+                bytes=sizes[case_id],
+                data_key_destroyed=case_id in destroyed,
+            )
+            for case_id in case_ids
+        )
+        events_record_many(
+            code="retention.purged",
+            payloads={record.case_id: {"record": record.pk} for record in records},
+        )
+        checkpoint("recorded")
+        # Last, so a fault before this point leaves every file in place. A fault after it
+        # (the commit failing) leaves the rows and no files: the next run counts them missing.
+        missing = _files_discard([(case_id, name) for case_id, name, _ in evidence])
+        for record in records:
+            record.files_missing = missing[record.case_id]
+        if missing:
+            DeletionRecord.objects.bulk_update(
+                [r for r in records if r.files_missing], ["files_missing"]
+            )
+        checkpoint("files")
+    return records
 
 
 def case_purge(
     case_id: uuid.UUID, *, today: dt.date | None = None, checkpoint: Checkpoint = _nothing
-) -> PurgeOutcome | None:
-    """Purge one case if it is still due (see the module's docstring). Returns ``None`` when
-    it is locked by another purge, no longer due, on hold or already purged. Safe to run
-    twice, at once or after a crash: each case is purged once, with one record."""
-    today = today or timezone.localdate()
-    with transaction.atomic():
-        case = _lock(case_id)
-        if case is None or not case_is_due(case, today):
-            return None
-        checkpoint("locked")
-        names = list(
-            Evidence._base_manager.filter(case_id=case_id).values_list("stored_name", "size")
-        )
-        plan = dependants_of(case_id)
-        counts: dict[str, int] = {}
-        for label in _delete_order(plan):
-            keys = sorted(plan.rows[label], key=str)
-            for chunk in _chunks(keys):
-                plan.models_[label]._base_manager.filter(pk__in=chunk)._raw_delete(connection.alias)
-            counts[label] = len(keys)
-            checkpoint(f"deleted {label}")
-        _clocks_scrub(case_id)
-        case_reduce_to_stub(case_id=case_id)
-        checkpoint("stub")
-        destroyed = data_key_destroy(case_id=case_id)
-        checkpoint("key")
-        record = DeletionRecord.objects.create(
-            case_id=case_id,
-            purged_at=timezone.now(),
-            rows=dict(sorted(counts.items())),
-            files=len(names),
-            bytes=sum(size for _, size in names),
-            data_key_destroyed=destroyed,
-        )
-        event_record(case=case, code="retention.purged", payload={"record": record.pk})
-        checkpoint("recorded")
-        # Last, so a fault before this point leaves every file in place. A fault after it
-        # (the commit failing) leaves the rows and no files: the next run counts them missing.
-        found = _files_discard([name for name, _ in names])
-        if found.missing:
-            record.files_missing = found.missing
-            record.save(update_fields=["files_missing"])
-        checkpoint("files")
-    return PurgeOutcome(case_id=case_id, record=record)
+) -> DeletionRecord | None:
+    """Purge one case if it is still due, as a batch of one. Returns its deletion record, or
+    ``None`` when it is locked by another purge, no longer due, on hold or already purged."""
+    records = _batch_purge(today or timezone.localdate(), 1, checkpoint, only=[case_id])
+    return records[0] if records else None
 
 
 @dataclass(frozen=True)
 class PurgeRun:
-    purged: list[uuid.UUID]
-    skipped: int
+    purged: int  # cases
+    batches: int
 
 
 def purge_due_cases(
     *,
     today: dt.date | None = None,
-    batch_size: int = 100,
+    batch_size: int = BATCH_SIZE,
     limit: int | None = None,
     checkpoint: Checkpoint = _nothing,
 ) -> PurgeRun:
-    """Purge every case due today, a case per transaction, in batches of ``batch_size``
-    (``limit`` cases at most). Logs the run as a staff event with its count only."""
+    """Purge every case due today, ``batch_size`` cases per transaction (``limit`` cases at
+    most), until none is left that another purge does not hold. Safe to run twice, at once
+    or after a crash: each case is purged once, with one record. Memory stays that of one
+    batch however many cases are due. Logs the run as a staff event with its count only."""
     today = today or timezone.localdate()
-    due = cases_due(today)
-    if limit is not None:
-        due = due[:limit]
-    purged: list[uuid.UUID] = []
-    for start in range(0, len(due), batch_size):
-        for case_id in due[start : start + batch_size]:
-            outcome = case_purge(case_id, today=today, checkpoint=checkpoint)
-            if outcome is not None:
-                purged.append(case_id)
+    purged = batches = 0
+    while limit is None or purged < limit:
+        size = batch_size if limit is None else min(batch_size, limit - purged)
+        done = len(_batch_purge(today, size, checkpoint))
+        if not done:
+            break
+        purged, batches = purged + done, batches + 1
     if purged:
         staff_event_record(
-            code="retention.purge_run", actor=None, payload={"cases": len(purged), "dry_run": False}
+            code="retention.purge_run", actor=None, payload={"cases": purged, "dry_run": False}
         )
-    return PurgeRun(purged=purged, skipped=len(due) - len(purged))
+    return PurgeRun(purged=purged, batches=batches)

@@ -12,7 +12,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.conf import settings
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
@@ -54,18 +55,50 @@ def _not_purged_not_held() -> QuerySet[Any]:
     return _started().exclude(Exists(held)).exclude(Exists(purged))
 
 
-def cases_due(today: dt.date | None = None) -> list[uuid.UUID]:
-    """Ids of the cases whose content the purge deletes today, oldest first: closed (or
-    reopened by the check-in, see ``retention_start``) at least their policy's
+def cases_due_rows(today: dt.date | None = None) -> QuerySet[Any]:
+    """The cases whose content the purge deletes today, oldest first (``start``, then id):
+    closed (or reopened by the check-in, see ``retention_start``) at least their policy's
     ``content_days`` ago, not purged and under no active hold. A case type without a policy
-    keeps its cases (never deleted by default)."""
+    keeps its cases (never deleted by default). One query, so the purge can take it a batch
+    at a time under row locks, and its dry run lists exactly the same cases."""
     today = today or timezone.localdate()
-    due: list[tuple[dt.date, str, uuid.UUID]] = []
+    due, latest = Q(pk__in=[]), None
     for type_id, policy in _policies().items():
         cutoff = today - dt.timedelta(days=policy.content_days)
-        rows = _not_purged_not_held().filter(case_type_id=type_id, start__lte=cutoff)
-        due += [(start, str(pk), pk) for pk, start in rows.values_list("pk", "start")]
-    return [pk for _, _, pk in sorted(due)]
+        due |= Q(case_type_id=type_id, start__lte=cutoff)
+        latest = max(latest or cutoff, cutoff)
+    if latest is None:  # no policy: nothing is ever due
+        return _started().none()
+    # ``closed_on`` is never after ``start``, so closed by the latest cutoff is the same rule
+    # in a form the index ``case_live_closed_on`` serves as one range. A stub has no token
+    # digest (and a deletion record, which is the rule): leaving stubs out first lets that
+    # index skip every case purged before.
+    live = _not_purged_not_held().filter(token_digest__isnull=False, closed_on__lte=latest)
+    return live.filter(due).order_by("start", "pk")
+
+
+def cases_due(today: dt.date | None = None) -> list[uuid.UUID]:
+    """Ids of ``cases_due_rows``, in the same order."""
+    return list(cases_due_rows(today).values_list("pk", flat=True))
+
+
+def audit_events_cutoff(now: dt.datetime | None = None) -> dt.datetime:
+    """Cases purged at or before this moment have their audit events removed."""
+    days = settings.SPEAKUP_AUDIT_RETENTION_DAYS
+    return (now or timezone.now()) - dt.timedelta(days=days)
+
+
+def records_with_events_due(now: dt.datetime | None = None) -> QuerySet[DeletionRecord]:
+    """Deletion records of the cases whose audit events go on the next run, oldest purge
+    first: purged at least ``SPEAKUP_AUDIT_RETENTION_DAYS`` ago, events not yet removed."""
+    return DeletionRecord.objects.filter(
+        audit_events_purged_at__isnull=True, purged_at__lte=audit_events_cutoff(now)
+    ).order_by("purged_at", "case_id")
+
+
+def audit_events_due(now: dt.datetime | None = None) -> list[uuid.UUID]:
+    """Their case ids: what ``retention.events.audit_events_purge`` and its dry run take."""
+    return list(records_with_events_due(now).values_list("case_id", flat=True))
 
 
 def case_references(ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:

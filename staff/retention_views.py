@@ -10,6 +10,7 @@ else gets not-found.
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.models import User
 from django.db.models import Model, QuerySet
@@ -28,6 +29,7 @@ from permissions.predicates import (
 )
 from retention.models import LegalHold, PolicyChange
 from retention.selectors import (
+    audit_events_due,
     case_references,
     cases_due,
     cases_upcoming,
@@ -203,17 +205,21 @@ def retention_change_close(request: HttpRequest, change_id: int) -> HttpResponse
 @never_cache
 @require_GET
 def retention_preview(request: HttpRequest) -> HttpResponse:
-    """The dry run: exactly the cases the next purge takes, and the next to fall due."""
+    """The dry run: exactly the cases the next purge takes, the next to fall due, and the
+    purged cases whose audit events go."""
     _administrator(request)
     today = timezone.localdate()
     due = cases_due(today)
-    references = case_references(due)
+    stripped = audit_events_due()
+    references = case_references(due + stripped)
     return render(
         request,
         "staff/retention_preview.html",
         {
             "due": [(case_id, references[case_id]) for case_id in due],
             "upcoming": cases_upcoming(today),
+            "stripped": [(case_id, references[case_id]) for case_id in stripped],
+            "audit_days": settings.SPEAKUP_AUDIT_RETENTION_DAYS,
             "today": today,
         },
     )

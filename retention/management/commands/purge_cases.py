@@ -1,18 +1,25 @@
 """Purge the cases whose retention period has passed, as the daily task does.
 
-``--dry-run`` lists exactly the cases the next run would purge and when the next ones fall
-due, and changes nothing.
+``--dry-run`` lists exactly the cases the next run would purge, when the next ones fall due,
+and the purged cases whose audit events the run would remove, and changes nothing.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from retention.ancillary import ancillary_purge
-from retention.purge import purge_due_cases
-from retention.selectors import case_references, cases_due, cases_upcoming
+from retention.events import audit_events_purge
+from retention.purge import BATCH_SIZE, purge_due_cases
+from retention.selectors import (
+    audit_events_due,
+    case_references,
+    cases_due,
+    cases_upcoming,
+)
 
 
 class Command(BaseCommand):
@@ -20,7 +27,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--dry-run", action="store_true", help="List; change nothing.")
-        parser.add_argument("--batch-size", type=int, default=100)
+        parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
         parser.add_argument("--limit", type=int, default=None, help="Purge at most this many.")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -34,9 +41,22 @@ class Command(BaseCommand):
             for row in cases_upcoming():
                 held = " (on legal hold)" if row.held else ""
                 self.stdout.write(f"  {row.reference} {row.due_on.isoformat()}{held}")
+            stripped = audit_events_due()
+            references = case_references(stripped)
+            self.stdout.write(
+                f"{len(stripped)} purged case(s) would lose their audit events "
+                f"(kept {settings.SPEAKUP_AUDIT_RETENTION_DAYS} days after the purge):"
+            )
+            for case_id in stripped:
+                self.stdout.write(f"  {references[case_id]} {case_id}")
             return
         run = purge_due_cases(batch_size=options["batch_size"], limit=options["limit"])
+        events = audit_events_purge()
         removed = ancillary_purge()
-        self.stdout.write(f"Purged {len(run.purged)} case(s); {run.skipped} skipped.")
+        self.stdout.write(f"Purged {run.purged} case(s) in {run.batches} batch(es).")
+        self.stdout.write(
+            f"Removed {events.events} audit event(s) of {events.cases} case(s) purged "
+            f"{settings.SPEAKUP_AUDIT_RETENTION_DAYS} or more days ago."
+        )
         for name, count in removed.items():
             self.stdout.write(f"Removed {count} stale {name}.")
