@@ -230,6 +230,9 @@ class Case(FSMModelMixin, models.Model):
     # Reporter-originated: the day only, never the time.
     received_on = models.DateField()
     closed_on = models.DateField(null=True, blank=True)
+    # Set only when retention cuts the dates above to their months (the anonymous stub), so
+    # that reports of time to close come out the same before and after the purge.
+    days_to_close = models.PositiveIntegerField(null=True, blank=True, editable=False)
     reporter_named = models.BooleanField(default=False)
     # Recorded by the steps that need them (workflows/machines/); no personal data.
     outcome = models.CharField(max_length=32, choices=Outcome.choices, blank=True)

@@ -24,6 +24,7 @@ from cases.batch import ids_among
 from cases.checkin import CheckinStatus, checkin_status
 from cases.crypto import Readable
 from cases.exceptions import CheckinClosed, SpeakUpError
+from cases.functions import DaysBetween
 from cases.keys import case_cipher, data_key_prepare
 from cases.models import (
     Action,
@@ -413,12 +414,14 @@ def action_complete(*, action: Action, actor: User) -> Action:
 # --- The anonymous stub a purge leaves (retention/purge.py) ---------------------------------
 
 # What a purged case keeps, for trend reports: its type, category, unit, the state it closed
-# in and its outcome, and the months (never the days) it was received and closed. Its
-# reference stays too: a random identifier that its identifier-only audit events and its
-# deletion record are read by. Every other column is emptied by ``cases_reduce_to_stub``.
+# in and its outcome, the months (never the days) it was received and closed with the number
+# of days between them, and whether the reporter gave a name (not the name), so that every
+# report reads the same before and after the purge. Its reference stays too: a random
+# identifier that its identifier-only audit events and its deletion record are read by.
+# Every other column is emptied by ``cases_reduce_to_stub``.
 STUB_FIELDS = frozenset(
     {"id", "reference", "case_type", "category", "org_unit", "state", "received_on"}
-    | {"closed_on", "outcome"}
+    | {"closed_on", "days_to_close", "outcome", "reporter_named"}
 )
 
 
@@ -436,9 +439,10 @@ def cases_reduce_to_stub(*, case_ids: list[uuid.UUID]) -> int:
         reporter_contact=None,
         redacted_answers=None,
         token_digest=None,
-        reporter_named=False,
         mediation_consented_on=None,
         police_referred_on=None,
+        # Read before the dates are cut (an UPDATE reads every column as the row was).
+        days_to_close=DaysBetween("received_on", "closed_on"),
         received_on=TruncMonth("received_on", output_field=models.DateField()),
         closed_on=TruncMonth("closed_on", output_field=models.DateField()),
     )

@@ -23,8 +23,10 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from django.db import connection
-from django.db.models import Count, DateField, F, Func, IntegerField, Q, QuerySet
+from django.db.models import Count, DateField, F, Func, Q, QuerySet
+from django.db.models.functions import Coalesce
 
+from cases.functions import DaysBetween
 from cases.models import Case
 from workflows import registry
 from workflows.models import Clock
@@ -56,25 +58,6 @@ class Scope:
 
     def shifted(self, start: dt.date, end: dt.date) -> Scope:
         return Scope(start, end, self.case_type_ids, self.unit_id)
-
-
-class DaysBetween(Func):
-    """Whole days from the first date to the second, in SQL on both databases."""
-
-    output_field = IntegerField()
-    arity = 2
-
-    def as_postgresql(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
-        first, second = self.source_expressions
-        lhs, lp = compiler.compile(second)
-        rhs, rp = compiler.compile(first)
-        return f"(({lhs})::date - ({rhs})::date)", (*lp, *rp)
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
-        first, second = self.source_expressions
-        lhs, lp = compiler.compile(second)
-        rhs, rp = compiler.compile(first)
-        return f"CAST(julianday({lhs}) - julianday({rhs}) AS INTEGER)", (*lp, *rp)
 
 
 class PeriodStart(Func):
@@ -205,7 +188,11 @@ def _duration_rows(scope: Scope, kind: Literal["acknowledge", "close"]) -> Query
         cases = _cases(scope).filter(closed_on__gte=scope.start, closed_on__lt=scope.end)
         return (
             cases.order_by()
-            .annotate(g=F("case_type_id"), v=DaysBetween("received_on", "closed_on"))
+            .annotate(
+                g=F("case_type_id"),
+                # A purged case's stub keeps the days, its dates only their months.
+                v=Coalesce("days_to_close", DaysBetween("received_on", "closed_on")),
+            )
             .values("g", "v")
         )
     clocks = Clock.objects.filter(
@@ -218,7 +205,10 @@ def _duration_rows(scope: Scope, kind: Literal["acknowledge", "close"]) -> Query
         clocks = clocks.filter(case__org_unit_id=scope.unit_id)
     return (
         clocks.order_by()
-        .annotate(g=F("case__case_type_id"), v=DaysBetween("started_on", "stopped_on"))
+        .annotate(
+            g=F("case__case_type_id"),
+            v=Coalesce("days_taken", DaysBetween("started_on", "stopped_on")),
+        )
         .values("g", "v")
     )
 

@@ -38,6 +38,7 @@ from django.utils import timezone
 
 from cases.audit import events_record_many
 from cases.batch import ids_among
+from cases.functions import DaysBetween
 from cases.keys import data_keys_destroy
 from cases.models import Evidence
 from cases.services import cases_reduce_to_stub
@@ -325,14 +326,18 @@ def _files_discard(files: list[tuple[uuid.UUID, str]]) -> Counter[uuid.UUID]:
 
 
 def _clocks_scrub(case_ids: list[uuid.UUID]) -> None:
-    """Keep each deadline's kind and whether it was met, dated to the month; empty its
-    sealed reason (its key is about to go anyway) and the day it was paused."""
+    """Keep each deadline's kind, whether it was met and how many days it ran, dated to the
+    month; empty its sealed reason (its key is about to go anyway) and the day it paused."""
     month = {
         name: TruncMonth(name, output_field=models.DateField())
         for name in ("started_on", "due_on", "stopped_on")
     }
     models.QuerySet(model=Clock).filter(case_id__in=ids_among(case_ids)).update(
-        reason=None, paused_on=None, **month
+        reason=None,
+        paused_on=None,
+        # The days it ran, read before the dates are cut, for the reports' medians.
+        days_taken=DaysBetween("started_on", "stopped_on"),
+        **month,
     )
 
 

@@ -57,6 +57,9 @@ class Clock(models.Model):
     due_on = models.DateField(db_index=True)
     paused_on = models.DateField(null=True, blank=True)
     stopped_on = models.DateField(null=True, blank=True)
+    # Set only when retention cuts the dates above to their months: the days it ran, for the
+    # reports' time to acknowledge.
+    days_taken = models.PositiveIntegerField(null=True, blank=True, editable=False)
     met = models.BooleanField(null=True)
     missed_recorded = models.BooleanField(default=False)
     # The latest pause or extension reason, sealed with the case's key.

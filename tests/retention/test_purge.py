@@ -34,7 +34,9 @@ STUB_COLUMNS_SET = {
     "state",
     "received_on",
     "closed_on",
+    "days_to_close",  # the days between, since the dates keep only their months
     "outcome",
+    "reporter_named",  # whether a name was given, never the name
 }
 
 
