@@ -4,7 +4,14 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
 
-def _roles_ensure(*, using: str, **kwargs: Any) -> None:
+def _roles_ensure(*, sender: AppConfig, using: str, **kwargs: Any) -> None:
+    """Once per migrate (or flush), after the last app's signal: Django sends ``post_migrate``
+    once for each app with models, and every app's permissions must exist first."""
+    from django.apps import apps
+
+    *_, last = (config for config in apps.get_app_configs() if config.models_module is not None)
+    if sender.label != last.label:
+        return
     from permissions.services import roles_ensure
 
     # On the database just migrated: with two roles that is the owner's connection, whose

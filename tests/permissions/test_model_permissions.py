@@ -117,3 +117,28 @@ def test_the_demo_administrator_can_configure_but_not_open_cases():
     admin_user = User.objects.get(username="admin")
     assert admin_user.has_perm("cases.change_casetype")
     assert not admin_user.has_perm("cases.view_case")
+
+
+def test_every_migrate_restores_the_roles_once_after_every_apps_permissions(db, monkeypatch):
+    """post_migrate comes once per app; the roles are made once, after the last app's."""
+    from django.core.management.sql import emit_post_migrate_signal
+
+    from permissions import services
+
+    calls = []
+    real = services.roles_ensure
+
+    def counted(**kw):
+        calls.append(kw)
+        real(**kw)
+
+    monkeypatch.setattr(services, "roles_ensure", counted)
+    administrator = Group.objects.get(name="Administrator")
+    administrator.permissions.clear()
+    Group.objects.filter(name="Handler").delete()
+
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+
+    assert calls == [{"using": "default"}]
+    assert Group.objects.filter(name="Handler").exists()
+    assert administrator.permissions.filter(codename="change_casetype").exists()
