@@ -63,15 +63,19 @@ def clock_start(
     on: dt.date,
     stage: str = "",
     history_date: dt.datetime | None = None,
+    absent: bool = False,
 ) -> Clock | None:
     """Start ``kind`` for ``case`` from ``on`` (idempotent: a started clock is kept).
-    ``history_date`` dates the new clock's history row (a reporter's action: to the day)."""
+    ``history_date`` dates the new clock's history row (a reporter's action: to the day);
+    ``absent`` says the caller has just read the case's clocks and found none of this kind
+    (the unique constraint still catches one started meanwhile)."""
     period = period_of(case, kind, stage)
     if period is None:
         return None
-    found = Clock.objects.filter(case=case, kind=kind, stage=stage).first()
-    if found is not None:
-        return found
+    if not absent:
+        found = Clock.objects.filter(case=case, kind=kind, stage=stage).first()
+        if found is not None:
+            return found
     clock = Clock(
         case=case,
         kind=kind,
@@ -105,6 +109,11 @@ def clock_stop(
     clock = Clock.objects.filter(case=case, kind=kind, stage=stage, stopped_on__isnull=True).first()
     if clock is None:
         return None
+    return clock_stopped(clock, case=case, on=on, actor=actor)
+
+
+def clock_stopped(clock: Clock, *, case: Case, on: dt.date, actor: User | None) -> Clock:
+    """Stop ``clock``, read running under the case's lock by the caller (``clock_stop``)."""
     clock.stopped_on = on
     clock.met = on <= clock.due_on
     clock.save(update_fields=["stopped_on", "met"])
@@ -112,17 +121,9 @@ def clock_stop(
         case=case,
         code="clock.met" if clock.met else "clock.missed",
         actor=actor,
-        payload={"clock": kind.value, "due_on": clock.due_on.isoformat()},
+        payload={"clock": ClockKind(clock.kind).value, "due_on": clock.due_on.isoformat()},
     )
     return clock
-
-
-def clocks_stop_all(*, case: Case, on: dt.date, actor: User | None) -> None:
-    """Stop every clock still running (paused ones too): the case has closed. Each is met if
-    the case closed on or before its due day, the closing decision being the answer."""
-    running = Clock.objects.filter(case=case, stopped_on__isnull=True)
-    for kind, stage in running.values_list("kind", "stage"):
-        clock_stop(case=case, kind=ClockKind(kind), stage=stage, on=on, actor=actor)
 
 
 def _seal_reason(clock: Clock, reason: str) -> bytes:

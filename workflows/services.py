@@ -51,7 +51,8 @@ from permissions.predicates import may_redact
 from permissions.roles import CasePerm
 from permissions.selectors import people_working_on
 from workflows import registry
-from workflows.clocks import clock_start, clock_stop, clocks_stop_all
+from workflows.clocks import clock_start, clock_stopped
+from workflows.models import Clock
 from workflows.predicates import holds_step_role, took_part
 from workflows.spec import ClockKind, Need, Step, WorkflowSpec
 
@@ -213,16 +214,25 @@ def _move_clocks(
     case: Case, spec: WorkflowSpec, step: Step, *, source: str, today: dt.date, actor: User | None
 ) -> None:
     """The clocks the step stops and starts, as its workflow declares; leaving a stage stops
-    its limit and entering one starts it; a closed case keeps no running clock."""
-    for kind in step.stops:
-        clock_stop(case=case, kind=kind, on=today, actor=actor)
-    clock_stop(case=case, kind=ClockKind.STAGE, stage=source, on=today, actor=actor)
+    its limit and entering one starts it; a closed case keeps no running clock. The case's
+    clocks are read once (the case is locked), not once for each clock the step may touch."""
+    clocks = {(clock.kind, clock.stage): clock for clock in Clock.objects.filter(case=case)}
+
+    def stop(kind: str, stage: str = "") -> None:
+        clock = clocks.get((kind, stage))
+        if clock is not None and clock.stopped_on is None:
+            clock_stopped(clock, case=case, on=today, actor=actor)
+
+    for stopping in step.stops:
+        stop(stopping)
+    stop(ClockKind.STAGE, source)
     if case.state in spec.closed_states:
-        clocks_stop_all(case=case, on=today, actor=actor)
+        for running in list(clocks):
+            stop(*running)
         return
-    for kind in step.starts:
-        clock_start(case=case, kind=kind, on=today)
-    clock_start(case=case, kind=ClockKind.STAGE, stage=case.state, on=today)
+    for kind, stage in [*((kind, "") for kind in step.starts), (ClockKind.STAGE, case.state)]:
+        if (kind, stage) not in clocks:
+            clock_start(case=case, kind=kind, stage=stage, on=today, absent=True)
 
 
 # --- Recording on a case the actor works ----------------------------------------------------
