@@ -45,7 +45,7 @@ class RetentionRefused(SpeakUpError):
     message = "That change to retention was refused."
 
 
-def _check_periods(content_days: int, token_days: int) -> None:
+def _check_periods(content_days: int, token_days: int, case_type: CaseType) -> None:
     if content_days <= 0 or token_days <= 0:
         raise RetentionRefused("Each period must be at least one day.")
     if content_days > MAX_DAYS or token_days > MAX_DAYS:
@@ -53,6 +53,14 @@ def _check_periods(content_days: int, token_days: int) -> None:
     if token_days > content_days:
         raise RetentionRefused(
             "The reporter's token must stop working no later than the report is deleted."
+        )
+    weeks = case_type.checkin_after_weeks
+    if weeks and token_days <= weeks * 7:
+        # The check-in is answered on the follow-up page, which the token opens.
+        raise RetentionRefused(
+            f"The reporter's token must keep working past the check-in, which is asked "
+            f"{weeks} weeks ({weeks * 7} days) after closure: give it more than {weeks * 7} "
+            "days, or change when the check-in is asked."
         )
 
 
@@ -85,7 +93,7 @@ def policy_seed(
     """Set a policy outside the two-person flow: the operator's set-up, demo data and tests
     (the retention page goes through ``policy_propose``). Audited with no actor."""
     token_days = content_days if token_days is None else token_days
-    _check_periods(content_days, token_days)
+    _check_periods(content_days, token_days, case_type)
     with transaction.atomic():
         policy = _apply(case_type, content_days, token_days)
         staff_event_record(
@@ -106,7 +114,7 @@ def policy_propose(
     less, a token period longer than the content's, or a change that changes nothing."""
     if not may_manage_retention(actor):
         raise RetentionRefused("Only an administrator can change retention.")
-    _check_periods(content_days, token_days)
+    _check_periods(content_days, token_days, case_type)
     with transaction.atomic():
         current = RetentionPolicy.objects.select_for_update().filter(case_type=case_type).first()
         if (
@@ -157,7 +165,7 @@ def policy_change_confirm(*, change: PolicyChange, actor: User) -> RetentionPoli
         change = _pending(change)
         if not may_confirm_retention_change(actor, proposed_by_id=change.proposed_by_id):
             raise RetentionRefused("A second administrator must confirm this change.")
-        _check_periods(change.content_days, change.token_days)
+        _check_periods(change.content_days, change.token_days, change.case_type)
         policy = _apply(change.case_type, change.content_days, change.token_days)
         change.status = ChangeStatus.CONFIRMED
         change.confirmed_by = change.closed_by = actor

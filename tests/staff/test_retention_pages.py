@@ -248,3 +248,26 @@ def test_holds_past_review_appear_on_the_administrators_page(cast, sign_in, clie
     )
     page = client.get("/staff/retention/")
     assert [h.case.reference for h in page.context["overdue"]] == [cast.case.reference]
+
+
+def test_a_token_period_that_ends_before_the_check_in_is_refused_through_the_page(
+    cast, sign_in, client
+):
+    """The check-in is answered with the token: a token that stops working before the
+    check-in is asked would leave the question unanswerable."""
+    cast.case_type.checkin_after_weeks = 12
+    cast.case_type.save(update_fields=["checkin_after_weeks"])
+    sign_in(cast.administrator)
+    for token_days, status in ((84, 400), (85, 302)):
+        answer = client.post(
+            _policy_url(cast.case_type), {"content_days": 400, "token_days": token_days}
+        )
+        assert answer.status_code == status, token_days
+    assert "past the check-in, which is asked 12 weeks (84 days) after closure" in (
+        client.post(
+            _policy_url(cast.case_type), {"content_days": 500, "token_days": 30}
+        ).content.decode()
+    )
+    # Shortening the token's period waits for a second administrator: one proposal, 85 days.
+    proposed = PolicyChange.objects.values_list("content_days", "token_days")
+    assert list(proposed) == [(400, 85)]
