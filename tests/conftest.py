@@ -7,6 +7,7 @@ Celery worker) or Debian's chromium. Outside CI they skip, saying how to enable 
 
 from __future__ import annotations
 
+import gc
 import itertools
 import os
 import shutil
@@ -195,6 +196,11 @@ def _xdist_controller(config: pytest.Config) -> bool:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # The cyclic garbage collector runs every 700 new objects by default, and a test run makes
+    # millions (querysets, model instances, requests): collect less often, and never look
+    # again at what was made before the first test (pytest_collection_finish). Objects still
+    # go the moment nothing refers to them; only cycles wait longer. About 3.5% of the CPU.
+    gc.set_threshold(50_000, 20, 100)
     if SLOW_TEST_SECONDS:
         if not _xdist_controller(config):
             # Hypothesis builds its table of Unicode characters on first use (seconds, once
@@ -427,3 +433,10 @@ def cache_down(settings):
     from tests.ops.redis_server import use_cache_at
 
     use_cache_at(settings, "redis://127.0.0.1:1/0")
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Everything imported and collected so far lives for the whole run: keep it out of the
+    garbage collector's way (``gc.freeze``)."""
+    gc.collect()
+    gc.freeze()
