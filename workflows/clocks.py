@@ -102,18 +102,9 @@ def clocks_of(case: Case) -> list[Clock]:
     )
 
 
-def clock_stop(
-    *, case: Case, kind: ClockKind, on: dt.date, actor: User | None, stage: str = ""
-) -> Clock | None:
-    """Stop a running clock on ``on``: met if on or before the due day. Audited once."""
-    clock = Clock.objects.filter(case=case, kind=kind, stage=stage, stopped_on__isnull=True).first()
-    if clock is None:
-        return None
-    return clock_stopped(clock, case=case, on=on, actor=actor)
-
-
 def clock_stopped(clock: Clock, *, case: Case, on: dt.date, actor: User | None) -> Clock:
-    """Stop ``clock``, read running under the case's lock by the caller (``clock_stop``)."""
+    """Stop ``clock``, which the caller read as running while holding the case's lock: met if
+    stopped on or before the due day. Audited once."""
     clock.stopped_on = on
     clock.met = on <= clock.due_on
     clock.save(update_fields=["stopped_on", "met"])

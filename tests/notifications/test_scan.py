@@ -46,10 +46,12 @@ def test_an_action_gets_each_reminder_on_its_day(filed, run_scan, office):
     handler = make_handler(filed, "handler")
     with time_machine.travel(dt.datetime.combine(START, dt.time(9, tzinfo=dt.UTC)), tick=False):
         # The clock is acknowledged away so that only the action is reminded.
-        from workflows.clocks import clock_stop
+        from workflows.clocks import clock_stopped
+        from workflows.models import Clock
         from workflows.spec import ClockKind
 
-        clock_stop(case=filed, kind=ClockKind.ACKNOWLEDGE, on=START, actor=None)
+        acknowledge = Clock.objects.get(case=filed, kind=ClockKind.ACKNOWLEDGE)
+        clock_stopped(acknowledge, case=filed, on=START, actor=None)
         case_record_action(
             case=filed, actor=handler, title="Call HR", owner=handler, due_on=D(2026, 3, 11)
         )
