@@ -422,6 +422,33 @@ def chain_check(chain: str, links: Iterable[Link], head: AuditHead | None) -> li
     return problems
 
 
+def chain_prefix_mark_purged(head: AuditHead, links: list[Link]) -> list[ChainProblem]:
+    """Before retention removes the oldest ``links`` of a long-lived chain (the refusals', the
+    staff events'), in the same transaction, with ``head`` locked: check that they are the
+    next links after what was purged before, unchanged and whole, then record on the head
+    that the chain is purged through the last of them, sealed like a case's purge. Returns the
+    problems found instead, changing nothing: a purge must never remove the evidence of
+    tampering along with the links."""
+    if not links:
+        return []
+    through, mac = links[-1][1], links[-1][2]
+    prefix = AuditHead(
+        chain=head.chain,
+        seq=through,
+        mac=mac,
+        purged_through=head.purged_through,
+        purged_mac=head.purged_mac,
+        purged_seal=head.purged_seal,
+    )
+    problems = chain_check(head.chain, links, prefix)
+    if problems:
+        return problems
+    head.purged_through, head.purged_mac = through, mac
+    head.purged_seal = _purge_seal(chain=head.chain, through=through, mac=mac)
+    head.save(update_fields=["purged_through", "purged_mac", "purged_seal"])
+    return []
+
+
 def _event_chains() -> Iterator[tuple[str, Iterator[Link]]]:
     rows = CaseEvent.objects.order_by("case_id", "seq", "id").values_list(
         "case_id", "id", "seq", "mac", "code", "actor_id", "at", "payload"

@@ -14,7 +14,8 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
+from django.db import models, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -180,9 +181,18 @@ def _body_of(event: StaffEvent) -> list[object]:
     )
 
 
-def staff_event_links() -> Iterator[Link]:
-    """The staff events' chain, link by link in order, for ``cases.audit.audit_verify``."""
-    rows = StaffEvent.objects.order_by("seq", "id").values_list(
+def _between[M: models.Model](rows: QuerySet[M], after: int, through: int | None) -> QuerySet[M]:
+    if after:
+        rows = rows.filter(seq__gt=after)
+    if through is not None:
+        rows = rows.filter(seq__lte=through)
+    return rows.order_by("seq", "id")
+
+
+def staff_event_links(after: int = 0, through: int | None = None) -> Iterator[Link]:
+    """The staff events' chain, link by link in order, for ``cases.audit.audit_verify``; only
+    the links after place ``after`` and up to ``through`` when given (for retention)."""
+    rows = _between(StaffEvent.objects.all(), after, through).values_list(
         "id", "seq", "mac", "code", "actor_id", "user_id", "change_id", "at", "payload"
     )
     for r in rows.iterator(chunk_size=2000):
@@ -207,9 +217,10 @@ def staff_event_sentence(event: StaffEvent) -> str:
     return str(sentence).format(**values)
 
 
-def refusal_links() -> Iterator[Link]:
-    """The refusals' chain, link by link in order, for ``cases.audit.audit_verify``."""
-    rows = AccessRefusal.objects.order_by("seq", "id").values_list(
+def refusal_links(after: int = 0, through: int | None = None) -> Iterator[Link]:
+    """The refusals' chain, link by link in order, for ``cases.audit.audit_verify``; only the
+    links after place ``after`` and up to ``through`` when given (for retention)."""
+    rows = _between(AccessRefusal.objects.all(), after, through).values_list(
         "id", "seq", "mac", "actor_id", "case_id", "action", "at"
     )
     for r in rows.iterator(chunk_size=2000):

@@ -69,3 +69,12 @@ staff_event_register(
     "cases",
     "events",
 )
+staff_event_register(
+    "retention.audit_chains_purged",
+    _(
+        "The retention job removed {refusals} record(s) of refused access and {staff_events} "
+        "staff event(s) older than the audit record's period."
+    ),
+    "refusals",
+    "staff_events",
+)

@@ -7,7 +7,7 @@ import logging
 from celery import shared_task
 
 from retention.ancillary import ancillary_purge
-from retention.events import audit_events_purge
+from retention.events import audit_chains_purge, audit_events_purge
 from retention.purge import purge_due_cases
 from retention.services import holds_review_remind
 
@@ -25,10 +25,13 @@ def purge_expired_cases() -> None:
     reminded = holds_review_remind()
     run = purge_due_cases()
     events = audit_events_purge()
+    chains = audit_chains_purge()
     logger.info(
-        "Retention purged %d case(s) and the audit events of %d; %d hold(s) due for review.",
+        "Retention purged %d case(s) and the audit events of %d, and %d old link(s) of the "
+        "refusals' and staff events' chains; %d hold(s) due for review.",
         run.purged,
         events.cases,
+        sum(chains.removed.values()),
         reminded,
     )
     ancillary_purge()

@@ -27,6 +27,7 @@ from permissions.predicates import (
     may_hold_cases,
     may_manage_retention,
 )
+from retention.events import audit_chain_links_due
 from retention.models import LegalHold, PolicyChange
 from retention.selectors import (
     audit_events_due,
@@ -211,6 +212,7 @@ def retention_preview(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     due = cases_due(today)
     stripped = audit_events_due()
+    links = audit_chain_links_due()
     references = case_references(due + stripped)
     return render(
         request,
@@ -220,6 +222,8 @@ def retention_preview(request: HttpRequest) -> HttpResponse:
             "upcoming": cases_upcoming(today),
             "stripped": [(case_id, references[case_id]) for case_id in stripped],
             "audit_days": settings.SPEAKUP_AUDIT_RETENTION_DAYS,
+            "refusals_due": links["refusals"],
+            "staff_events_due": links["staff"],
             "today": today,
         },
     )

@@ -1,7 +1,8 @@
 """Purge the cases whose retention period has passed, as the daily task does.
 
 ``--dry-run`` lists exactly the cases the next run would purge, when the next ones fall due,
-and the purged cases whose audit events the run would remove, and changes nothing.
+the purged cases whose audit events the run would remove and how many old links of the refusals'
+and staff events' chains go, and changes nothing.
 """
 
 from __future__ import annotations
@@ -9,10 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from retention.ancillary import ancillary_purge
-from retention.events import audit_events_purge
+from retention.events import audit_chain_links_due, audit_chains_purge, audit_events_purge
 from retention.purge import BATCH_SIZE, purge_due_cases
 from retention.selectors import (
     audit_events_due,
@@ -49,14 +50,30 @@ class Command(BaseCommand):
             )
             for case_id in stripped:
                 self.stdout.write(f"  {references[case_id]} {case_id}")
+            links = audit_chain_links_due()
+            self.stdout.write(
+                f"{links['refusals']} record(s) of refused access and {links['staff']} staff "
+                "event(s) older than that would be removed."
+            )
             return
         run = purge_due_cases(batch_size=options["batch_size"], limit=options["limit"])
         events = audit_events_purge()
+        chains = audit_chains_purge()
         removed = ancillary_purge()
         self.stdout.write(f"Purged {run.purged} case(s) in {run.batches} batch(es).")
         self.stdout.write(
             f"Removed {events.events} audit event(s) of {events.cases} case(s) purged "
             f"{settings.SPEAKUP_AUDIT_RETENTION_DAYS} or more days ago."
         )
+        self.stdout.write(
+            f"Removed {chains.removed['refusals']} record(s) of refused access and "
+            f"{chains.removed['staff']} staff event(s) older than "
+            f"{settings.SPEAKUP_AUDIT_RETENTION_DAYS} days."
+        )
         for name, count in removed.items():
             self.stdout.write(f"Removed {count} stale {name}.")
+        if chains.broken:
+            raise CommandError(
+                "Kept the oldest links of a chain that does not verify (run audit_verify): "
+                + "; ".join(f"{chain}: {problem}" for chain, problem in chains.broken.items())
+            )
