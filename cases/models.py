@@ -9,6 +9,7 @@ fields and the rules that belong to a row, nothing more.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -72,6 +73,17 @@ def workflow_choices_remove(key: str) -> None:
 
 def workflow_choices() -> list[tuple[str, Any]]:
     return list(_WORKFLOW_CHOICES.items())
+
+
+# Rules that apps built on this one hold a case type's settings to (retention: the check-in
+# must come while the reporter's token still works), checked by ``CaseType.clean`` and so by
+# every form that edits a case type. Each raises ``ValidationError``.
+_CASE_TYPE_RULES: list[Callable[[CaseType], None]] = []
+
+
+def case_type_rule_register(rule: Callable[[CaseType], None]) -> None:
+    if rule not in _CASE_TYPE_RULES:
+        _CASE_TYPE_RULES.append(rule)
 
 
 class CaseType(models.Model):
@@ -146,6 +158,11 @@ class CaseType(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        for rule in _CASE_TYPE_RULES:
+            rule(self)
 
 
 class Category(models.Model):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -61,6 +62,26 @@ def _check_periods(content_days: int, token_days: int, case_type: CaseType) -> N
             f"The reporter's token must keep working past the check-in, which is asked "
             f"{weeks} weeks ({weeks * 7} days) after closure: give it more than {weeks * 7} "
             "days, or change when the check-in is asked."
+        )
+
+
+def checkin_within_token_period(case_type: CaseType) -> None:
+    """The same rule from the other side, for any form that edits a case type
+    (``cases.models.case_type_rule_register``): its check-in must be asked while the
+    reporter's token, under the type's retention policy, still opens the follow-up page."""
+    weeks = case_type.checkin_after_weeks
+    policy = RetentionPolicy.objects.filter(case_type_id=case_type.pk).first()
+    if weeks and policy is not None and policy.token_days <= weeks * 7:
+        raise ValidationError(
+            {
+                "checkin_after_weeks": (
+                    f"The reporter's token stops working {policy.token_days} days after "
+                    f"closure under this type's retention policy, before a check-in "
+                    f"{weeks} weeks ({weeks * 7} days) after closure could be answered: "
+                    f"ask it within {(policy.token_days - 1) // 7} weeks, or lengthen the "
+                    "token's period on the retention page first."
+                )
+            }
         )
 
 

@@ -15,6 +15,7 @@ from permissions.models import StaffEvent
 from retention.models import ChangeStatus, LegalHold, PolicyChange, RetentionPolicy
 from retention.services import hold_place
 from tests.retention.conftest import close
+from tests.staff.htmlforms import form_data
 
 ADMIN_PAGES = ["/staff/retention/", "/staff/retention/preview/"]
 HOLD_PAGE = "/staff/holds/"
@@ -271,3 +272,25 @@ def test_a_token_period_that_ends_before_the_check_in_is_refused_through_the_pag
     # Shortening the token's period waits for a second administrator: one proposal, 85 days.
     proposed = PolicyChange.objects.values_list("content_days", "token_days")
     assert list(proposed) == [(400, 85)]
+
+
+def test_a_check_in_later_than_the_token_works_is_refused_on_the_case_type_form(
+    cast, sign_in, client
+):
+    """The same rule from the other side: the case type's form refuses a check-in asked after
+    the reporter's token has stopped working, saying when it stops, and saves nothing."""
+    RetentionPolicy.objects.filter(case_type=cast.case_type).update(token_days=84)
+    sign_in(cast.administrator)  # case types are edited in the Django admin (for now)
+    path = f"/admin/cases/casetype/{cast.case_type.pk}/change/"
+    data = form_data(client.get(path).content.decode())
+    for weeks, status in (("12", 200), ("11", 302)):
+        answer = client.post(path, {**data, "checkin_after_weeks": weeks, "_save": "Save"})
+        assert answer.status_code == status, weeks
+        if status == 200:
+            assert "stops working 84 days after closure under this type&#x27;s retention" in (
+                answer.content.decode()
+            )
+            cast.case_type.refresh_from_db()
+            assert cast.case_type.checkin_after_weeks != 12
+    cast.case_type.refresh_from_db()
+    assert cast.case_type.checkin_after_weeks == 11
