@@ -111,6 +111,7 @@ _register(
     "pack",
 )
 _register("sso.unlinked", _("{user} removed a single sign-on identity ({provider})."), "provider")
+_register("cases.exported", _("{actor} exported their case list ({rows} cases)."), "rows")
 
 
 def _check(code: str, payload: dict[str, PayloadValue]) -> None:

@@ -124,7 +124,7 @@ def _sees_no_case(user, client, cast):
     listing = client.get("/staff/cases/")
     assert listing.status_code == 200 and b"0 cases" in listing.content
     assert client.get(f"/staff/cases/{cast.case.pk}/").status_code == 404
-    export = client.get("/staff/cases/export.csv").content.decode().splitlines()
+    export = client.get("/staff/cases/export.csv").getvalue().decode().splitlines()
     assert export == ["reference,case type,stage,category,received"]
 
 

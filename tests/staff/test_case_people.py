@@ -122,7 +122,7 @@ def test_the_export_writes_administrator_entered_names_inert(cast, sign_in, clie
     case = make_case(case_type=case_type, category=category)
     case_assign(case=case, assignee=cast.assigned_handler, actor=cast.triage_lead)
     sign_in(cast.assigned_handler)
-    export = client.get("/staff/cases/export.csv").content.decode()
+    export = client.get("/staff/cases/export.csv").getvalue().decode()
     rows = {row[0]: row for row in csv.reader(io.StringIO(export))}
     assert rows[case.reference][1] == written  # case type
     assert rows[case.reference][3] == written  # category
