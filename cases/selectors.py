@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.paginator import Page, Paginator
 from django.db import models
 from django.utils import timezone
 
@@ -113,10 +114,38 @@ def _staff_order(at: dt.datetime) -> tuple[dt.date, bool, dt.datetime]:
     return (local.date(), is_day_only(at), local)
 
 
-def message_list_for_staff(case: Case) -> list[MessageView]:
-    """All of the case's messages and internal notes, decrypted, in staff order."""
-    messages = message_list_for_case(case, include_internal=True)
-    return sorted(messages, key=lambda message: _staff_order(message.created_at))
+MESSAGES_PER_PAGE = 20
+TIMELINE_PER_PAGE = 100
+
+
+@dataclass(frozen=True)
+class Paged[T]:
+    """One page of what staff see of a case, in the order they read it, and where it sits
+    (``page`` is Django's, over the ordered ids: its number and neighbours, not the items)."""
+
+    items: list[T]
+    page: Page[Any]
+
+
+def _ids_in_staff_order(rows: models.QuerySet[Any, tuple[Any, dt.datetime]]) -> list[Any]:
+    # Only ids and times are read for the whole case: the order is worked out on those, and
+    # only the page's rows are then read whole (and decrypted).
+    return [pk for pk, at in sorted(rows, key=lambda row: _staff_order(row[1]))]
+
+
+def message_list_for_staff(case: Case, page: str | None = None) -> Paged[MessageView]:
+    """The case's messages and internal notes in staff order, a page at a time, newest page
+    first (page 1 is the latest ``MESSAGES_PER_PAGE``, each page read oldest first), only the
+    page decrypted. A page number that is not one gives the first page; one past the end, the
+    last."""
+    ordered = _ids_in_staff_order(case.messages.values_list("pk", "created_at"))
+    shown = Paginator(ordered[::-1], MESSAGES_PER_PAGE).get_page(page)
+    wanted = list(reversed(shown.object_list))
+    rows = {m.pk: m for m in case.messages.select_related("author").filter(pk__in=wanted)}
+    if not rows:
+        return Paged([], shown)
+    cipher = case_cipher(case.pk)
+    return Paged([_message_view(cipher, case, rows[pk]) for pk in wanted], shown)
 
 
 @dataclass(frozen=True)
@@ -126,15 +155,20 @@ class TimelineEntry:
     sentence: str
 
 
-def event_list_for_staff(case: Case) -> list[TimelineEntry]:
-    """The case's audit events as timeline sentences, in staff order."""
-    events = sorted(
-        case.events.select_related("actor").order_by("id"), key=lambda e: _staff_order(e.at)
+def event_list_for_staff(case: Case, page: str | None = None) -> Paged[TimelineEntry]:
+    """The case's audit events as timeline sentences in staff order, ``TIMELINE_PER_PAGE`` at a
+    time from the first; a page number that is not one gives the first page, one past the
+    end the last."""
+    ordered = _ids_in_staff_order(case.events.values_list("pk", "at"))
+    shown = Paginator(ordered, TIMELINE_PER_PAGE).get_page(page)
+    rows = {e.pk: e for e in case.events.select_related("actor").filter(pk__in=shown.object_list)}
+    return Paged(
+        [
+            TimelineEntry(at=e.at, day_only=is_day_only(e.at), sentence=event_sentence(e))
+            for e in (rows[pk] for pk in shown.object_list)
+        ],
+        shown,
     )
-    return [
-        TimelineEntry(at=event.at, day_only=is_day_only(event.at), sentence=event_sentence(event))
-        for event in events
-    ]
 
 
 def _message_view(cipher: CaseCipher, case: Case, message: Message) -> MessageView:

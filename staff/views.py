@@ -275,7 +275,7 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
         "owners": people_working_on(case),
         "support_parties": SUPPORT_PARTIES,
         "contact": content.reporter_contact if may_see_contact(user, case) else None,
-        "messages_": message_list_for_staff(case),
+        "messages_": message_list_for_staff(case, request.GET.get("messages")),
         "evidence": evidence,
         "can_triage": can_triage,
         "recuse_form": RecuseForm(),
@@ -506,7 +506,7 @@ def _int(value: object) -> int | None:
 @require_GET
 def case_history(request: HttpRequest, case_id: str) -> HttpResponse:
     case = case_for_user(_user(request), case_id, action="history")
-    timeline = event_list_for_staff(case)
+    timeline = event_list_for_staff(case, request.GET.get("page"))
     return render(request, "staff/case_history.html", {"case": case, "timeline": timeline})
 
 

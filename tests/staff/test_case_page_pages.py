@@ -1,0 +1,101 @@
+"""The case page's messages and the case's timeline come a page at a time: the newest
+messages first, only the page decrypted, and the same number of queries for a case with a few
+messages and events as for one with many."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from cases.models import MessageKind
+from cases.services import message_add
+
+pytestmark = pytest.mark.django_db
+
+
+def _messages(cast, n: int, start: int = 1) -> None:
+    for i in range(start, start + n):
+        message_add(
+            case=cast.case,
+            kind=MessageKind.INTERNAL_NOTE,
+            body=f"note {i:02d}",
+            author=cast.assigned_handler,
+        )
+
+
+def _shown(page) -> list[str]:
+    return re.findall(r"note (\d\d)", page.content.decode())
+
+
+def test_the_case_page_shows_the_latest_twenty_messages_and_pages_back(cast, sign_in, client):
+    _messages(cast, 45)
+    sign_in(cast.assigned_handler)
+    url = f"/staff/cases/{cast.case.pk}/"
+    latest = client.get(url)
+    assert _shown(latest) == [f"{i:02d}" for i in range(26, 46)]
+    text = latest.content.decode()
+    assert "45 messages and notes in all." in text
+    assert 'href="?messages=2#messages"' in text and "Earlier messages" in text
+    assert "Later messages" not in text
+    assert _shown(client.get(f"{url}?messages=2")) == [f"{i:02d}" for i in range(6, 26)]
+    oldest = client.get(f"{url}?messages=3")
+    assert _shown(oldest) == [f"{i:02d}" for i in range(1, 6)]
+    assert "Earlier messages" not in oldest.content.decode()
+    # Not a page number: the latest; past the end: the oldest.
+    assert _shown(client.get(f"{url}?messages=x")) == _shown(latest)
+    assert _shown(client.get(f"{url}?messages=99")) == _shown(oldest)
+
+
+def test_only_the_page_of_messages_is_decrypted(cast, sign_in, client, monkeypatch):
+    import cases.selectors
+
+    _messages(cast, 30)
+    opened = []
+    real = cases.selectors._message_view
+
+    def counting(cipher, case, message):
+        opened.append(message.pk)
+        return real(cipher, case, message)
+
+    monkeypatch.setattr(cases.selectors, "_message_view", counting)
+    sign_in(cast.assigned_handler)
+    assert client.get(f"/staff/cases/{cast.case.pk}/").status_code == 200
+    assert len(opened) == 20
+
+
+def test_the_timeline_comes_a_hundred_entries_a_page(cast, sign_in, client):
+    _messages(cast, 120)
+    sign_in(cast.assigned_handler)
+    url = f"/staff/cases/{cast.case.pk}/history/"
+    first = client.get(url)
+    entries = first.context["timeline"].items
+    total = first.context["timeline"].page.paginator.count
+    assert len(entries) == 100 and total > 120
+    assert f"Page 1 of 2 ({total} entries)" in first.content.decode()
+    assert 'href="?page=2"' in first.content.decode()
+    second = client.get(f"{url}?page=2")
+    # Opening the timeline again is itself an event, the newest.
+    assert len(second.context["timeline"].items) == total + 1 - 100
+    assert (
+        second.context["timeline"].items[0].sentence == "handler added a message (internal_note)."
+    )
+    assert "Later" not in second.content.decode() and 'href="?page=1"' in second.content.decode()
+
+
+def _queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_the_case_page_and_timeline_cost_the_same_for_few_and_many_messages(cast, sign_in, client):
+    sign_in(cast.assigned_handler)
+    page, history = f"/staff/cases/{cast.case.pk}/", f"/staff/cases/{cast.case.pk}/history/"
+    _queries(client, page)  # the session's first request does its own work once
+    _messages(cast, 3)
+    few = (_queries(client, page), _queries(client, history))
+    _messages(cast, 60, start=4)
+    assert (_queries(client, page), _queries(client, history)) == few
