@@ -243,6 +243,11 @@ def csv_cell(value: str) -> str:
 def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
     user = _user(request)
     case = case_for_user(user, case_id, action="view")
+    return case_page(request, user, case)
+
+
+def case_page(request: HttpRequest, user: User, case: Case) -> HttpResponse:
+    """The case page of a case the gate has let ``user`` open (and the view recorded)."""
     content = case_content(case)
     redacted_only = sees_redacted_only(user)
     answers = content.answers
