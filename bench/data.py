@@ -69,6 +69,41 @@ def insert_rows(model: type[models.Model], rows: Iterable[dict[str, Any]]) -> in
     return count
 
 
+def prep_value(model: type[models.Model], name: str, value: Any) -> Any:
+    """``value`` as the model's field ``name`` sends it to the database (raw SQL's params)."""
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return field.get_db_prep_save(value, connection)
+
+
+def history_columns(model: type[models.Model], history: type[models.Model]) -> str:
+    """The quoted columns a django-simple-history row copies from its model's row, for an
+    ``INSERT INTO <history> (...) SELECT ... FROM <table>`` written by hand."""
+    names = {f.column for f in model._meta.concrete_fields}
+    kept = [str(f.column) for f in history._meta.concrete_fields if f.column in names]
+    return ", ".join(connection.ops.quote_name(c) for c in kept)
+
+
+def chain_problems(case_id: uuid.UUID) -> list[str]:
+    """What ``cases.audit.chain_check`` finds wrong with a case's chain of events (nothing,
+    for rows written right): how the items check that a raw side linked its events."""
+    from cases.audit import case_chain, chain_check, event_body
+    from cases.models import AuditHead, CaseEvent
+
+    chain = case_chain(case_id)
+    links = [
+        (
+            e.pk,
+            e.seq,
+            e.mac,
+            event_body(code=e.code, actor_id=e.actor_id, at=e.at, payload=e.payload),
+        )
+        for e in CaseEvent.objects.filter(case_id=case_id).order_by("seq")
+    ]
+    head = AuditHead.objects.filter(chain=chain).first()
+    return [str(problem) for problem in chain_check(chain, links, head)]
+
+
 def _batches(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
     batch: list[dict[str, Any]] = []
     for row in rows:

@@ -25,7 +25,7 @@ import json
 import logging
 import re
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
 from operator import itemgetter
@@ -180,12 +180,14 @@ def event_record(
     actor: User | None = None,
     payload: dict[str, PayloadValue] | None = None,
     at: dt.datetime | None = None,
+    new_chain: bool = False,
 ) -> CaseEvent:
     """Append one audit event for ``case``. Call it inside the transaction of the change.
 
     Raises ``UnknownAuditEvent`` for an unregistered code and ``ValueError`` for a payload
     that is not declared or not an identifier. ``at`` lets reporter-originated events be
-    stored to the day (see ``cases.services.reporter_time``).
+    stored to the day (see ``cases.services.reporter_time``). ``new_chain``: the case was
+    created in this transaction, so its chain has no head yet (``chain_extend``).
     """
     event_type = REGISTRY.get(code)
     if event_type is None:
@@ -196,10 +198,45 @@ def event_record(
     body = event_body(code=code, actor_id=actor.pk if actor else None, at=at, payload=data)
     # Its own transaction when called outside one: the head stays locked until the commit.
     with transaction.atomic(savepoint=False):
-        seq, mac = chain_append(chain=case_chain(case.pk), body=body)
+        seq, mac = chain_append(chain=case_chain(case.pk), body=body, new=new_chain)
         return CaseEvent.objects.create(
             case=case, code=code, actor=actor, at=at, payload=data, seq=seq, mac=mac
         )
+
+
+@dataclass(frozen=True)
+class Event:
+    """One event of a change, waiting to be recorded with the others (``events_record``)."""
+
+    code: str
+    actor: User | None = None
+    payload: dict[str, PayloadValue] = field(default_factory=dict)
+
+
+def events_record(*, case: Case, events: Sequence[Event]) -> list[CaseEvent]:
+    """Append the events of one change to ``case``'s chain, in order: the same checks, rows
+    and links as ``event_record`` one by one, but with the chain's head locked and moved once
+    and the rows inserted in one statement (a transition and the deadlines it stops). Call it
+    inside the transaction of the change. Raises as ``event_record`` does, before writing."""
+    at = timezone.now()
+    rows: list[CaseEvent] = []
+    for event in events:
+        event_type = REGISTRY.get(event.code)
+        if event_type is None:
+            raise UnknownAuditEvent(f"Audit event code {event.code!r} is not registered.")
+        data = dict(event.payload)
+        payload_check(event_type.code, event_type.payload_keys, data)
+        rows.append(CaseEvent(case=case, code=event.code, actor=event.actor, at=at, payload=data))
+    if not rows:
+        return []
+    bodies = [
+        event_body(code=row.code, actor_id=row.actor_id, at=at, payload=row.payload) for row in rows
+    ]
+    with transaction.atomic(savepoint=False):
+        links = chain_extend(chain=case_chain(case.pk), bodies=bodies)
+        for row, (seq, mac) in zip(rows, links, strict=True):
+            row.seq, row.mac = seq, mac
+        return CaseEvent.objects.bulk_create(rows)
 
 
 def events_record_many(
@@ -326,15 +363,34 @@ def link_mac(*, chain: str, seq: int, prev: str, body: list[object]) -> str:
     return hmac.new(_audit_key(), message.encode(), hashlib.sha256).hexdigest()
 
 
-def chain_append(*, chain: str, body: list[object]) -> tuple[int, str]:
+def chain_append(*, chain: str, body: list[object], new: bool = False) -> tuple[int, str]:
     """Add a link to ``chain``: returns the new row's ``(seq, mac)``. Call it in a transaction
     that then inserts that row: the head stays locked until the commit, so links recorded at
     the same moment queue for their places instead of forking the chain."""
-    head, _ = AuditHead.objects.select_for_update().get_or_create(chain=chain)
-    head.seq += 1
-    head.mac = link_mac(chain=chain, seq=head.seq, prev=head.mac, body=body)
-    head.save(update_fields=["seq", "mac"])
-    return head.seq, head.mac
+    return chain_extend(chain=chain, bodies=[body], new=new)[0]
+
+
+def chain_extend(
+    *, chain: str, bodies: Sequence[list[object]], new: bool = False
+) -> list[tuple[int, str]]:
+    """Add a link to ``chain`` for each body, in order: returns each new row's ``(seq, mac)``,
+    with the head locked and moved once. ``new`` says the chain has no head yet (a case
+    created in this transaction: its id is new): the head is inserted at its last link in
+    one statement, and should one exist after all, that insert fails rather than fork it."""
+    if new:
+        head = AuditHead(chain=chain)
+    else:
+        head, _ = AuditHead.objects.select_for_update().get_or_create(chain=chain)
+    links = []
+    for body in bodies:
+        head.seq += 1
+        head.mac = link_mac(chain=chain, seq=head.seq, prev=head.mac, body=body)
+        links.append((head.seq, head.mac))
+    if new:
+        head.save(force_insert=True)
+    else:
+        head.save(update_fields=["seq", "mac"])
+    return links
 
 
 def _purge_seal(*, chain: str, through: int, mac: str) -> str:

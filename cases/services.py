@@ -142,6 +142,7 @@ def case_create(
                     code="case.created",
                     at=received,
                     payload={"case_type": case_type.slug},
+                    new_chain=True,
                 )
         except IntegrityError:
             # A random reference may collide with an existing one: draw another.
@@ -188,9 +189,15 @@ def _lock(case: Case) -> Case:
 
 
 def case_lock[M: Case](*, case: Case, as_model: type[M]) -> M:
-    """Re-read ``case`` under a row lock, as ``as_model`` (a workflow proxy). For services that
-    change a case; callers must already hold it through ``permissions/access.py``."""
-    return cast(M, as_model.objects.select_for_update().get(pk=case.pk))
+    """Re-read ``case`` under a row lock, as ``as_model`` (a workflow proxy), with its type,
+    category and unit (not locked). For services that change a case; callers must already
+    hold it through ``permissions/access.py``."""
+    return cast(
+        M,
+        as_model.objects.select_related("case_type", "category", "org_unit")
+        .select_for_update(of=("self",))
+        .get(pk=case.pk),
+    )
 
 
 def message_add(

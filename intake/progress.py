@@ -3,6 +3,7 @@ organisation committed to. Never internal notes, handlers' names or subjects. Re
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.utils.formats import date_format
@@ -12,6 +13,7 @@ from django.utils.translation import ngettext
 from cases.models import Case
 from workflows import registry
 from workflows.clocks import clocks_of
+from workflows.models import Clock
 from workflows.spec import ClockKind
 
 
@@ -22,13 +24,18 @@ class Progress:
     trend_only: bool
 
 
-def progress_of(case: Case) -> Progress:
+def progress_of(case: Case, clocks: Iterable[Clock] | None = None) -> Progress:
     """The stage in the workflow's reporter wording and the dates still ahead, from the case's
-    running clocks. A closed case has none, so it promises nothing."""
+    running clocks (read here, or ``clocks`` when the caller holds all of them, as a report
+    just filed does). A closed case has none, so it promises nothing."""
     spec = registry.spec_of(case.case_type.workflow)
     state = spec.state(case.state)
-    clocks = {clock.kind: clock for clock in clocks_of(case) if clock.stage == ""}
-    ack, feedback = clocks.get(ClockKind.ACKNOWLEDGE), clocks.get(ClockKind.FEEDBACK)
+    by_kind = {
+        clock.kind: clock
+        for clock in (clocks_of(case) if clocks is None else clocks)
+        if clock.stage == ""
+    }
+    ack, feedback = by_kind.get(ClockKind.ACKNOWLEDGE), by_kind.get(ClockKind.FEEDBACK)
     commitments: list[str] = []
     if ack is not None and ack.stopped_on is None:
         commitments.append(

@@ -14,7 +14,7 @@ import secrets
 from django.utils.crypto import salted_hmac
 
 from cases.models import CaseType
-from intake.models import branding
+from intake.models import Branding, branding
 
 _SIGNATURE = "Signature: "
 
@@ -23,11 +23,13 @@ def _sign(body: str) -> str:
     return salted_hmac("speakup.receipt", body, algorithm="sha256").hexdigest()
 
 
-def receipt_make(*, case_type: CaseType, day: dt.date) -> str:
+def receipt_make(*, case_type: CaseType, day: dt.date, brand: Branding | None = None) -> str:
+    """A signed receipt for a report of ``case_type`` made on ``day``, naming the organisation
+    of ``brand`` (read here when the caller has not read it already)."""
     body = "\n".join(
         [
             "Speak Up receipt",
-            f"Organisation: {branding().organisation_name}",
+            f"Organisation: {(brand or branding()).organisation_name}",
             f"Kind of report: {case_type.name}",
             f"Made on: {day.isoformat()}",
             f"Receipt number: {secrets.token_hex(8).upper()}",

@@ -43,6 +43,7 @@ from intake.receipts import receipt_make
 from intake.selectors import support_list_for
 from notifications.kinds import CASE_NEWS, CHECKIN_CONCERN
 from notifications.services import notify_case_holders
+from workflows.models import Clock
 from workflows.services import case_file
 
 logger = logging.getLogger("speakup.intake")
@@ -125,6 +126,7 @@ def report_file(
                     )
             except IntegrityError:
                 raise AlreadySent() from None
+            started: list[Clock] = []
             case, token = case_file(
                 case_type=case_type,
                 answers=answers,
@@ -132,21 +134,24 @@ def report_file(
                 org_unit=org_unit,
                 reporter_named=reporter_named,
                 reporter_contact=reporter_contact,
+                started=started,
             )
             outcomes = []
             for cleaned in files:
                 outcomes.append(_attach(case, cleaned))
-            progress = progress_of(case)
+            # A new case has only the clocks just started; the branding is read once.
+            progress = progress_of(case, clocks=started)
+            brand = branding()
             filed = Filed(
                 token=token_display(token),
-                receipt=receipt_make(case_type=case_type, day=case.received_on),
+                receipt=receipt_make(case_type=case_type, day=case.received_on, brand=brand),
                 case_type_name=case_type.name,
                 received_on=case.received_on,
                 commitments=tuple(progress.commitments),
                 trend_only=progress.trend_only,
                 files=tuple(outcomes),
                 category_id=category.pk if category else None,
-                branding=branding(),
+                branding=brand,
                 support=support_list_for([category.pk] if category else []),
             )
             _refuse_silent_rollback()

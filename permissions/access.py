@@ -17,8 +17,10 @@ The rules, each one ``if`` or one clause below:
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import uuid
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import Group
@@ -123,6 +125,38 @@ def case_for_user(
     if audit:
         event_record(case=case, code="case.viewed", actor=user, payload={"view": action})  # type: ignore[arg-type]
     return case
+
+
+@contextlib.contextmanager
+def case_locked_for_user(
+    user: AnyUser, case_id: object, perm: CasePerm = CasePerm.WORK, *, action: str
+) -> Iterator[Case]:
+    """The case ``case_id`` under a row lock, if ``user`` holds ``perm`` on it, for a service
+    about to change it: the gate and the lock in one read, so the case is read once.
+
+    Opens a transaction and yields the case (with its type, category and unit) inside it; the
+    block runs in that transaction and the row stays locked until it ends. The rules and the
+    refusal are ``case_for_user``'s (``CaseNotFound``, no view event), and the refusal is
+    recorded after the transaction has ended, so that its rollback cannot take it along.
+    """
+    parsed = parse_id(case_id)
+    with transaction.atomic():
+        case = None
+        if parsed is not None:
+            # OF the case row only: the joined type, category and unit stay unlocked (and
+            # PostgreSQL cannot lock the nullable side of an outer join).
+            case = (
+                case_queryset_for_user(user, perm)
+                .select_related("case_type", "category", "org_unit")
+                .select_for_update(of=("self",))
+                .filter(pk=parsed)
+                .first()
+            )
+        if case is not None:
+            yield case
+            return
+    record_refusal(user, parsed, action)
+    raise CaseNotFound()
 
 
 def user_has_case_perm(user: AnyUser, case: Case, perm: CasePerm) -> bool:

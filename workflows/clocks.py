@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from cases.audit import event_record
+from cases.audit import Event, event_record
 from cases.exceptions import SpeakUpError
 from cases.keys import case_cipher
 from cases.models import Case
@@ -66,16 +66,16 @@ def clock_start(
     absent: bool = False,
 ) -> Clock | None:
     """Start ``kind`` for ``case`` from ``on`` (idempotent: a started clock is kept).
-    ``history_date`` dates the new clock's history row (a reporter's action: to the day);
-    ``absent`` says the caller has just read the case's clocks and found none of this kind
-    (the unique constraint still catches one started meanwhile)."""
+    ``history_date`` dates the new clock's history row (a reporter's action: to the day).
+
+    ``absent`` says the caller holds the case's row lock (or created the case in this
+    transaction) and found no clock of this kind: the clock is inserted straight away, with no
+    look first and no savepoint. Clocks start only under the case's lock (a step) or with a
+    new case, so none can have started meanwhile; were one to, the unique constraint would
+    fail the caller's transaction rather than make two."""
     period = period_of(case, kind, stage)
     if period is None:
         return None
-    if not absent:
-        found = Clock.objects.filter(case=case, kind=kind, stage=stage).first()
-        if found is not None:
-            return found
     clock = Clock(
         case=case,
         kind=kind,
@@ -85,6 +85,12 @@ def clock_start(
         due_on=add_period(on, period),
     )
     clock._history_date = history_date or timezone.now()  # type: ignore[attr-defined]
+    if absent:
+        clock.save(force_insert=True)
+        return clock
+    found = Clock.objects.filter(case=case, kind=kind, stage=stage).first()
+    if found is not None:
+        return found
     try:
         with transaction.atomic():
             clock.save(force_insert=True)
@@ -102,18 +108,30 @@ def clocks_of(case: Case) -> list[Clock]:
     )
 
 
-def clock_stopped(clock: Clock, *, case: Case, on: dt.date, actor: User | None) -> Clock:
+def clock_stopped(
+    clock: Clock,
+    *,
+    case: Case,
+    on: dt.date,
+    actor: User | None,
+    events: list[Event] | None = None,
+) -> Clock:
     """Stop ``clock``, which the caller read as running while holding the case's lock: met if
-    stopped on or before the due day. Audited once."""
+    stopped on or before the due day. Audited once: ``clock.met`` or ``clock.missed`` is
+    recorded here, or, given ``events``, added to that list, which the caller records with
+    the rest of its change (``cases.audit.events_record``) in the same transaction."""
     clock.stopped_on = on
     clock.met = on <= clock.due_on
     clock.save(update_fields=["stopped_on", "met"])
-    event_record(
-        case=case,
+    event = Event(
         code="clock.met" if clock.met else "clock.missed",
         actor=actor,
         payload={"clock": ClockKind(clock.kind).value, "due_on": clock.due_on.isoformat()},
     )
+    if events is None:
+        event_record(case=case, code=event.code, actor=event.actor, payload=event.payload)
+    else:
+        events.append(event)
     return clock
 
 

@@ -2,21 +2,22 @@
 checked way for staff to record things on a case (category, redaction, actions, police
 referral, support), each asking the gate and its predicate itself.
 
-Each move happens in a fixed order: the actor must be able to work the case (through
-``permissions/access.py``) and hold a role the step allows (its workflow module in
-``workflows/machines/``); then, in one
-transaction, lock the row, refuse a stale step, check the move from the locked state and the
-data it needs, move, save only the touched fields, write the ``case.transitioned`` event, and
-start or stop the statutory clocks. A refused step changes nothing and is audited (after the
-rolled-back transaction, so the record survives). Two people pressing the same button at once:
-the second waits for the lock, finds the state has moved on, and is refused.
+Each move happens in a fixed order, in one transaction: obtain the case through the gate
+(``permissions/access.py``) under its row lock, in one read; check that the actor holds a role
+the step allows (its workflow module in ``workflows/machines/``), refuse a stale step, check
+the move from the locked state and the data it needs; move, save only the touched fields,
+start or stop the statutory clocks, and write the ``case.transitioned`` event with those of
+the clocks stopped. A refused step changes nothing and is audited (after the rolled-back
+transaction, so the record survives). Two people pressing the same button at once: the second
+waits for the lock, finds the state has moved on, and is refused.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -24,7 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_fsm import can_proceed
 
-from cases.audit import event_record
+from cases.audit import Event, event_record, events_record
 from cases.exceptions import InvalidTransition, NotAllowed
 from cases.models import (
     Action,
@@ -46,7 +47,7 @@ from cases.services import (
     case_redact,
     message_add,
 )
-from permissions.access import case_for_user
+from permissions.access import case_for_user, case_locked_for_user
 from permissions.predicates import may_redact
 from permissions.roles import CasePerm
 from permissions.selectors import people_working_on
@@ -69,12 +70,16 @@ def case_file(
     reporter_named: bool = False,
     reporter_contact: str = "",
     received_on: dt.date | None = None,
+    started: list[Clock] | None = None,
 ) -> tuple[Case, str]:
     """File a new case (``cases.services.case_create``) and start the clocks its workflow
     starts on filing, from the day of receipt, in one transaction: no case is ever without
-    its acknowledgement deadline. Returns the case and its token, which exists only here."""
+    its acknowledgement deadline. Returns the case and its token, which exists only here;
+    given ``started``, the clocks started are added to it (so they need not be read again)."""
     spec = registry.spec_of(case_type.workflow)
-    with transaction.atomic():
+    # Part of the caller's transaction when there is one (a report, a check-in): no savepoint,
+    # since a failure here fails the whole of it anyway.
+    with transaction.atomic(savepoint=False):
         case, token = case_create(
             case_type=case_type,
             answers=answers,
@@ -87,7 +92,11 @@ def case_file(
         # The report is the reporter's action: its clocks' history rows carry its day only.
         received = timezone.make_aware(dt.datetime.combine(case.received_on, dt.time.min))
         for kind in spec.on_filing:
-            clock_start(case=case, kind=kind, on=case.received_on, history_date=received)
+            clock = clock_start(
+                case=case, kind=kind, on=case.received_on, history_date=received, absent=True
+            )
+            if clock is not None and started is not None:
+                started.append(clock)
     return case, token
 
 
@@ -119,7 +128,7 @@ def _check_data(step: Step, *, outcome: str, consent: bool, reason: str) -> _Ref
 
 def case_transition(
     *,
-    case: Case,
+    case: Case | uuid.UUID | str,
     name: str,
     actor: User | None,
     expected_state: str | None = None,
@@ -129,51 +138,79 @@ def case_transition(
 ) -> Case:
     """Move ``case`` by its workflow's step ``name`` and return the moved case.
 
-    ``actor`` ``None`` is the system (demo data, imports): no role check. ``expected_state`` is
-    the state the actor saw; if the case has moved on since, the step is refused. Raises
-    ``CaseNotFound`` if the actor cannot work the case, and ``InvalidTransition`` (audited,
-    nothing changed) for an unknown step, the wrong role, the wrong state, missing data, a stale
-    page, or an appeal heard by someone who took part before.
+    ``case`` is the case or its id as a page received it (the case is obtained here, through
+    the gate and under its row lock in one read, so a caller need not obtain it first).
+    ``actor`` ``None`` is the system (demo data, imports): no gate, no role check.
+    ``expected_state`` is the state the actor saw; if the case has moved on since, the step is
+    refused. Raises ``CaseNotFound`` (recorded as a refusal) if the actor cannot work the
+    case, and ``InvalidTransition`` (audited, nothing changed) for an unknown step, the wrong
+    role, the wrong state, missing data, a stale page, or an appeal heard by someone who took
+    part before.
     """
-    spec = registry.spec_of(case.case_type.workflow)
-    model = registry.model_of(spec.key)
-    step = spec.step(name)
-    if actor is not None:
-        case = case_for_user(actor, case.pk, CasePerm.WORK, action="transition", audit=False)
-    if step is None:
-        raise _refused(case, actor, name, _Refusal("unknown", InvalidTransition.message))
-    if actor is not None and not holds_step_role(actor, step):
-        raise _refused(case, actor, name, _Refusal("role", "Your role does not allow this step."))
-    refusal: _Refusal | None = None
-    with transaction.atomic():
-        locked = case_lock(case=case, as_model=model)
-        method = getattr(locked, name, None)
-        if expected_state is not None and locked.state != expected_state:
-            refusal = _Refusal(
-                "stale",
-                "This case has moved on since you opened it. Reload the page and try again.",
-            )
-        elif method is None or not hasattr(method, "_django_fsm") or not can_proceed(method):
-            refusal = _Refusal("state", InvalidTransition.message)
-        else:
-            refusal = _check_data(step, outcome=outcome, consent=consent, reason=reason)
-        if refusal is None and step.independent and actor is not None and took_part(actor, locked):
-            refusal = _Refusal(
-                "independence", "An appeal must be decided by someone who took no part before."
-            )
-        if refusal is None:
-            _apply(
-                locked, spec, step, method, actor, outcome=outcome, consent=consent, reason=reason
-            )
+    if actor is None:
+        locking = _system_lock(case)
+    else:
+        case_id = case.pk if isinstance(case, Case) else case
+        locking = case_locked_for_user(actor, case_id, CasePerm.WORK, action="transition")
+    with locking as found:
+        locked = registry.as_workflow_case(found)
+        spec = registry.spec_of(locked.case_type.workflow)
+        step = spec.step(name)
+        refusal = _refusal(
+            locked, spec, step, name, actor, expected_state, outcome, consent, reason
+        )
+        if refusal is None and step is not None:
+            _apply(locked, spec, step, actor, outcome=outcome, consent=consent, reason=reason)
             return locked
-    raise _refused(case, actor, name, refusal)
+    # After the rolled-back transaction, so the refusal's record survives.
+    raise _refused(locked, actor, name, refusal or _Refusal("state", InvalidTransition.message))
+
+
+@contextlib.contextmanager
+def _system_lock(case: object) -> Iterator[Case]:
+    """The case under its row lock in a new transaction, for the system (no gate)."""
+    if not isinstance(case, Case):
+        raise TypeError("The system moves a case it holds, not one named by an id.")
+    with transaction.atomic():
+        yield case_lock(case=case, as_model=Case)
+
+
+def _refusal(
+    locked: Case,
+    spec: WorkflowSpec,
+    step: Step | None,
+    name: str,
+    actor: User | None,
+    expected_state: str | None,
+    outcome: str,
+    consent: bool,
+    reason: str,
+) -> _Refusal | None:
+    """Why the step may not be taken now, in the order the checks are made; ``None`` if it
+    may. Reads the locked row, so two people pressing at once cannot both pass."""
+    if step is None:
+        return _Refusal("unknown", InvalidTransition.message)
+    if actor is not None and not holds_step_role(actor, step):
+        return _Refusal("role", "Your role does not allow this step.")
+    if expected_state is not None and locked.state != expected_state:
+        return _Refusal(
+            "stale", "This case has moved on since you opened it. Reload the page and try again."
+        )
+    method = getattr(locked, name, None)
+    if method is None or not hasattr(method, "_django_fsm") or not can_proceed(method):
+        return _Refusal("state", InvalidTransition.message)
+    refusal = _check_data(step, outcome=outcome, consent=consent, reason=reason)
+    if refusal is None and step.independent and actor is not None and took_part(actor, locked):
+        return _Refusal(
+            "independence", "An appeal must be decided by someone who took no part before."
+        )
+    return refusal
 
 
 def _apply(
     locked: Case,
     spec: WorkflowSpec,
     step: Step,
-    method: object,
     actor: User | None,
     *,
     outcome: str,
@@ -182,7 +219,7 @@ def _apply(
 ) -> None:
     source = locked.state
     today = timezone.localdate()
-    method()  # type: ignore[operator]
+    getattr(locked, step.name)()
     fields = ["state", "closed_on"]
     if outcome:
         locked.outcome = outcome
@@ -191,12 +228,14 @@ def _apply(
         locked.mediation_consented_on = today
         fields.append("mediation_consented_on")
     locked.save(update_fields=fields)
-    event_record(
-        case=locked,
-        code="case.transitioned",
-        actor=actor,
-        payload={"source": source, "target": locked.state, "transition": step.name},
-    )
+    # The step's event and those of the deadlines it stops, recorded together at the end.
+    events = [
+        Event(
+            code="case.transitioned",
+            actor=actor,
+            payload={"source": source, "target": locked.state, "transition": step.name},
+        )
+    ]
     before, after = spec.state(source), spec.state(locked.state)
     if before is None or after is None or str(before.reporter) != str(after.reporter):
         reporter_news_record(locked)  # the reporter will see a new stage
@@ -207,21 +246,30 @@ def _apply(
             body=f"Reason for this step ({step.label}): {reason.strip()}",
             author=actor,
         )
-    _move_clocks(locked, spec, step, source=source, today=today, actor=actor)
+    _move_clocks(locked, spec, step, source=source, today=today, actor=actor, events=events)
+    events_record(case=locked, events=events)
 
 
 def _move_clocks(
-    case: Case, spec: WorkflowSpec, step: Step, *, source: str, today: dt.date, actor: User | None
+    case: Case,
+    spec: WorkflowSpec,
+    step: Step,
+    *,
+    source: str,
+    today: dt.date,
+    actor: User | None,
+    events: list[Event],
 ) -> None:
     """The clocks the step stops and starts, as its workflow declares; leaving a stage stops
     its limit and entering one starts it; a closed case keeps no running clock. The case's
-    clocks are read once (the case is locked), not once for each clock the step may touch."""
+    clocks are read once (the case is locked), not once for each clock the step may touch;
+    the events of the clocks stopped join ``events``."""
     clocks = {(clock.kind, clock.stage): clock for clock in Clock.objects.filter(case=case)}
 
     def stop(kind: str, stage: str = "") -> None:
         clock = clocks.get((kind, stage))
         if clock is not None and clock.stopped_on is None:
-            clock_stopped(clock, case=case, on=today, actor=actor)
+            clock_stopped(clock, case=case, on=today, actor=actor, events=events)
 
     for stopping in step.stops:
         stop(stopping)

@@ -14,6 +14,7 @@ from cases.models import CaseEvent
 from permissions.access import (
     case_for_triage,
     case_for_user,
+    case_locked_for_user,
     case_queryset_for_user,
     record_refusal,
     refusals_flush,
@@ -144,6 +145,46 @@ def test_a_refusal_inside_a_failed_transaction_is_still_recorded(cast):
         case_for_user(cast.unassigned_handler, cast.case.pk, action="download")
     assert refusals_flush(token) == 1
     assert AccessRefusal.objects.filter(actor=cast.unassigned_handler, action="download").exists()
+
+
+@pytest.mark.parametrize("who", ["assigned_handler", "external_investigator", "team_handler"])
+def test_those_who_work_a_case_obtain_it_locked_in_one_read(cast, who, django_assert_num_queries):
+    # SAVEPOINT, the case with its type (and category and unit), RELEASE: nothing more, even
+    # when the block reads the type.
+    with (
+        django_assert_num_queries(3),
+        case_locked_for_user(getattr(cast, who), cast.case.pk, action="transition") as case,
+    ):
+        assert transaction.get_connection().in_atomic_block
+        assert (case, case.case_type) == (cast.case, cast.case_type)
+
+
+@pytest.mark.parametrize("who", [*OUTSIDERS, "triage_lead"])
+def test_those_who_may_not_work_a_case_get_not_found_instead_of_the_lock(cast, who):
+    user = getattr(cast, who)
+    with pytest.raises(CaseNotFound), case_locked_for_user(user, cast.case.pk, action="step"):
+        pytest.fail("the block runs only for a case the user works")
+    refusal = AccessRefusal.objects.get(actor=user)
+    assert (refusal.case_id, refusal.action) == (cast.case.pk, "step")
+
+
+def test_a_malformed_id_gets_not_found_instead_of_the_lock(cast):
+    with (
+        pytest.raises(CaseNotFound),
+        case_locked_for_user(cast.assigned_handler, "not-a-uuid", action="step"),
+    ):
+        pytest.fail("nothing to lock")
+    assert AccessRefusal.objects.get(actor=cast.assigned_handler).case_id is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_lock_is_recorded_after_its_transaction_so_it_survives(cast):
+    with (
+        pytest.raises(CaseNotFound),
+        case_locked_for_user(cast.unassigned_handler, cast.case.pk, action="step"),
+    ):
+        pytest.fail("the block runs only for a case the user works")
+    assert AccessRefusal.objects.filter(actor=cast.unassigned_handler, action="step").count() == 1
 
 
 def test_a_follow_up_session_finds_its_case_and_nothing_else(cast):
