@@ -94,12 +94,15 @@ def _write(vendor: str, context: object, results: list[Any], report: str) -> Non
     machine = _machine(vendor)
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
-    (out / f"{vendor}.json").write_text(
+    path = out / f"{vendor}.json"
+    path.write_text(
         json.dumps(
             {
                 "machine": machine,
                 "scale": getattr(context, "scale", None),
-                "items": [m.as_dict() for m in results],
+                "items": keep_other_items(
+                    path, [{**m.as_dict(), "measured": machine["date"]} for m in results]
+                ),
             },
             indent=2,
         )
@@ -118,6 +121,18 @@ def _write(vendor: str, context: object, results: list[Any], report: str) -> Non
         raise SystemExit(f"docs/performance.md has no {begin} ... {end} block")
     block = keep_other_rows(found.group(0), block)
     doc.write_text(pattern.sub(lambda _: block, text))
+
+
+def keep_other_items(path: Path, new: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The items measured now, and those of an earlier run this one did not measure (``--only``),
+    each dated by its own ``measured``; in item order."""
+    try:
+        earlier = json.loads(path.read_text())["items"]
+    except (OSError, ValueError, KeyError, TypeError):
+        earlier = []
+    measured = {item["item"] for item in new}
+    kept = [item for item in earlier if isinstance(item, dict) and item.get("item") not in measured]
+    return sorted([*kept, *new], key=lambda item: int(str(item["item"]).lstrip("B") or 0))
 
 
 def keep_other_rows(old: str, new: str) -> str:
