@@ -235,3 +235,23 @@ def test_refused_requests_through_http_become_links_of_the_refusals_chain(cast, 
     ]
     assert AuditHead.objects.get(chain="refusals").seq == 2
     assert audit_verify().problems == []
+
+
+def test_asked_about_one_case_each_rule_reads_that_cases_rows_only(cast):
+    """The single-case gate narrows every rule's set to the case asked for, so its cost does
+    not grow with the cases a person holds; and it answers exactly as the list does."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    others = [make_case(case_type=cast.case_type) for _ in range(2)]
+    for who in ("assigned_handler", "triage_lead", "unassigned_handler"):
+        user = getattr(cast, who)
+        listed = set(case_queryset_for_user(user).values_list("pk", flat=True))
+        for case in [cast.case, *others]:
+            one = case_queryset_for_user(user, only=case.pk)
+            assert one.exists() == (case.pk in listed), (who, case.reference)
+    with CaptureQueriesContext(connection) as captured:
+        case_for_user(cast.assigned_handler, cast.case.pk, audit=False)
+    (sql,) = [q["sql"] for q in captured if "cases_case" in q["sql"]]
+    # The outer filter, the user's grants, the team's grants and the exclusions.
+    assert sql.count(cast.case.pk.hex) == 4
