@@ -12,11 +12,9 @@ page's (B8).
 
 from __future__ import annotations
 
-import base64
 import csv
 import dataclasses
 import hashlib
-import secrets
 import tracemalloc
 from typing import Any
 
@@ -25,7 +23,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db import connection, transaction
 from django.test import Client
 
-from bench.data import insert_rows
+from bench.data import insert_rows, staff_client
 from bench.harness import Measurement, Side, compare
 from bench.items import Context, Item
 from cases.models import Case
@@ -38,14 +36,9 @@ EXPORTERS = {"bench-exporter": 1, "bench-exporter-quarter": 4}  # username: ever
 
 
 def _exporter(username: str, every: int) -> Any:
-    from allauth.mfa.models import Authenticator
-    from allauth.mfa.totp.internal.auth import TOTP
-
     users = get_user_model().objects
     user, _ = users.get_or_create(username=username)
     user.groups.add(Group.objects.get(name=Role.HANDLER))
-    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
-        TOTP.activate(user, base64.b32encode(secrets.token_bytes(20)).decode())
     permission = Permission.objects.get(codename="view_case", content_type__app_label="cases")
     with transaction.atomic():
         CaseUserPermission.objects.filter(user=user).delete()
@@ -64,17 +57,6 @@ def _exporter(username: str, every: int) -> Any:
             ),
         )
     return user
-
-
-def _client(user: Any) -> Client:
-    """Signed in with both factors, as the tests' ``sign_in`` does."""
-    client = Client(SERVER_NAME="localhost")
-    client.force_login(user)
-    session = client.session
-    session["account_authentication_methods"] = [{"method": "mfa", "type": "totp"}]
-    session["account_authentication_methods_user"] = str(user.pk)
-    session.save()
-    return client
 
 
 def _through_view(client: Client) -> str:
@@ -138,7 +120,7 @@ def _peak(work: Any) -> int:
 def measure(context: Context, rounds: int) -> Measurement:
     exporters = {name: _exporter(name, every) for name, every in EXPORTERS.items()}
     everyone, quarter = exporters["bench-exporter"], exporters["bench-exporter-quarter"]
-    client, quarter_client = _client(everyone), _client(quarter)
+    client, quarter_client = staff_client(everyone), staff_client(quarter)
     try:
         if _through_view(client) != _raw(everyone.pk):
             raise AssertionError("B6 sides disagree: the export and the raw CSV differ")
