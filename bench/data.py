@@ -3,15 +3,19 @@
 ``skeleton_cases`` inserts cases with the columns that lists, scans, reports and retention
 read (type, category, unit, state, days, outcome, clocks, per-case grants) in set-based
 ``INSERT`` batches, bypassing the services on purpose: a benchmark needs 100,000 cases in
-seconds, not hours. Their sealed columns hold random bytes, not content sealed under a case
-key, so these cases cannot be opened on the case page; items that open or purge cases make
-their own through the services. Configuration (case types, categories, units, staff, teams)
-comes from the demonstration data, as a newcomer sees it.
+seconds, not hours. Each case is nevertheless made with the application's own primitives, so
+that it opens through the real pages: a data key of its own wrapped under the master key, its
+answers sealed under it, the digest of a real token, and its ``case.created`` event linked as
+the first link of its audit chain. (Messages, notes, actions and history rows are not made
+here; items that need them file and work their cases through the services.) Configuration
+(case types, categories, units, staff, teams) comes from the demonstration data, as a
+newcomer sees it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 import secrets
 import uuid
@@ -23,8 +27,21 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.db import connection, models, transaction
+from django.utils import timezone
 
-from cases.models import Case, CaseType, Category, OrganisationalUnit, Outcome
+from cases.audit import case_chain, event_body, link_mac
+from cases.keys import data_key_prepare
+from cases.models import (
+    AuditHead,
+    Case,
+    CaseEvent,
+    CaseType,
+    Category,
+    DataKey,
+    OrganisationalUnit,
+    Outcome,
+)
+from cases.tokens import token_digest, token_generate
 from permissions.models import CaseUserPermission
 from workflows import registry
 from workflows.models import Clock
@@ -144,6 +161,9 @@ def skeleton_cases(
     cases: list[dict[str, Any]] = []
     clocks: list[dict[str, Any]] = []
     grants: list[dict[str, Any]] = []
+    keys: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    heads: list[dict[str, Any]] = []
     outcomes = [value for value, _ in Outcome.choices]
     for index in range(n):
         case_type = types[index % len(types)]
@@ -158,6 +178,8 @@ def skeleton_cases(
             reference = _reference(rng)
         references.add(reference)
         case_id = uuid.UUID(int=rng.getrandbits(128), version=4)
+        cipher, key_row = data_key_prepare(case_id=case_id)
+        answers = json.dumps({"what_happened": f"Generated report {index}."}).encode()
         cases.append(
             {
                 "id": case_id,
@@ -174,12 +196,31 @@ def skeleton_cases(
                 "outcome": rng.choice(outcomes) if state.closed else "",
                 "mediation_consented_on": None,
                 "police_referred_on": None,
-                "answers": secrets.token_bytes(64),
+                "answers": cipher.seal(
+                    answers, model_label="cases.case", field="answers", row_id=case_id
+                ),
                 "reporter_contact": None,
                 "redacted_answers": None,
-                "token_digest": secrets.token_bytes(32),
+                "token_digest": token_digest(token_generate()),
             }
         )
+        keys.append(
+            {"case_id": case_id, "master_key_id": key_row.master_key_id, "wrapped": key_row.wrapped}
+        )
+        # A reporter's time: the day only (local midnight), as cases.services.reporter_time.
+        at = timezone.make_aware(dt.datetime.combine(received, dt.time.min))
+        payload = {"case_type": case_type.slug}
+        mac = link_mac(
+            chain=case_chain(case_id),
+            seq=1,
+            prev="",
+            body=event_body(code="case.created", actor_id=None, at=at, payload=payload),
+        )
+        events.append(
+            {"case_id": case_id, "code": "case.created", "actor_id": None, "at": at,
+             "payload": payload, "seq": 1, "mac": mac}
+        )  # fmt: skip
+        heads.append({"chain": case_chain(case_id), "seq": 1, "mac": mac})
         if (
             case_type.acknowledge_within_days is not None
             and ClockKind.ACKNOWLEDGE in spec.on_filing
@@ -196,6 +237,9 @@ def skeleton_cases(
             )
     with transaction.atomic():
         made = insert_rows(Case, cases)
+        insert_rows(DataKey, keys)
+        insert_rows(AuditHead, heads)
+        insert_rows(CaseEvent, events)
         made_clocks = insert_rows(Clock, clocks)
         made_grants = insert_rows(CaseUserPermission, grants)
     return Generated(made, made_clocks, made_grants, user.pk, made_grants)
