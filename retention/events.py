@@ -125,7 +125,7 @@ logger = logging.getLogger("speakup.retention")
 @dataclass(frozen=True)
 class _Chain:
     name: str
-    model: type[Model]
+    table: type[Model]  # the chain's rows (refusals or staff events; no case)
     links: Callable[[int, int | None], Iterator[Link]]
 
 
@@ -139,7 +139,7 @@ def _purgeable_through(chain: _Chain, head: AuditHead, cutoff: dt.datetime) -> i
     """The newest place up to which every link is older than ``cutoff``: the links go in
     order, so one recorded later than a younger one (their clocks are read before the chain's
     lock is taken) waits for it."""
-    first_kept = chain.model._default_manager.filter(
+    first_kept = chain.table._default_manager.filter(
         seq__gt=head.purged_through, at__gte=cutoff
     ).aggregate(first=Min("seq"))["first"]
     return head.seq if first_kept is None else first_kept - 1
@@ -156,14 +156,14 @@ def audit_chain_links_due(now: dt.datetime | None = None) -> dict[str, int]:
             due[chain.name] = 0
             continue
         through = _purgeable_through(chain, head, cutoff)
-        due[chain.name] = chain.model._default_manager.filter(
+        due[chain.name] = chain.table._default_manager.filter(
             seq__gt=head.purged_through, seq__lte=through
         ).count()
     return due
 
 
 def _links_delete(chain: _Chain, through: int, cutoff: dt.datetime) -> int:
-    table = chain.model._meta.db_table
+    table = chain.table._meta.db_table
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
