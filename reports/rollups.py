@@ -20,13 +20,13 @@ from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any, Literal
 
-from django.db.models import F, Model, Q, QuerySet, Sum
+from django.db import connection
+from django.db.models import Model
 
 from reports.aggregates import (
     Dim,
     Grain,
     Percentiles,
-    PeriodStart,
     Scope,
     SpanMeasure,
     rollup_expected,
@@ -40,7 +40,7 @@ ROLLUPS: dict[str, type[Model]] = {
 }
 _COLUMNS = {"category": "category_id", "unit": "unit_id", "stage": "state", "named": "named"}
 _NONE_AS_ZERO = {"category", "unit"}  # 0 in the rollups stands for "none recorded"
-_TRUNC = ("quarter", "year")
+_GRAINS = ("month", "quarter", "year")
 
 
 def _whole_months(scope: Scope) -> None:
@@ -48,11 +48,48 @@ def _whole_months(scope: Scope) -> None:
         raise ValueError("The rollups count whole months: a span starts on a month's first day.")
 
 
-def _rows(rollup: type[Model], scope: Scope) -> QuerySet[Any]:
-    rows: QuerySet[Any] = rollup._default_manager.filter(case_type_id__in=scope.case_type_ids)
+def _fetch(
+    table: str,
+    scope: Scope,
+    columns: Sequence[str],
+    sums: Sequence[str],
+    params: Sequence[Any] = (),
+    *,
+    months: bool = True,
+) -> list[tuple[Any, ...]]:
+    """``SELECT columns, sums FROM table`` for the scope's case types (and unit) and, with
+    ``months``, its months, grouped by ``columns``; ``params`` are the sums'. Plain SQL over a few
+    thousand rows: the ORM's building and row handling would cost more than the reading.
+    Table and column names come from this module; every value is a parameter."""
+    where = [f"case_type_id IN ({', '.join(['%s'] * len(scope.case_type_ids))})"]
+    args = [*params, *scope.case_type_ids]
     if scope.unit_id is not None:
-        rows = rows.filter(unit_id=scope.unit_id)
-    return rows.order_by()
+        where.append("unit_id = %s")
+        args.append(scope.unit_id)
+    if months:
+        where.append("month >= %s AND month < %s")
+        args += [scope.start, scope.end]
+    sql = (
+        f"SELECT {', '.join([*columns, *sums])} FROM {table} "  # noqa: S608
+        f"WHERE {' AND '.join(where)} GROUP BY {', '.join(columns)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, args)
+        return list(cursor.fetchall())
+
+
+def _day(value: Any) -> dt.date:
+    if isinstance(value, str):  # SQLite
+        return dt.date.fromisoformat(value)
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def _period_start(month: dt.date, grain: str) -> dt.date:
+    if grain == "year":
+        return dt.date(month.year, 1, 1)
+    if grain == "quarter":
+        return dt.date(month.year, (month.month - 1) // 3 * 3 + 1, 1)
+    return month
 
 
 def received_counts(scope: Scope, by: Sequence[Dim]) -> dict[tuple[Any, ...], int]:
@@ -60,39 +97,28 @@ def received_counts(scope: Scope, by: Sequence[Dim]) -> dict[tuple[Any, ...], in
     quarter or year received, category, unit, stage, or named): as
     ``aggregates.case_counts(scope, "received", by)``. One query."""
     _whole_months(scope)
-    plain = {d for d in by if d not in ("month", *_TRUNC)}
-    if plain <= {"category", "unit", "stage"}:
-        rollup: type[Model] = ReceivedRollup
-    elif plain <= {"unit", "named"}:
-        rollup = NamedRollup
+    plain = [d for d in by if d not in _GRAINS]
+    if set(plain) <= {"category", "unit", "stage"}:
+        table = "reports_receivedrollup"
+    elif set(plain) <= {"unit", "named"}:
+        table = "reports_namedrollup"
     else:
         raise ValueError(f"No rollup counts cases received by {sorted(plain)}.")
-    names: dict[str, Any] = {"k_type": F("case_type_id")}
-    for dim in by:
-        if dim == "month":
-            names[f"k_{dim}"] = F("month")
-        elif dim in _TRUNC:
-            names[f"k_{dim}"] = PeriodStart("month", grain=dim)
-        else:
-            names[f"k_{dim}"] = F(_COLUMNS[dim])
-    rows = (
-        _rows(rollup, scope)
-        .filter(month__gte=scope.start, month__lt=scope.end)
-        .annotate(**names)
-        .values(*names)
-        .annotate(total=Sum("n"))
-        .filter(total__gt=0)
-    )
-    found = {}
-    for row in rows:
-        key = [row["k_type"]]
-        for dim in by:
-            value = row[f"k_{dim}"]
-            if isinstance(value, dt.datetime):
-                value = value.date()
-            key.append(None if dim in _NONE_AS_ZERO and value == 0 else value)
-        found[tuple(key)] = row["total"]
-    return found
+    if not scope.case_type_ids:
+        return {}
+    columns = ["case_type_id"] + ["month" if d in _GRAINS else _COLUMNS[d] for d in by]
+    found: dict[tuple[Any, ...], int] = defaultdict(int)
+    for type_id, *values, n in _fetch(table, scope, columns, ["SUM(n)"]):
+        key = [type_id]
+        for dim, value in zip(by, values, strict=True):
+            if dim in _GRAINS:
+                key.append(_period_start(_day(value), dim))
+            elif dim == "named":
+                key.append(bool(value))
+            else:
+                key.append(None if dim in _NONE_AS_ZERO and value == 0 else value)
+        found[tuple(key)] += n
+    return {key: n for key, n in found.items() if n}
 
 
 def span_counts(
@@ -104,16 +130,25 @@ def span_counts(
     if not scopes:
         return {}
     first = next(iter(scopes.values()))
-    sums: dict[str, Sum] = {}
+    if not first.case_type_ids:
+        return span_result(scopes, [])
+    sums: list[str] = []
+    names: list[str] = []
+    params: list[Any] = []
     for i, s in enumerate(scopes.values()):
         _whole_months(s)
-        sums[f"r{i}"] = Sum("n", filter=Q(received__gte=s.start, received__lt=s.end))
-        sums[f"c{i}"] = Sum("n", filter=Q(closed__gte=s.start, closed__lt=s.end))
-        # Not closed is NEVER, after every span's end.
-        sums[f"o{i}"] = Sum("n", filter=Q(received__lt=s.end, closed__gte=s.end))
-        sums[f"x{i}"] = Sum("n", filter=Q(reopened__gte=s.start, reopened__lt=s.end))
-    rows = _rows(SpanRollup, first).values("case_type_id", "outcome").annotate(**sums)
-    return span_result(scopes, rows)
+        sums += [
+            "SUM(CASE WHEN received >= %s AND received < %s THEN n ELSE 0 END)",
+            "SUM(CASE WHEN closed >= %s AND closed < %s THEN n ELSE 0 END)",
+            # Not closed is NEVER, after every span's end.
+            "SUM(CASE WHEN received < %s AND closed >= %s THEN n ELSE 0 END)",
+            "SUM(CASE WHEN reopened >= %s AND reopened < %s THEN n ELSE 0 END)",
+        ]
+        names += [f"r{i}", f"c{i}", f"o{i}", f"x{i}"]
+        params += [s.start, s.end, s.start, s.end, s.end, s.end, s.start, s.end]
+    columns = ["case_type_id", "outcome"]
+    rows = _fetch("reports_spanrollup", first, columns, sums, params, months=False)
+    return span_result(scopes, [dict(zip(columns + names, row, strict=True)) for row in rows])
 
 
 def durations(scope: Scope) -> dict[Literal["acknowledge", "close"], Percentiles]:
@@ -121,26 +156,22 @@ def durations(scope: Scope) -> dict[Literal["acknowledge", "close"], Percentiles
     ``{"close": {case_type_id: (count, median, 90th percentile)}, "acknowledge": ...}``.
     One query for both."""
     _whole_months(scope)
-    rows = (
-        _rows(DaysRollup, scope)
-        .filter(month__gte=scope.start, month__lt=scope.end)
-        .values("measure", "case_type_id", "days")
-        .annotate(total=Sum("n"))
-        .filter(total__gt=0)
-    )
-    histograms: dict[str, dict[int, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
-    for row in rows:
-        histograms[row["measure"]][row["case_type_id"]].append((row["days"], row["total"]))
     found: dict[Literal["acknowledge", "close"], Percentiles] = {"acknowledge": {}, "close": {}}
-    for measure, per_type in histograms.items():
-        for type_id, counts in per_type.items():
-            counts.sort()
-            total = sum(n for _, n in counts)
-            found[measure][type_id] = (  # type: ignore[index]
-                total,
-                percentile(counts, total, 50),
-                percentile(counts, total, 90),
-            )
+    if not scope.case_type_ids:
+        return found
+    columns = ["measure", "case_type_id", "days"]
+    histograms: dict[tuple[str, int], list[tuple[int, int]]] = defaultdict(list)
+    for measure, type_id, days, n in _fetch("reports_daysrollup", scope, columns, ["SUM(n)"]):
+        if n:
+            histograms[measure, type_id].append((days, n))
+    for (measure, type_id), counts in histograms.items():
+        counts.sort()
+        total = sum(n for _, n in counts)
+        found[measure][type_id] = (  # type: ignore[index]
+            total,
+            percentile(counts, total, 50),
+            percentile(counts, total, 90),
+        )
     return found
 
 
@@ -167,25 +198,13 @@ def clock_compliance(scope: Scope, grain: Grain) -> dict[tuple[Any, ...], tuple[
     """As ``aggregates.clock_compliance``: statutory deadlines met and missed by case type,
     the period of their due day and kind. One query."""
     _whole_months(scope)
-    rows = (
-        _rows(ClockRollup, scope)
-        .filter(month__gte=scope.start, month__lt=scope.end)
-        .values("case_type_id", "month", "kind", "met")
-        .annotate(total=Sum("n"))
-    )
+    if not scope.case_type_ids:
+        return {}
+    columns = ["case_type_id", "month", "kind", "met"]
     counts: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0])
-    for row in rows:
-        key = (row["case_type_id"], _period_start(row["month"], grain), row["kind"])
-        counts[key][0 if row["met"] else 1] += row["total"]
+    for type_id, month, kind, met, n in _fetch("reports_clockrollup", scope, columns, ["SUM(n)"]):
+        counts[type_id, _period_start(_day(month), grain), kind][0 if met else 1] += n
     return {key: (met, missed) for key, (met, missed) in counts.items() if met or missed}
-
-
-def _period_start(month: dt.date, grain: Grain) -> dt.date:
-    if grain == "year":
-        return dt.date(month.year, 1, 1)
-    if grain == "quarter":
-        return dt.date(month.year, (month.month - 1) // 3 * 3 + 1, 1)
-    return month
 
 
 # --- Checking the rollups against the rows --------------------------------------------------

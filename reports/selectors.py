@@ -195,11 +195,13 @@ def report_build(
     side when more than one), for one unit or the whole organisation. A fixed number of
     queries (about a dozen) whatever the number of cases."""
     the_rule = the_rule or rule()
-    types = list(
-        CaseType.objects.filter(pk__in=case_type_ids)
-        .order_by("position", "name")
-        .values_list("pk", "name", "workflow")
+    # Every case type in one query (a handful of rows): the report's, and whether it covers
+    # them all (equality monitoring is shown only then).
+    every = list(
+        CaseType.objects.order_by("position", "name").values_list("pk", "name", "workflow")
     )
+    wanted = set(case_type_ids)
+    types = [row for row in every if row[0] in wanted]
     ids = tuple(pk for pk, _, _ in types)
     scope = Scope(period.start, period.end, ids, unit_id)
     before, last_year = period.previous(), period.last_year()
@@ -398,7 +400,7 @@ def report_build(
         side = View("types", view.title, view, "bars", _largest(view, "case type"), totals=False)
 
     monitoring = []
-    if unit_id is None and set(ids) == set(CaseType.objects.values_list("pk", flat=True)):
+    if unit_id is None and set(ids) == {pk for pk, _, _ in every}:
         for table in monitoring_tables(period.start, period.end, the_rule):
             monitoring.append(
                 View("monitoring", table.title, table, "bars", _largest(table, "answer"), False)

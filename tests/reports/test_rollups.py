@@ -27,6 +27,7 @@ from reports.rollups import rollup_differences, rollup_held
 from retention.purge import purge_due_cases
 from tests.builders import STEP_DATA, make_case_type
 from tests.reports.helpers import _at, category, trend_case, trend_type, unit
+from tests.reports.test_aggregates import table  # noqa: F401  (fixture: a table by hand)
 from workflows.clocks import clocks_check
 from workflows.models import Clock, transition_table
 from workflows.services import case_file, case_transition
@@ -36,7 +37,7 @@ JAN, FEB, MAR = D(2026, 1, 1), D(2026, 2, 1), D(2026, 3, 1)
 
 
 def _exact() -> None:
-    assert {table: found for table, found in rollup_differences().items() if found} == {}
+    assert {name: found for name, found in rollup_differences().items() if found} == {}
 
 
 @pytest.fixture
@@ -47,8 +48,8 @@ def handler(django_user_model):
 def _of(case_type: Any) -> dict[str, dict[tuple[Any, ...], int]]:
     """The rollups' rows of one case type."""
     return {
-        table: {key: n for key, n in rows.items() if key[0] == case_type.pk}
-        for table, rows in rollup_held().items()
+        name: {key: n for key, n in rows.items() if key[0] == case_type.pk}
+        for name, rows in rollup_held().items()
     }
 
 
@@ -342,7 +343,7 @@ def test_the_check_finds_a_wrong_count_and_the_rebuild_mends_it_audited():
         cursor.execute("UPDATE reports_namedrollup SET n = n + 2")
         cursor.execute("DELETE FROM reports_receivedrollup")
     wrong = rollup_differences()
-    assert {table: len(found) for table, found in wrong.items() if found} == {
+    assert {name: len(found) for name, found in wrong.items() if found} == {
         "reports_namedrollup": 2,
         "reports_receivedrollup": 2,
     }
@@ -392,3 +393,39 @@ def test_the_applications_role_may_read_the_rollups_but_not_write_them(db):
         ):
             with pytest.raises(ProgrammingError), transaction.atomic():
                 cursor.execute(sql)
+
+
+# --- The reads answer what the GROUP BYs over the rows answer ---------------------------------
+
+
+def test_each_read_from_the_rollups_equals_its_namesake_over_the_case_rows(table):  # noqa: F811
+    from reports import aggregates, rollups
+    from reports.aggregates import Scope
+
+    ids = (table.one.pk, table.two.pk)
+    scopes = [
+        Scope(D(2026, 1, 1), D(2026, 4, 1), ids),
+        Scope(D(2026, 2, 1), D(2026, 3, 1), ids),
+        Scope(D(2026, 1, 1), D(2027, 1, 1), (table.one.pk,), table.south.pk),
+        Scope(D(2025, 1, 1), D(2026, 1, 1), ids),
+    ]
+    shapes = [["month", "category", "stage"], ["unit", "named"], ["category"], ["year", "stage"]]
+    for scope in scopes:
+        for by in shapes:
+            assert rollups.received_counts(scope, by) == aggregates.case_counts(
+                scope, "received", by
+            ), (scope, by)
+        for grain in ("month", "quarter", "year"):
+            assert rollups.clock_compliance(scope, grain) == aggregates.clock_compliance(
+                scope, grain
+            )
+        took = rollups.durations(scope)
+        for kind in ("acknowledge", "close"):
+            expected = aggregates.durations(scope, kind, portable=True)
+            assert took[kind].keys() == expected.keys()
+            for type_id, (n, p50, p90) in expected.items():
+                assert took[kind][type_id] == (n, pytest.approx(p50), pytest.approx(p90))
+    spans = {f"s{i}": scope for i, scope in enumerate(scopes[:2])}
+    assert rollups.span_counts(spans) == aggregates.span_counts(spans)
+    with pytest.raises(ValueError, match="whole months"):
+        rollups.received_counts(Scope(D(2026, 1, 2), D(2026, 2, 1), ids), ["month"])
