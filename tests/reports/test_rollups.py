@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import io
 import uuid
 from typing import Any
 
@@ -437,3 +438,14 @@ def test_each_read_from_the_rollups_equals_its_namesake_over_the_case_rows(table
     assert rollups.span_counts(spans) == aggregates.span_counts(spans)
     with pytest.raises(ValueError, match="whole months"):
         rollups.received_counts(Scope(D(2026, 1, 2), D(2026, 2, 1), ids), ["month"])
+
+
+@pytest.mark.slow  # seeds the demonstration data through the services
+def test_the_demo_seeding_and_the_benchmarks_bulk_rows_keep_the_rollups_exact(db):
+    from bench import data
+
+    call_command("seed_demo", scale=0.1, stdout=io.StringIO())
+    _exact()
+    assert rollup_held()["reports_receivedrollup"]  # the demo's cases are counted
+    data.skeleton_cases(200, handler_share=0)
+    _exact()
