@@ -29,6 +29,16 @@ APPEND_ONLY_TABLES = (
 )
 # Chain heads move forward with every link; removing one is never the application's job.
 HEAD_TABLES = ("cases_audithead",)
+# Counts kept by the database's own triggers (reports migration 0003, decision 0023): the
+# application reads them; only the triggers, which run as the owner, and the owner's rebuild
+# (``manage.py report_rollups --rebuild``) write them.
+READ_ONLY_TABLES = (
+    "reports_receivedrollup",
+    "reports_namedrollup",
+    "reports_spanrollup",
+    "reports_daysrollup",
+    "reports_clockrollup",
+)
 # Tables whose triggers refuse UPDATE, DELETE and TRUNCATE (migrations cases 0002 and 0007,
 # permissions 0003, 0004 and 0005).
 GUARDED_TABLES = ("cases_caseevent", "permissions_accessrefusal", "permissions_staffevent")
@@ -38,7 +48,8 @@ def app_role_grant(*, using: str = OWNER_ALIAS) -> str | None:
     """As the owner (connection ``using``), grant the application's role its privileges.
 
     Everything in the schema may be read and written except: the audit tables (select and
-    insert only), the chain heads (no delete) and Django's migration record (select only).
+    insert only), the chain heads (no delete), the reports' rollups and Django's migration
+    record (select only).
     Idempotent. Returns the role granted to, or ``None`` when there is nothing to do (not
     PostgreSQL, or the application connects as the owner itself).
     """
@@ -56,6 +67,7 @@ def app_role_grant(*, using: str = OWNER_ALIAS) -> str | None:
         existing = set(owner.introspection.table_names(cursor))
         append_only = ", ".join(qn(t) for t in APPEND_ONLY_TABLES if t in existing)
         heads = ", ".join(qn(t) for t in HEAD_TABLES if t in existing)
+        read_only = ", ".join(qn(t) for t in READ_ONLY_TABLES if t in existing)
         statements = [
             f"GRANT USAGE ON SCHEMA {schema} TO {role}",
             f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO {role}",
@@ -72,6 +84,11 @@ def app_role_grant(*, using: str = OWNER_ALIAS) -> str | None:
             statements += [
                 f"REVOKE ALL ON {heads} FROM {role}",
                 f"GRANT SELECT, INSERT, UPDATE ON {heads} TO {role}",
+            ]
+        if read_only:
+            statements += [
+                f"REVOKE ALL ON {read_only} FROM {role}",
+                f"GRANT SELECT ON {read_only} TO {role}",
             ]
         for statement in statements:
             cursor.execute(statement)

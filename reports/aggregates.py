@@ -18,12 +18,12 @@ the exception to "only cases/ and permissions/ query cases" (decision 0022).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from django.db import connection
-from django.db.models import Count, DateField, F, Func, Q, QuerySet
+from django.db.models import BooleanField, Count, DateField, F, Func, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 
 from cases.functions import DaysBetween
@@ -163,6 +163,14 @@ def span_counts(
     rows: QuerySet[Any] = (
         _cases(first).order_by().values("case_type_id", "outcome").annotate(**counts)
     )
+    return span_result(scopes, rows)
+
+
+def span_result(
+    scopes: dict[str, Scope], rows: Iterable[dict[str, Any]]
+) -> dict[str, dict[SpanMeasure, dict[tuple[Any, ...], int]]]:
+    """``span_counts``' result from rows per case type and outcome holding ``r<i>``, ``c<i>``,
+    ``o<i>`` and ``x<i>``: span ``i``'s received, closed, open and reopened (``None``: 0)."""
     result: dict[str, dict[SpanMeasure, dict[tuple[Any, ...], int]]] = {
         name: {m: {} for m in (*_SPAN_MEASURES.values(), "outcome")} for name in scopes
     }
@@ -302,3 +310,119 @@ def investigates(workflow: str) -> bool:
 def stage_label(workflow: str, state: str) -> str:
     found = registry.spec_of(workflow).state(state)
     return str(found.staff) if found else state
+
+
+# --- What the rollups should hold -----------------------------------------------------------
+# The rollups (``reports.models``) are kept by database triggers (reports migration 0003).
+# Here is what each should hold, stated again as plain GROUP BYs over the rows: what
+# ``manage.py report_rollups`` and the tests compare the triggers' work against, and what a
+# rebuild writes. Keyed like the rollup's own columns, in their order, with ``n`` last.
+
+ROLLUP_NEVER = dt.date(9999, 12, 1)  # reports.models.NEVER: not closed, not reopened
+
+
+def _month(field: str) -> PeriodStart:
+    return PeriodStart(field, grain="month")
+
+
+def _never(field: str) -> Coalesce:
+    return Coalesce(_month(field), Value(ROLLUP_NEVER), output_field=DateField())
+
+
+def rollup_sources() -> list[tuple[str, QuerySet[Any]]]:
+    """Per rollup table, the queries of its rows (its key columns in order, then ``n``): one
+    each, and two for ``reports_daysrollup`` (days to close, days to acknowledge)."""
+    cases = Case.objects.order_by()
+    unit = Coalesce("org_unit_id", 0)
+    clocks = Clock.objects.order_by()
+    case_unit = Coalesce("case__org_unit_id", 0)
+    closed = cases.filter(closed_on__isnull=False)
+    acknowledged = clocks.filter(kind=ClockKind.ACKNOWLEDGE, stopped_on__isnull=False)
+    decided = clocks.filter(Q(met__isnull=False) | Q(missed_recorded=True))
+    shapes: list[tuple[str, QuerySet[Any], dict[str, Any]]] = [
+        (
+            "reports_receivedrollup",
+            cases,
+            {
+                "k_type": F("case_type_id"),
+                "k_unit": unit,
+                "k_month": _month("received_on"),
+                "k_category": Coalesce("category_id", 0),
+                "k_state": F("state"),
+            },
+        ),
+        (
+            "reports_namedrollup",
+            cases,
+            {
+                "k_type": F("case_type_id"),
+                "k_unit": unit,
+                "k_month": _month("received_on"),
+                "k_named": F("reporter_named"),
+            },
+        ),
+        (
+            "reports_spanrollup",
+            cases,
+            {
+                "k_type": F("case_type_id"),
+                "k_unit": unit,
+                "k_received": _month("received_on"),
+                "k_closed": _never("closed_on"),
+                "k_outcome": F("outcome"),
+                "k_reopened": _never("reopened_by_checkin_on"),
+            },
+        ),
+        (
+            "reports_daysrollup",
+            closed,
+            {
+                "k_type": F("case_type_id"),
+                "k_unit": unit,
+                "k_measure": Value("close"),
+                "k_month": _month("closed_on"),
+                "k_days": Coalesce("days_to_close", DaysBetween("received_on", "closed_on")),
+            },
+        ),
+        (
+            "reports_daysrollup",
+            acknowledged,
+            {
+                "k_type": F("case__case_type_id"),
+                "k_unit": case_unit,
+                "k_measure": Value("acknowledge"),
+                "k_month": _month("stopped_on"),
+                "k_days": Coalesce("days_taken", DaysBetween("started_on", "stopped_on")),
+            },
+        ),
+        (
+            "reports_clockrollup",
+            decided,
+            {
+                "k_type": F("case__case_type_id"),
+                "k_unit": case_unit,
+                "k_month": _month("due_on"),
+                "k_kind": F("kind"),
+                "k_met": Coalesce("met", Value(False), output_field=BooleanField()),
+            },
+        ),
+    ]
+    return [
+        (table, rows.annotate(**keys).values_list(*keys).annotate(n=Count("pk")))
+        for table, rows, keys in shapes
+    ]
+
+
+def rollup_expected() -> dict[str, dict[tuple[Any, ...], int]]:
+    """Each rollup table's rows as they should be: ``{table: {key: n}}``, no zero counts."""
+    found: dict[str, dict[tuple[Any, ...], int]] = {}
+    for name, rows in rollup_sources():
+        table = found.setdefault(name, {})
+        for row in rows:
+            *key, n = row
+            table[tuple(_plain(v) for v in key)] = n
+    return found
+
+
+def _plain(value: Any) -> Any:
+    return value.date() if isinstance(value, dt.datetime) else value

@@ -10,6 +10,8 @@ adds one to a count (decision 0022).
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import models
 
 
@@ -73,3 +75,97 @@ class MonitoringTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.question}={self.answer} in {self.month:%Y-%m}"
+
+
+# --- Rollups: the counts the trend reports read (decision 0023) ------------------------------
+# Kept exact by database triggers on cases_case and workflows_clock (migration reports 0002),
+# never written by the application: on PostgreSQL its role may only read them. Every row is a
+# count of cases (or clocks) sharing the values of its key; rows may hold zero. No case id,
+# date, reference or content: months only, as the reports show them. Keys have no NULLs so
+# that a count has exactly one row: 0 stands for "no category" or "no unit recorded", and
+# NEVER for "not closed" or "not reopened".
+
+NEVER = dt.date(9999, 12, 1)
+
+
+class ReceivedRollup(models.Model):
+    """Cases by case type, unit, month received, category and stage (state) now."""
+
+    pk = models.CompositePrimaryKey("case_type_id", "unit_id", "month", "category_id", "state")
+    case_type_id = models.IntegerField()
+    unit_id = models.IntegerField()  # 0: no unit recorded
+    month = models.DateField()  # received, first day of the month
+    category_id = models.IntegerField()  # 0: not categorised
+    state = models.CharField(max_length=32)
+    n = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.n} received in {self.month:%Y-%m}, now {self.state}"
+
+
+class NamedRollup(models.Model):
+    """Cases by case type, unit, month received, and whether the reporter gave a name."""
+
+    pk = models.CompositePrimaryKey("case_type_id", "unit_id", "month", "named")
+    case_type_id = models.IntegerField()
+    unit_id = models.IntegerField()
+    month = models.DateField()
+    named = models.BooleanField()
+    n = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.n} received in {self.month:%Y-%m}, {'named' if self.named else 'anonymous'}"
+
+
+class SpanRollup(models.Model):
+    """Cases by case type, unit, month received, month closed (NEVER while open), outcome and
+    month reopened by the reporter's check-in (NEVER if not): enough for the cases received,
+    closed, open at the end of and reopened in any span of whole months."""
+
+    pk = models.CompositePrimaryKey(
+        "case_type_id", "unit_id", "received", "closed", "outcome", "reopened"
+    )
+    case_type_id = models.IntegerField()
+    unit_id = models.IntegerField()
+    received = models.DateField()
+    closed = models.DateField()
+    outcome = models.CharField(max_length=32)
+    reopened = models.DateField()
+    n = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.n} received in {self.received:%Y-%m}, closed {self.closed:%Y-%m}"
+
+
+class DaysRollup(models.Model):
+    """How long things took, as a count per number of days (a histogram, from which medians
+    and percentiles are read exactly): ``close``, cases by the month they closed and their
+    days from receipt to closure; ``acknowledge``, acknowledgement clocks by the month they
+    stopped and the days they ran. By the case's type and unit."""
+
+    pk = models.CompositePrimaryKey("case_type_id", "unit_id", "measure", "month", "days")
+    case_type_id = models.IntegerField()
+    unit_id = models.IntegerField()
+    measure = models.CharField(max_length=16)  # "close" or "acknowledge"
+    month = models.DateField()
+    days = models.IntegerField()
+    n = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.n} took {self.days} days to {self.measure} in {self.month:%Y-%m}"
+
+
+class ClockRollup(models.Model):
+    """Statutory clocks decided (stopped, or recorded as missed while running), by the case's
+    type and unit, the month they were due, their kind and whether they were met."""
+
+    pk = models.CompositePrimaryKey("case_type_id", "unit_id", "month", "kind", "met")
+    case_type_id = models.IntegerField()
+    unit_id = models.IntegerField()
+    month = models.DateField()  # due
+    kind = models.CharField(max_length=16)
+    met = models.BooleanField()
+    n = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.n} {self.kind} clocks due in {self.month:%Y-%m}, met: {self.met}"

@@ -1,4 +1,4 @@
-"""A report, assembled: the counts of ``reports.aggregates`` made into published tables.
+"""A report, assembled: the counts of ``reports.rollups`` made into published tables.
 
 Every number here reaches a reader only through ``reports.disclosure.publish``; sentences are
 written from the published (rounded, possibly hidden) numbers, never from the true ones. A
@@ -18,18 +18,10 @@ from typing import Any, Literal
 from django.utils import timezone
 
 from cases.models import CaseType, Category, OrganisationalUnit, Outcome
-from reports.aggregates import (
-    Grain,
-    Scope,
-    case_counts,
-    clock_compliance,
-    durations,
-    investigates,
-    span_counts,
-    stage_label,
-)
+from reports.aggregates import Grain, Scope, investigates, stage_label
 from reports.disclosure import OTHER, Published, Rule, Table, grouped, merge_small, publish, rule
 from reports.monitoring import monitoring_tables
+from reports.rollups import clock_compliance, durations, received_counts, span_counts
 from workflows.spec import ClockKind
 
 ChartKind = Literal["bars", "columns", "none"]
@@ -203,11 +195,13 @@ def report_build(
     side when more than one), for one unit or the whole organisation. A fixed number of
     queries (about a dozen) whatever the number of cases."""
     the_rule = the_rule or rule()
-    types = list(
-        CaseType.objects.filter(pk__in=case_type_ids)
-        .order_by("position", "name")
-        .values_list("pk", "name", "workflow")
+    # Every case type in one query (a handful of rows): the report's, and whether it covers
+    # them all (equality monitoring is shown only then).
+    every = list(
+        CaseType.objects.order_by("position", "name").values_list("pk", "name", "workflow")
     )
+    wanted = set(case_type_ids)
+    types = [row for row in every if row[0] in wanted]
     ids = tuple(pk for pk, _, _ in types)
     scope = Scope(period.start, period.end, ids, unit_id)
     before, last_year = period.previous(), period.last_year()
@@ -216,20 +210,22 @@ def report_build(
         "before": scope.shifted(before.start, before.end),
         "last_year": scope.shifted(last_year.start, last_year.end),
     }
-    # One pass over the cases for the three spans' counts and the outcomes, and one for the
-    # two tables of the cases received in the period (by month and category, by stage).
+    # Counts from the rollups (decision 0023), never the case rows: one query for the three
+    # spans' counts and the outcomes, one for the two tables of the cases received in the
+    # period (by month and category, by stage), one for both durations.
     in_spans = span_counts(spans)
     by_outcome = in_spans["this"]["outcome"]
     by_category: dict[tuple[Any, ...], int] = defaultdict(int)
     by_stage: dict[tuple[Any, ...], int] = defaultdict(int)
-    for key, n in case_counts(scope, "received", ["month", "category", "stage"]).items():
+    for key, n in received_counts(scope, ["month", "category", "stage"]).items():
         by_category[key[:3]] += n
         by_stage[(key[0], key[3])] += n
-    by_unit = case_counts(scope, "received", ["unit", "named"])
-    to_acknowledge, to_close = durations(scope, "acknowledge"), durations(scope, "close")
+    by_unit = received_counts(scope, ["unit", "named"])
+    took = durations(scope)
+    to_acknowledge, to_close = took["acknowledge"], took["close"]
     clocks = clock_compliance(scope, period.grain)
     organisation = (
-        case_counts(Scope(period.start, period.end, ids), "received", ["category"])
+        received_counts(Scope(period.start, period.end, ids), ["category"])
         if unit_id is not None
         else None
     )
@@ -404,7 +400,7 @@ def report_build(
         side = View("types", view.title, view, "bars", _largest(view, "case type"), totals=False)
 
     monitoring = []
-    if unit_id is None and set(ids) == set(CaseType.objects.values_list("pk", flat=True)):
+    if unit_id is None and set(ids) == {pk for pk, _, _ in every}:
         for table in monitoring_tables(period.start, period.end, the_rule):
             monitoring.append(
                 View("monitoring", table.title, table, "bars", _largest(table, "answer"), False)

@@ -1,4 +1,5 @@
-"""Writes of the reports app: the audit of every report run and download, and stored packs.
+"""Writes of the reports app: the audit of every report run and download, stored packs, and
+the rebuild of the rollups (which only the database's triggers write otherwise).
 
 A report reads counts only, yet who looked at which report, and when, is part of the record
 (decision 0022): each run and each download writes one staff event (``permissions.audit``)
@@ -13,15 +14,19 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
 
+from cases.dbroles import connected_as_owner
 from cases.models import CaseType
 from notifications import kinds
 from notifications.services import notify
-from permissions.audit import staff_event_record
+from permissions.audit import staff_event_record, staff_event_register
 from permissions.roles import Role
 from permissions.selectors import people_with_role
 from reports import downloads
+from reports.aggregates import rollup_sources
 from reports.models import ReportPack
+from reports.rollups import ROLLUPS, rollup_differences
 from reports.selectors import Period, report_build
 
 if TYPE_CHECKING:
@@ -98,3 +103,42 @@ def report_pack_download_record(*, actor: User, pack: ReportPack, fmt: str) -> N
         staff_event_record(
             code="report.pack_downloaded", actor=actor, payload={"pack": f"{pack.pk}:{fmt}"}
         )
+
+
+# --- The rollups ---------------------------------------------------------------------------
+
+staff_event_register(
+    "report.rollups_rebuilt",
+    _("The operator rebuilt the reports' counts from the cases ({corrected} count(s) were wrong)."),
+    "corrected",
+)
+
+
+def rollups_rebuild() -> int:
+    """Write every rollup afresh from plain GROUP BYs over the case and clock rows
+    (``reports.aggregates.rollup_sources``), as the owner of the tables, the only role that
+    may write them, with the rows' tables locked against writes meanwhile; audited as
+    ``report.rollups_rebuilt``. Returns how many counts were wrong before (0 when the
+    triggers had kept them exact, as they should)."""
+    with connected_as_owner() as owner, transaction.atomic(using=owner.alias):
+        with owner.cursor() as cursor:
+            if owner.vendor == "postgresql":
+                cursor.execute("LOCK TABLE cases_case, workflows_clock IN SHARE MODE")
+            corrected = sum(len(found) for found in rollup_differences().values())
+            for table in ROLLUPS:
+                cursor.execute(f"DELETE FROM {owner.ops.quote_name(table)}")  # noqa: S608
+            for table, rows in rollup_sources():
+                model = ROLLUPS[table]
+                columns = ", ".join(
+                    owner.ops.quote_name(f.attname) for f in model._meta.concrete_fields
+                )
+                sql, params = rows.query.sql_with_params()
+                # Names from the models, values as parameters.
+                cursor.execute(
+                    f"INSERT INTO {owner.ops.quote_name(table)} ({columns}) {sql}",
+                    params,
+                )
+        staff_event_record(
+            code="report.rollups_rebuilt", actor=None, payload={"corrected": corrected}
+        )
+    return corrected

@@ -8,7 +8,14 @@ import pytest
 from bench import data
 from bench.data import TODAY
 from bench.items import Context
-from bench.items.b2_trend_report import RULE, check_agreement, measure, raw_counts
+from bench.items.b2_trend_report import (
+    RULE,
+    check_agreement,
+    measure,
+    raw_counts,
+    rollup_counts,
+    same_counts,
+)
 from cases.models import Case, CaseType
 from reports.selectors import Period, report_build
 from tests.bench.test_data import configuration  # noqa: F401  (autouse: the three case types)
@@ -25,12 +32,13 @@ def test_b2_measures_the_report_against_raw_sql_on_the_same_cases():
     data.skeleton_cases(120, handler_share=0)
     m = measure(_context(), 7)  # 7 rounds of about 18 queries: over the fast pass's budget
     assert len(m.ratios) == 7
-    # The report: case types, the spans, month by category by stage, unit by named, two
-    # durations, deadlines, and the equality monitoring's three (this configuration has no
+    # The report: the case types (once), the spans, month by category by stage, unit by named,
+    # both durations, deadlines, and the equality monitoring's two (this configuration has no
     # categories or units, whose names would be two more).
-    assert m.a_queries == 10
+    assert m.a_queries == 8
     assert m.b_queries == 6  # one plain GROUP BY per shape of table
-    assert set(m.extra) == {"time"}
+    assert set(m.extra) == {"time", "rollups"}
+    assert "5 queries" in m.extra["rollups"][1]  # over the rollups: the durations share one
 
 
 def test_the_sides_disagreeing_stops_the_item():
@@ -39,6 +47,7 @@ def test_the_sides_disagreeing_stops_the_item():
     ids = list(CaseType.objects.values_list("pk", flat=True))
     report = report_build(period=period, case_type_ids=ids, the_rule=RULE)
     counts = raw_counts(period, ids)
+    assert same_counts(counts, rollup_counts(period, ids))
     assert check_agreement(report, counts, ids) > 0
     for key, n in counts["received"].items():
         if key[1] == "this" and n >= RULE.threshold:
