@@ -299,7 +299,14 @@ def sqlite_forward() -> list[str]:
     sql = []
     for source, (table, columns) in SOURCES.items():
         for op in ("INSERT", "UPDATE", "DELETE"):
-            when = f" WHEN {_changed('sqlite', columns)}" if op == "UPDATE" else ""
+            when = {
+                "UPDATE": f" WHEN {_changed('sqlite', columns)}",
+                # Once no case is left no count is either (the trigger below): a row deleted
+                # after that, or the last case itself, takes nothing away (a flush deletes
+                # the last case and the clocks in no set order, and SQLite fires a row's
+                # triggers in no set order either).
+                "DELETE": " WHEN EXISTS (SELECT 1 FROM cases_case)",
+            }.get(op, "")
             body = "".join(f"    {s};\n" for s in statements("sqlite", source, op))
             sql.append(
                 f"CREATE TRIGGER reports_rollup_{source}_{op.lower()} AFTER {op} ON {table}"
