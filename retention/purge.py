@@ -3,13 +3,17 @@
 The only module that deletes case content. Due cases go a batch at a time, each batch one
 transaction: lock up to ``batch_size`` due case rows (``SELECT ... FOR UPDATE SKIP LOCKED`` on
 PostgreSQL, so two workers never take the same case), check again which of them are still due
-and not on hold, then delete every row that hangs off them (one statement per model per
-batch, for up to ``_CHUNK`` rows), reduce the case rows to their anonymous stubs and date
-their clocks to the month (one statement each), destroy their data keys (crypto-shredding),
-write one ``DeletionRecord`` per case with counts only and a ``retention.purged`` audit event
-per case (one insert each), and last remove their evidence files. Killed anywhere before the
-commit, nothing of the batch happened and the next run does it all; after the commit its
-cases are no longer due, so no second record is written.
+and not on hold (and read their evidence files in the same query), then delete every row that
+hangs off them (one statement per model per batch, for up to ``_CHUNK`` rows), reduce the case
+rows to their anonymous stubs and date their clocks to the month (one statement each),
+destroy their data keys (crypto-shredding), write one ``DeletionRecord`` per case with counts
+only and a ``retention.purged`` audit event per case (one insert each, from arrays), and last
+remove their evidence files. Killed anywhere before the commit, nothing of the batch happened
+and the next run does it all; after the commit its cases are no longer due, so no second
+record is written. The number of statements a batch takes does not depend on its number of
+cases (``tests/retention/test_purge_batch.py`` counts them); on PostgreSQL they name their
+rows with one array parameter each (``cases/batch.py``) and are planned for rows found by key
+(``_rows_found_by_key``).
 
 **What hangs off a case is found, not listed.** Every installed model is read for the ways
 a row can point at a case or at a row that is itself being deleted: a foreign key (history
