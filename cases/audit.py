@@ -38,7 +38,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.batch import ids_among
+from cases.batch import ids_condition, rows_insert
 from cases.exceptions import UnknownAuditEvent
 from cases.models import AuditHead, AuditVerification, Case, CaseEvent
 
@@ -239,13 +239,13 @@ def events_record(*, case: Case, events: Sequence[Event]) -> list[CaseEvent]:
         return CaseEvent.objects.bulk_create(rows)
 
 
-def events_record_many(
-    *, code: str, payloads: Mapping[uuid.UUID, dict[str, PayloadValue]]
-) -> list[CaseEvent]:
+def events_record_many(*, code: str, payloads: Mapping[uuid.UUID, dict[str, PayloadValue]]) -> int:
     """Append one system event ``code`` to each case in ``payloads`` (case id -> payload), as
-    ``event_record`` would one by one, in a few statements: the heads are locked in one
-    query (in chain order, the order every append takes them), the events inserted in one.
-    For batch work such as the retention purge; call it inside the batch's transaction."""
+    ``event_record`` would one by one, in three statements however many cases: the heads are
+    locked in one query (in chain order, the order every append takes them), the links are
+    computed here, the events inserted in one statement and the heads moved in one. For
+    batch work such as the retention purge; call it inside the batch's transaction. Returns
+    the number of events recorded."""
     event_type = REGISTRY.get(code)
     if event_type is None:
         raise UnknownAuditEvent(f"Audit event code {code!r} is not registered.")
@@ -254,43 +254,60 @@ def events_record_many(
     at = timezone.now()
     chains = {case_chain(case_id): case_id for case_id in payloads}
     with transaction.atomic(savepoint=False):
-        heads = {
-            head.chain: head
-            for head in AuditHead.objects.select_for_update()
-            .filter(chain__in=ids_among(list(chains), "text"))
-            .order_by("chain")
-        }
+        heads = _heads_lock(sorted(chains))
         missing = [AuditHead(chain=chain) for chain in chains if chain not in heads]
-        for head in AuditHead.objects.bulk_create(missing):
-            heads[head.chain] = AuditHead.objects.select_for_update().get(chain=head.chain)
-        events = []
+        if missing:  # a case without events yet: its chain starts here
+            AuditHead.objects.bulk_create(missing)
+            heads.update(_heads_lock(sorted(head.chain for head in missing)))
+        case_ids, bodies, places, links = [], [], [], []
         for chain in sorted(chains):
-            case_id, head = chains[chain], heads[chain]
+            case_id, (seq, prev) = chains[chain], heads[chain]
             payload = dict(payloads[case_id])
             body = event_body(code=code, actor_id=None, at=at, payload=payload)
-            head.seq += 1
-            head.mac = link_mac(chain=chain, seq=head.seq, prev=head.mac, body=body)
-            events.append(
-                CaseEvent(
-                    case_id=case_id, code=code, at=at, payload=payload, seq=head.seq, mac=head.mac
-                )
-            )
-        _heads_move(list(heads.values()))
-        return CaseEvent.objects.bulk_create(events)
+            mac = link_mac(chain=chain, seq=seq + 1, prev=prev, body=body)
+            heads[chain] = (seq + 1, mac)
+            case_ids.append(case_id)
+            bodies.append(payload)
+            places.append(seq + 1)
+            links.append(mac)
+        rows_insert(
+            CaseEvent,
+            {"case_id": case_ids, "payload": bodies, "seq": places, "mac": links},
+            same={"code": code, "actor_id": None, "at": at},
+        )
+        _heads_move(heads)
+    return len(case_ids)
 
 
-def _heads_move(heads: list[AuditHead]) -> None:
-    """Write the heads' new places and links in one statement (PostgreSQL: from arrays) or
-    one prepared statement run for each (SQLite): far cheaper than ``bulk_update``'s CASE."""
+def _heads_lock(chains: list[str]) -> dict[str, tuple[int, str]]:
+    """Lock these chains' heads, in the order given (chain order, as every append takes
+    them, so two batches cannot deadlock): each existing head's ``(seq, mac)``."""
     table = connection.ops.quote_name(AuditHead._meta.db_table)
-    rows = [(head.seq, head.mac, head.chain) for head in heads]
+    condition, params = ids_condition("chain", AuditHead._meta.pk, chains)
+    # SQLite has no row locks: its transaction holds the whole database.
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT chain, seq, mac FROM {table} WHERE {condition} ORDER BY chain{lock}",  # noqa: S608
+            params,
+        )
+        return {chain: (seq, mac) for chain, seq, mac in cursor.fetchall()}
+
+
+def _heads_move(heads: Mapping[str, tuple[int, str]]) -> None:
+    """Write the heads' new places and links in one statement (PostgreSQL: from arrays, the
+    heads found by their keys so the database reads only those rows) or one prepared
+    statement run for each (SQLite): far cheaper than ``bulk_update``'s CASE."""
+    table = connection.ops.quote_name(AuditHead._meta.db_table)
+    rows = [(seq, mac, chain) for chain, (seq, mac) in heads.items()]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            seqs, macs, chains = (list(column) for column in zip(*rows, strict=True))
             cursor.execute(
                 f"UPDATE {table} AS h SET seq = v.seq, mac = v.mac "  # noqa: S608
                 "FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS v(seq, mac, chain) "
-                "WHERE h.chain = v.chain",
-                [list(column) for column in zip(*rows, strict=True)],
+                "WHERE h.chain = v.chain AND h.chain = ANY(%s::text[])",
+                [seqs, macs, chains, chains],
             )
         else:
             cursor.executemany(f"UPDATE {table} SET seq = %s, mac = %s WHERE chain = %s", rows)  # noqa: S608

@@ -9,9 +9,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 
-from cases.batch import ids_among
+from cases.batch import ids_condition
 from cases.crypto import (
     CaseCipher,
     Keyring,
@@ -58,14 +58,15 @@ def data_key_destroy(*, case_id: uuid.UUID) -> bool:
 
 
 def data_keys_destroy(*, case_ids: list[uuid.UUID]) -> set[uuid.UUID]:
-    """``data_key_destroy`` for many cases in two statements (the purge's batches): returns
+    """``data_key_destroy`` for many cases in one statement (the purge's batches): returns
     the cases that had a key to delete."""
-    keys = DataKey.objects.filter(case_id__in=ids_among(case_ids))
-    had = set(keys.values_list("case_id", flat=True))
-    models.QuerySet(model=DataKey).filter(case_id__in=ids_among(case_ids))._raw_delete(
-        connection.alias
-    )
-    return had
+    case_field = DataKey._meta.get_field("case")
+    column = connection.ops.quote_name(case_field.column)
+    condition, params = ids_condition(column, case_field.target_field, case_ids)
+    table = connection.ops.quote_name(DataKey._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE {condition} RETURNING {column}", params)  # noqa: S608
+        return {case_field.to_python(case_id) for (case_id,) in cursor.fetchall()}
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from cases.audit import event_record
-from cases.batch import ids_among
+from cases.batch import among
 from cases.checkin import CheckinStatus, checkin_status
 from cases.crypto import Readable
 from cases.exceptions import CheckinClosed, SpeakUpError
@@ -440,7 +440,7 @@ def cases_reduce_to_stub(*, case_ids: list[uuid.UUID]) -> int:
     a stub gets no history row of its own (the purge's deletion record and audit event say
     what happened), so this writes with a plain queryset past ``HistoryTrackedQuerySet``.
     """
-    rows: models.QuerySet[Case] = models.QuerySet(model=Case).filter(pk__in=ids_among(case_ids))
+    rows: models.QuerySet[Case] = models.QuerySet(model=Case).filter(among("pk", case_ids))
     return rows.update(
         answers=b"",
         reporter_contact=None,

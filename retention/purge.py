@@ -3,13 +3,17 @@
 The only module that deletes case content. Due cases go a batch at a time, each batch one
 transaction: lock up to ``batch_size`` due case rows (``SELECT ... FOR UPDATE SKIP LOCKED`` on
 PostgreSQL, so two workers never take the same case), check again which of them are still due
-and not on hold, then delete every row that hangs off them (one statement per model per
-batch, for up to ``_CHUNK`` rows), reduce the case rows to their anonymous stubs and date
-their clocks to the month (one statement each), destroy their data keys (crypto-shredding),
-write one ``DeletionRecord`` per case with counts only and a ``retention.purged`` audit event
-per case (one insert each), and last remove their evidence files. Killed anywhere before the
-commit, nothing of the batch happened and the next run does it all; after the commit its
-cases are no longer due, so no second record is written.
+and not on hold (and read their evidence files in the same query), then delete every row that
+hangs off them (one statement per model per batch, for up to ``_CHUNK`` rows), reduce the case
+rows to their anonymous stubs and date their clocks to the month (one statement each),
+destroy their data keys (crypto-shredding), write one ``DeletionRecord`` per case with counts
+only and a ``retention.purged`` audit event per case (one insert each, from arrays), and last
+remove their evidence files. Killed anywhere before the commit, nothing of the batch happened
+and the next run does it all; after the commit its cases are no longer due, so no second
+record is written. The number of statements a batch takes does not depend on its number of
+cases (``tests/retention/test_purge_batch.py`` counts them); on PostgreSQL they name their
+rows with one array parameter each (``cases/batch.py``) and are planned for rows found by key
+(``_rows_found_by_key``).
 
 **What hangs off a case is found, not listed.** Every installed model is read for the ways
 a row can point at a case or at a row that is itself being deleted: a foreign key (history
@@ -26,6 +30,7 @@ import datetime as dt
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -37,10 +42,9 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from cases.audit import events_record_many
-from cases.batch import ids_among
+from cases.batch import among, ids_condition, rows_insert
 from cases.functions import DaysBetween
 from cases.keys import data_keys_destroy
-from cases.models import Evidence
 from cases.services import cases_reduce_to_stub
 from cases.storage import files_discard
 from permissions.audit import staff_event_record
@@ -63,6 +67,8 @@ KEPT: Final = {
 # Keys per statement: within every database's limit on parameters (SQLite's is 32,766).
 _CHUNK: Final = 5000
 BATCH_SIZE: Final = 1000
+# The cost of a random page the purge's statements are planned with (``_rows_found_by_key``).
+_RANDOM_PAGE_COST: Final = "1.1"
 
 # Tests inject faults here (a function called with the name of each step).
 Checkpoint = Callable[[str], None]
@@ -166,14 +172,8 @@ def _pointing_sql(
 
 
 def _among(field_: Any, values: list[Any]) -> tuple[str, list[Any]]:
-    """``column IN (values)`` and its parameters; on PostgreSQL ``column = ANY(array)`` with
-    one parameter, as psycopg spends longer reading a query with thousands of placeholders
-    than the server spends answering it."""
-    column = connection.ops.quote_name(field_.column)
-    prepared = [field_.get_db_prep_value(value, connection) for value in values]
-    if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s)", [prepared]
-    return f"{column} IN ({', '.join(['%s'] * len(prepared))})", prepared
+    """``column = ANY(array)`` (PostgreSQL) or ``column IN (values)``, and its parameters."""
+    return ids_condition(connection.ops.quote_name(field_.column), field_, values)
 
 
 def _rows_delete(model: type[models.Model], pks: list[Any]) -> None:
@@ -223,8 +223,11 @@ def _found_rows_pg(
     links: list[tuple[int, _Link]], target: str, keys: list[Any], types: dict[int, str]
 ) -> list[tuple[int, str, str]]:
     """The same on PostgreSQL in one round trip per level of the search: the keys go once,
-    as one array, and every way of pointing at them is one arm of a ``UNION ALL``. (Django
-    binds parameters on the client, so a list per arm would be written out in each.)"""
+    as one array, and every way of pointing at them is one arm of a ``UNION ALL`` asking
+    ``column = ANY(that array)``, which each table's index answers. (Django binds parameters
+    on the client, so a list per arm would be written out in each; and ``IN (SELECT ...)``
+    from the keys is a join that the planner, with stale statistics, answered by reading
+    every table whole.)"""
 
     def qn(name: str | None) -> str:
         return connection.ops.quote_name(str(name))
@@ -236,10 +239,10 @@ def _found_rows_pg(
         fields = {f.attname: f for f in link.source._meta.concrete_fields}
         column = qn(fields[link.column].column)
         pk = qn(fields[link.source._meta.pk.attname].column)
-        where = f"{column} IN (SELECT v FROM k)"  # noqa: S608 (names from the models)
+        where = f"{column} = ANY((SELECT v FROM k)::{key_type}[])"  # noqa: S608 (model names)
         if link.content_type is not None or fields[link.column].db_type(connection) != key_type:
             # A generic pair's object id (or a plain id column) is compared as text.
-            where = f"CAST({column} AS TEXT) IN (SELECT CAST(v AS TEXT) FROM k)"  # noqa: S608
+            where = f"CAST({column} AS TEXT) = ANY((SELECT v FROM k)::text[])"  # noqa: S608
         if link.content_type is not None:
             type_ids = [pk_ for pk_, name in types.items() if name == target]
             if not type_ids:
@@ -252,7 +255,7 @@ def _found_rows_pg(
         )
     if not arms:
         return []
-    sql = f"WITH k(v) AS (SELECT unnest(%s::{key_type}[])) " + " UNION ALL ".join(arms)
+    sql = f"WITH k(v) AS (SELECT %s::{key_type}[]) " + " UNION ALL ".join(arms)
     prepared = [target_pk.get_db_prep_value(key, connection) for key in keys]
     with connection.cursor() as cursor:
         cursor.execute(sql, [prepared])
@@ -332,7 +335,7 @@ def _clocks_scrub(case_ids: list[uuid.UUID]) -> None:
         name: TruncMonth(name, output_field=models.DateField())
         for name in ("started_on", "due_on", "stopped_on")
     }
-    models.QuerySet(model=Clock).filter(case_id__in=ids_among(case_ids)).update(
+    models.QuerySet(model=Clock).filter(among("case_id", case_ids)).update(
         reason=None,
         paused_on=None,
         # The days it ran, read before the dates are cut, for the reports' medians.
@@ -341,12 +344,16 @@ def _clocks_scrub(case_ids: list[uuid.UUID]) -> None:
     )
 
 
-def _lock(today: dt.date, size: int, only: list[uuid.UUID] | None) -> list[uuid.UUID]:
+def _lock(
+    today: dt.date, size: int, only: list[uuid.UUID] | None
+) -> tuple[list[uuid.UUID], list[tuple[uuid.UUID, str, int]]]:
     """Lock up to ``size`` due case rows, skipping those another purge holds, and return
     those still due when asked again under the lock (a hold placed or a case reopened
-    meanwhile is left alone)."""
+    meanwhile is left alone), with their evidence files (case, stored name, size) read by
+    the same query."""
+    due = cases_due_rows(today)  # reads the policies once for both questions
     # In no order: the database stops at the batch's size instead of sorting every due case.
-    rows = cases_due_rows(today).order_by()
+    rows = due.order_by()
     if only is not None:
         rows = rows.filter(pk__in=only)
     if connection.features.has_select_for_update_skip_locked:
@@ -355,26 +362,90 @@ def _lock(today: dt.date, size: int, only: list[uuid.UUID] | None) -> list[uuid.
         rows = rows.select_for_update()
     locked = list(rows.values_list("pk", flat=True)[:size])
     if not locked:
-        return []
-    again = cases_due_rows(today).filter(pk__in=ids_among(locked))
-    still = set(again.values_list("pk", flat=True))
-    return [case_id for case_id in locked if case_id in still]
+        return [], []
+    # A new statement, so a new snapshot: it sees a hold committed since the first.
+    again = (
+        due.filter(among("pk", locked))
+        .order_by()
+        .values_list("pk", "evidence__stored_name", "evidence__size")
+    )
+    still: set[uuid.UUID] = set()
+    evidence = []
+    for case_id, name, size_ in again:
+        still.add(case_id)
+        if name is not None:
+            evidence.append((case_id, name, size_))
+    return [case_id for case_id in locked if case_id in still], evidence
+
+
+@contextmanager
+def _rows_found_by_key() -> Iterator[None]:
+    """Inside a batch's transaction: price pages as memory and SSDs serve them.
+
+    Every statement of a batch finds at most a few thousand rows by key. At PostgreSQL's
+    default cost of a random page (4, a spinning disk's), a thousand index probes look
+    dearer than reading a table of a few hundred thousand rows whole, so the batch's chain
+    heads, clocks and data keys were read whole, every batch (B5, docs/performance.md).
+    ``SET LOCAL`` lasts until the transaction ends (or the savepoint is rolled back); the
+    value before is put back at the end, for a caller whose transaction goes on."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting('random_page_cost'), set_config('random_page_cost', %s, true)",
+            [_RANDOM_PAGE_COST],
+        )
+        (before, _) = cursor.fetchone()
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('random_page_cost', %s, true)", [before])
+
+
+def _records_write(
+    case_ids: list[uuid.UUID],
+    plan: Plan,
+    evidence: list[tuple[uuid.UUID, str, int]],
+    destroyed: set[uuid.UUID],
+) -> dict[uuid.UUID, int]:
+    """One deletion record per case and its ``retention.purged`` event: a statement for the
+    records, three for the events however many cases. Returns each case's record id."""
+    counts = plan.counts()
+    files: Counter[uuid.UUID] = Counter(case_id for case_id, _, _ in evidence)
+    sizes: Counter[uuid.UUID] = Counter()
+    for case_id, _, size_ in evidence:
+        sizes[case_id] += size_
+    made = rows_insert(
+        DeletionRecord,
+        {
+            "case_id": case_ids,
+            "rows": [counts.get(case_id, {}) for case_id in case_ids],
+            "files": [files[case_id] for case_id in case_ids],
+            "bytes": [sizes[case_id] for case_id in case_ids],
+            "data_key_destroyed": [case_id in destroyed for case_id in case_ids],
+        },
+        same={"purged_at": timezone.now()},
+        returning=("id", "case_id"),
+    )
+    case_field = DeletionRecord._meta.get_field("case")
+    records = {case_field.to_python(case_id): pk for pk, case_id in made}
+    events_record_many(
+        code="retention.purged",
+        payloads={case_id: {"record": records[case_id]} for case_id in case_ids},
+    )
+    return records
 
 
 def _batch_purge(
     today: dt.date, size: int, checkpoint: Checkpoint, only: list[uuid.UUID] | None = None
-) -> list[DeletionRecord]:
-    """Purge one batch of due cases in one transaction (see the module's docstring)."""
-    with transaction.atomic():
-        case_ids = _lock(today, size, only)
+) -> list[uuid.UUID]:
+    """Purge one batch of due cases in one transaction (see the module's docstring); returns
+    the cases purged."""
+    with transaction.atomic(), _rows_found_by_key():
+        case_ids, evidence = _lock(today, size, only)
         if not case_ids:
             return []
         checkpoint("locked")
-        evidence = list(
-            Evidence._base_manager.filter(case_id__in=ids_among(case_ids)).values_list(
-                "case_id", "stored_name", "size"
-            )
-        )
         plan = dependants_of(case_ids)
         for label in _delete_order(plan):
             _rows_delete(plan.models_[label], list(plan.rows[label]))
@@ -384,39 +455,18 @@ def _batch_purge(
         checkpoint("stub")
         destroyed = data_keys_destroy(case_ids=case_ids)
         checkpoint("key")
-        counts = plan.counts()
-        files: Counter[uuid.UUID] = Counter(case_id for case_id, _, _ in evidence)
-        sizes: Counter[uuid.UUID] = Counter()
-        for case_id, _, size_ in evidence:
-            sizes[case_id] += size_
-        now = timezone.now()
-        records = DeletionRecord.objects.bulk_create(
-            DeletionRecord(
-                case_id=case_id,
-                purged_at=now,
-                rows=counts.get(case_id, {}),
-                files=files[case_id],
-                bytes=sizes[case_id],
-                data_key_destroyed=case_id in destroyed,
-            )
-            for case_id in case_ids
-        )
-        events_record_many(
-            code="retention.purged",
-            payloads={record.case_id: {"record": record.pk} for record in records},
-        )
+        records = _records_write(case_ids, plan, evidence, destroyed)
         checkpoint("recorded")
         # Last, so a fault before this point leaves every file in place. A fault after it
         # (the commit failing) leaves the rows and no files: the next run counts them missing.
         missing = _files_discard([(case_id, name) for case_id, name, _ in evidence])
-        for record in records:
-            record.files_missing = missing[record.case_id]
         if missing:
             DeletionRecord.objects.bulk_update(
-                [r for r in records if r.files_missing], ["files_missing"]
+                [DeletionRecord(pk=records[c], files_missing=n) for c, n in missing.items()],
+                ["files_missing"],
             )
         checkpoint("files")
-    return records
+    return case_ids
 
 
 def case_purge(
@@ -424,8 +474,9 @@ def case_purge(
 ) -> DeletionRecord | None:
     """Purge one case if it is still due, as a batch of one. Returns its deletion record, or
     ``None`` when it is locked by another purge, no longer due, on hold or already purged."""
-    records = _batch_purge(today or timezone.localdate(), 1, checkpoint, only=[case_id])
-    return records[0] if records else None
+    if not _batch_purge(today or timezone.localdate(), 1, checkpoint, only=[case_id]):
+        return None
+    return DeletionRecord.objects.get(case_id=case_id)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,94 @@
+"""A batch of the purge: as many statements for six cases as for two (never one per case),
+each case's event chained in its place, and its planner setting kept to its transaction."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from cases.audit import audit_verify, case_chain
+from cases.models import AuditHead, Case, CaseEvent, MessageKind
+from cases.services import message_add
+from retention.models import DeletionRecord
+from retention.purge import purge_due_cases
+from tests.builders import make_case, make_case_type
+from tests.retention.conftest import close
+
+# Statements of one purge run that takes one batch, counted by hand from the purge's steps,
+# whatever the number of cases in the batch. On PostgreSQL: the batch's savepoint and its
+# release (tests run inside a transaction); the planner's setting and its restoring; the
+# policies; the lock; the second look with the evidence; the content types; one search per
+# level (the cases; their history, clocks and messages; the messages' history; the
+# messages; the history rows, 5 levels); a delete per model with rows (the cases' history,
+# the clocks' history, the messages and their history: 4); the clocks; the stubs; the keys;
+# the records; and the events: heads locked, events inserted, heads moved. Then the run's
+# staff event: its head read, made (savepoint, insert, release), moved, and the event.
+POSTGRESQL_STATEMENTS = 2 + 2 + 1 + 1 + 1 + 1 + 5 + 4 + 1 + 1 + 1 + 1 + 3 + 6
+# SQLite asks each way of pointing on its own (in-process, no round trips) instead of the 5
+# searches: 19 ways at the cases; at each of the other 4 levels the 3 generic pairs (admin
+# log, guardian's user and group permissions), and at the messages their history's key too.
+# It needs no planner setting.
+SQLITE_STATEMENTS = POSTGRESQL_STATEMENTS - 2 - 5 + 19 + 3 * 4 + 1
+
+
+def _closed_cases(n: int) -> list[Case]:
+    case_type = make_case_type(retention_days=365)
+    cases = [make_case(case_type=case_type) for _ in range(n)]
+    for case in cases:
+        message_add(case=case, kind=MessageKind.FROM_REPORTER, body="words")
+        close(case)
+    return cases
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("cases", [2, 6])
+def test_a_batch_takes_the_same_statements_for_two_cases_as_for_six(after_retention, cases):
+    _closed_cases(cases)
+    with CaptureQueriesContext(connection) as queries:
+        run = purge_due_cases(today=after_retention, limit=cases)
+    assert (run.purged, run.batches) == (cases, 1)
+    expected = POSTGRESQL_STATEMENTS if connection.vendor == "postgresql" else SQLITE_STATEMENTS
+    assert len(queries.captured_queries) == expected
+
+
+@pytest.mark.django_db
+def test_each_case_of_a_batch_gets_its_own_event_in_its_chain_and_the_chains_verify(
+    after_retention,
+):
+    cases = _closed_cases(4)
+    before = {case.pk: AuditHead.objects.get(chain=case_chain(case.pk)).seq for case in cases}
+
+    purge_due_cases(today=after_retention)
+
+    for case in cases:
+        record = DeletionRecord.objects.get(case_id=case.pk)
+        event = CaseEvent.objects.get(case_id=case.pk, code="retention.purged")
+        head = AuditHead.objects.get(chain=case_chain(case.pk))
+        assert event.payload == {"record": record.pk}
+        assert event.seq == before[case.pk] + 1 == head.seq
+        assert event.mac == head.mac
+    assert audit_verify().problems == []
+
+
+@pytest.mark.django_db
+@pytest.mark.postgres
+def test_the_purge_plans_for_rows_found_by_key_during_its_batches_only(after_retention):
+    _closed_cases(1)
+    seen = []
+
+    def cost(step: str) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW random_page_cost")
+            seen.append(cursor.fetchone()[0])
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW random_page_cost")
+        (before,) = cursor.fetchone()
+    purge_due_cases(today=after_retention, checkpoint=cost)
+
+    assert seen and set(seen) == {"1.1"}
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW random_page_cost")
+        assert cursor.fetchone() == (before,)
+    assert before != "1.1"
