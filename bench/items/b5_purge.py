@@ -187,10 +187,6 @@ def raw_purge(case_ids: list[uuid.UUID]) -> dict[str, int]:
     where, params = _ids(case_ids)
     deleted: dict[str, int] = {}
     with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # The planner's cost of a random read, as the purge sets it for its own batches
-            # (retention.purge): both sides plan their statements alike.
-            cursor.execute("SET LOCAL random_page_cost = 1.1")
         cursor.execute(f"SELECT stored_name FROM cases_evidence WHERE case_id {where}", params)  # noqa: S608
         names = [name for (name,) in cursor.fetchall()]
         for table, column in (
