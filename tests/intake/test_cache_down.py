@@ -4,6 +4,8 @@ are refused with "try again shortly": unthrottled guessing is not safe."""
 import re
 import time
 
+import pytest
+
 from cases.models import Case
 from intake.followup import COOKIE
 from tests.builders import make_case
@@ -45,6 +47,7 @@ def test_a_follow_up_already_started_carries_on_without_the_cache(client, whistl
     assert reply.status_code == 302
 
 
+@pytest.mark.slow  # waits out real timeouts: wall-clock time, not work
 def test_a_hung_cache_holds_no_reporter_request(client, whistleblowing, own_redis):
     own_redis.hang()
     started = time.monotonic()
@@ -63,6 +66,7 @@ def test_a_hung_cache_holds_no_reporter_request(client, whistleblowing, own_redi
     own_redis.resume()
 
 
+@pytest.mark.slow  # waits out real timeouts: wall-clock time, not work
 def test_once_the_cache_answers_again_guesses_are_answered_again(
     client, whistleblowing, own_redis, settings
 ):

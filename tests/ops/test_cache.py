@@ -28,6 +28,7 @@ def test_the_cache_works_through_the_layer(own_redis):
         cache.incr("speakup:missing")  # a missing key is not an outage
 
 
+@pytest.mark.slow  # waits out real timeouts: wall-clock time, not work
 def test_a_hung_cache_costs_one_short_timeout_then_fails_at_once(own_redis):
     assert cache.get("speakup:test") is None
     own_redis.hang()
@@ -43,6 +44,7 @@ def test_a_cache_that_is_down_fails_at_once(cache_down):
     assert failed and elapsed < 0.5
 
 
+@pytest.mark.slow  # waits out real timeouts: wall-clock time, not work
 def test_the_breaker_lets_one_trial_through_after_the_cooldown_and_closes_on_success(
     own_redis, settings
 ):
@@ -56,6 +58,7 @@ def test_the_breaker_lets_one_trial_through_after_the_cooldown_and_closes_on_suc
     assert cache.add("k", 1) is True
 
 
+@pytest.mark.slow  # waits out real timeouts: wall-clock time, not work
 def test_threads_share_one_breaker(own_redis):
     own_redis.hang()
     assert _timed(lambda: cache.get("k"))[1]
@@ -96,6 +99,7 @@ def test_health_reports_a_cache_that_is_down(client, cache_down):
 
 
 @pytest.mark.django_db
+@pytest.mark.slow  # waits out real timeouts: wall-clock time, not work
 def test_health_reports_a_cache_that_hangs(client, own_redis):
     assert client.get("/healthz").json()["cache"] == "ok"
     own_redis.hang()

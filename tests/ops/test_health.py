@@ -65,6 +65,7 @@ def test_a_broker_that_is_down_is_unhealthy(client, beating, settings):
     assert body["failing"] == ["broker"]
 
 
+@pytest.mark.slow  # waits out real timeouts: wall-clock time, not work
 def test_a_broker_that_hangs_answers_unhealthy_within_the_probe_limit(
     client, beating, settings, own_redis
 ):
