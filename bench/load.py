@@ -81,18 +81,18 @@ def _timed(
 
 
 def _run(clients: list[_Client], jobs: int, job: Callable[[_Client], tuple[float, int]]) -> Any:
-    """``jobs`` calls of ``job`` shared out over the clients' threads: (seconds, latencies,
-    failures)."""
+    """``jobs`` calls of ``job``, an equal share per client, each client on its own thread:
+    (seconds, latencies, failures). Equal shares, not first come first served: a reporter's
+    address may send only so many reports an hour, and a quicker client must not take more."""
     latencies: list[float] = []
     failures: list[int] = []
     lock = threading.Lock()
-    remaining = iter(range(jobs))
+    shares = [
+        jobs // len(clients) + (1 if i < jobs % len(clients) else 0) for i in range(len(clients))
+    ]
 
-    def work(client: _Client) -> None:
-        while True:
-            with lock:
-                if next(remaining, None) is None:
-                    return
+    def work(client: _Client, share: int) -> None:
+        for _ in range(share):
             seconds, status = job(client)
             with lock:
                 if status in (200, 302):
@@ -100,7 +100,9 @@ def _run(clients: list[_Client], jobs: int, job: Callable[[_Client], tuple[float
                 else:
                     failures.append(status)
 
-    threads = [threading.Thread(target=work, args=(c,)) for c in clients]
+    threads = [
+        threading.Thread(target=work, args=pair) for pair in zip(clients, shares, strict=True)
+    ]
     start = time.perf_counter()
     for thread in threads:
         thread.start()
