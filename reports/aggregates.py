@@ -307,11 +307,6 @@ def investigates(workflow: str) -> bool:
     return registry.spec_of(workflow).investigates
 
 
-def stage_label(workflow: str, state: str) -> str:
-    found = registry.spec_of(workflow).state(state)
-    return str(found.staff) if found else state
-
-
 # --- What the rollups should hold -----------------------------------------------------------
 # The rollups (``reports.models``) are kept by database triggers (reports migration 0003).
 # Here is what each should hold, stated again as plain GROUP BYs over the rows: what

@@ -18,10 +18,11 @@ from typing import Any, Literal
 from django.utils import timezone
 
 from cases.models import CaseType, Category, OrganisationalUnit, Outcome
-from reports.aggregates import Grain, Scope, investigates, stage_label
+from reports.aggregates import Grain, Scope, investigates
 from reports.disclosure import OTHER, Published, Rule, Table, grouped, merge_small, publish, rule
 from reports.monitoring import monitoring_tables
 from reports.rollups import clock_compliance, durations, received_counts, span_counts
+from workflows import registry
 from workflows.spec import ClockKind
 
 ChartKind = Literal["bars", "columns", "none"]
@@ -294,7 +295,7 @@ def report_build(
         view = publish(
             Table(
                 f"{name}: where the cases received are now",
-                [stage_label(workflow, s) for s in stages],
+                [registry.state_label(workflow, s) for s in stages],
                 ["Cases"],
                 [[by_stage[(pk, s)]] for s in stages],
             ),

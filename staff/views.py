@@ -115,8 +115,7 @@ def _filtered_cases(request: HttpRequest) -> QuerySet[Case]:
 
 
 def _state_label(case: Case) -> str:
-    state = registry.spec_of(case.case_type.workflow).state(case.state)
-    return str(state.staff) if state else case.state
+    return registry.state_label(case.case_type.workflow, case.state)
 
 
 @never_cache
@@ -214,8 +213,7 @@ def _export_lines(cases: QuerySet[Case]) -> Iterator[str]:
     ):
         label = labels.get((workflow, state))
         if label is None:
-            found = registry.spec_of(workflow).state(state)
-            label = labels[workflow, state] = str(found.staff) if found else state
+            label = labels[workflow, state] = registry.state_label(workflow, state)
         yield writer.writerow(
             [
                 csv_cell(reference),

@@ -111,6 +111,13 @@ def spec_of(key: str) -> WorkflowSpec:
     return _SPECS[key]
 
 
+def state_label(workflow: str, state: str) -> str:
+    """How staff see ``state`` of ``workflow`` (its ``staff`` wording); the state's own name if
+    the workflow no longer has it."""
+    found = spec_of(workflow).state(state)
+    return str(found.staff) if found else state
+
+
 def model_of(key: str) -> type[Case]:
     return _MODELS[key]
 
