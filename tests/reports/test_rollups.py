@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import importlib
 import io
 import uuid
 from typing import Any
@@ -127,6 +128,107 @@ def test_one_cases_life_in_the_rollups_written_by_hand(db, handler):
     assert purge_due_cases(today=D(2027, 4, 1)).purged == 1
     assert Case.objects.get(pk=case.pk).received_on == JAN
     assert _of(one) == before
+    _exact()
+
+
+# --- When the update triggers fire ------------------------------------------------------------
+
+_0004 = importlib.import_module("reports.migrations.0004_rollup_update_when_keys")
+
+
+def _fires(source: str, row: models.Model, **values: Any) -> bool:
+    """Whether the update trigger's condition holds for ``row`` changed by ``values``: the
+    condition of migration 0004 evaluated with the row as it was (a copy in a temporary table)
+    as OLD and as it now is as NEW. The row is changed back afterwards."""
+    model = type(row)
+    db_table = model._meta.db_table
+    pk = model._meta.pk.get_db_prep_value(row.pk, connection)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE was AS SELECT * FROM {db_table} WHERE id = %s",  # noqa: S608
+            [pk],
+        )
+        models.QuerySet(model=model).filter(pk=row.pk).update(**values)
+        condition = _0004.keys_changed(connection.vendor, source, old="was", new="now")
+        cursor.execute(
+            f"SELECT CASE WHEN {condition} THEN 1 ELSE 0 END FROM was, {db_table} now"  # noqa: S608
+            " WHERE now.id = was.id"
+        )
+        (fired,) = cursor.fetchone()
+        cursor.execute("DROP TABLE was")
+        models.QuerySet(model=model).filter(pk=row.pk).update(
+            **{name: getattr(row, name) for name in values}
+        )
+    return bool(fired)
+
+
+def test_the_update_triggers_fire_only_when_a_key_can_move(db):
+    """Written by hand: each change to a closed case and its acknowledgement clock, and whether
+    a count can move (so whether the trigger must run)."""
+    one = trend_type()
+    a, b = category(one, "a"), category(one, "b")
+    north = unit("north")
+    case = trend_case(
+        one,
+        D(2026, 1, 5),
+        reviewed=D(2026, 1, 9),
+        closed=D(2026, 3, 10),
+        category=a,
+        org_unit=north,
+    )
+    case = Case.objects.get(pk=case.pk)
+    assert (case.days_to_close, case.closed_on) == (None, D(2026, 3, 10))  # 64 days
+    case_changes: list[tuple[dict[str, Any], bool]] = [
+        # The purge's cut: months kept, the days measured kept in the stub.
+        (dict(received_on=JAN, closed_on=MAR, days_to_close=64), False),
+        (dict(received_on=D(2026, 1, 31)), True),  # same month, but the days closed in move
+        (dict(received_on=D(2026, 1, 31), days_to_close=64), False),
+        (dict(received_on=FEB, days_to_close=64), True),  # another month
+        (dict(closed_on=D(2026, 3, 12)), True),  # 66 days
+        (dict(closed_on=D(2026, 3, 31), days_to_close=64), False),
+        (dict(closed_on=None), True),
+        (dict(days_to_close=64), False),  # what the dates measure already
+        (dict(days_to_close=65), True),
+        (dict(state="received"), True),
+        (dict(category=b), True),
+        (dict(category=None), True),
+        (dict(org_unit=None), True),
+        (dict(reporter_named=True), True),
+        (dict(outcome="upheld"), True),
+        (dict(reopened_by_checkin_on=D(2026, 4, 2)), True),
+    ]
+    assert [(values, _fires("case", case, **values)) for values, _ in case_changes] == case_changes
+
+    _set(case, reopened_by_checkin_on=D(2026, 4, 2))
+    case.refresh_from_db()
+    assert _fires("case", case, reopened_by_checkin_on=D(2026, 4, 30)) is False
+    assert _fires("case", case, reopened_by_checkin_on=D(2026, 5, 1)) is True
+
+    clock = Clock.objects.get(case=case, kind="acknowledge")
+    assert (clock.started_on, clock.stopped_on, clock.days_taken, clock.met) == (
+        D(2026, 1, 5),
+        D(2026, 1, 9),
+        None,
+        True,
+    )
+    due = clock.due_on
+    clock_changes: list[tuple[dict[str, Any], bool]] = [
+        (dict(started_on=JAN, stopped_on=JAN, due_on=due.replace(day=1), days_taken=4), False),
+        (dict(stopped_on=D(2026, 1, 10)), True),  # 5 days
+        (dict(stopped_on=D(2026, 1, 10), days_taken=4), False),
+        (dict(stopped_on=FEB, days_taken=4), True),  # another month
+        (dict(stopped_on=None), True),
+        (dict(started_on=D(2026, 1, 6)), True),  # 3 days
+        (dict(due_on=FEB), True),
+        (dict(met=False), True),
+        (dict(met=None), True),
+        (dict(missed_recorded=True), False),  # decided already: no count moves
+        (dict(kind="feedback"), True),
+    ]
+    assert [(v, _fires("clock", clock, **v)) for v, _ in clock_changes] == clock_changes
+    models.QuerySet(model=Clock).filter(pk=clock.pk).update(met=None, stopped_on=None)
+    clock.refresh_from_db()
+    assert _fires("clock", clock, missed_recorded=True) is True  # now counted as missed
     _exact()
 
 
