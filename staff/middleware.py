@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from allauth.account.internal.flows.login import get_authentication_records
 from allauth.mfa.models import Authenticator
@@ -24,6 +25,15 @@ STAFF_PREFIXES = ("/staff/", "/admin/")
 # Pages that need a signed-in person, or manage one's account: after ending a session that
 # had not passed the second factor, these send the person back to sign in.
 SIGN_IN_PREFIXES = (*STAFF_PREFIXES, "/accounts/")
+
+
+def _signed_out_url(request: HttpRequest) -> str:
+    """Sign-in after a timed-out session, back to the page asked for when it was a page to
+    read (a GET); a form's POST address is not a page to return to."""
+    query = {"timed_out": "1"}
+    if request.method == "GET":
+        query["next"] = request.get_full_path()
+    return f"{reverse('account_login')}?{urlencode(query)}"
 
 
 def passed_second_factor(request: HttpRequest) -> bool:
@@ -59,7 +69,7 @@ class StaffSessionMiddleware:
             ):
                 logout(request)
                 if staff_page:
-                    return redirect(f"{reverse('account_login')}?timed_out=1")
+                    return redirect(_signed_out_url(request))
             elif not passed_second_factor(request):
                 logout(request)
                 if request.path.startswith(SIGN_IN_PREFIXES):

@@ -222,3 +222,16 @@ def account(request: HttpRequest) -> HttpResponse:
             **totp_context(user, secret),
         },
     )
+
+
+@never_cache
+def session_keep(request: HttpRequest) -> HttpResponse:
+    """The idle warning's "Stay signed in" (``staff/static/staff/timeout.js``): a POST that
+    counts as activity. The session's time is moved on by ``StaffSessionMiddleware`` for any
+    request of a signed-in person; this answers 204 if the session is still alive and 401
+    once it has ended, so the page can say so."""
+    if request.method != "POST":
+        return HttpResponse(status=405, headers={"Allow": "POST"})
+    if not request.user.is_authenticated:
+        return HttpResponse(status=401)
+    return HttpResponse(status=204)

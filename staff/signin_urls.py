@@ -6,4 +6,5 @@ from staff import signin
 
 urlpatterns = [
     path("2fa/enrol/", signin.enrol, name="staff_enrol"),
+    path("session/keep/", signin.session_keep, name="staff_session_keep"),
 ]

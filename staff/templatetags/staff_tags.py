@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.conf import settings
 from django.contrib.auth.models import User
 
 from permissions.predicates import (
@@ -49,3 +50,9 @@ def manages_retention(user: Any) -> bool:
 @register.filter
 def holds_cases(user: Any) -> bool:
     return may_hold_cases(user)
+
+
+@register.simple_tag
+def idle_seconds() -> int:
+    """How long a staff session may stay idle (``StaffSessionMiddleware``), for the warning."""
+    return int(settings.SPEAKUP_STAFF_IDLE_SECONDS)

@@ -1,13 +1,19 @@
-"""Staff sign-in: two factors, throttling, identical failures, session lifetimes."""
+"""Staff sign-in: two factors, throttling, identical failures, session lifetimes; the pages
+as a person meets them (issue 15, section 6): GOV.UK forms with an error summary linked to the
+field, distinct titles, a numeric keypad for codes; after an idle sign-out, back to the page
+they were on; and the idle warning's "Stay signed in"."""
 
+import re
 import threading
 import time
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth.models import User
 from django.core.cache import cache
+from django.test import Client
 
 from tests.conftest import TOTP_SECRET, totp_code
 
@@ -341,3 +347,127 @@ def test_asking_again_who_it_is_takes_the_second_factor_never_the_password(
         client.post("/accounts/2fa/recovery-codes/generate/")
     assert Authenticator.objects.filter(user=handler, type="recovery_codes").exists()
     assert StaffEvent.objects.filter(code="mfa.recovery_codes", user=handler).exists()
+
+
+# --- The pages ---------------------------------------------------------------------------
+
+KEEP = "/accounts/session/keep/"
+TITLE = " \N{EN DASH} Speak Up: case work"
+
+
+def _title(html: str) -> str:
+    return re.search(r"<title>\s*(.*?)\s*</title>", html, re.S).group(1)
+
+
+def _summary_links(html: str) -> list[tuple[str, str]]:
+    summary = re.search(r'govuk-error-summary__list">(.*?)</ul>', html, re.S)
+    return re.findall(r'<a href="#([^"]+)">\s*(.*?)\s*</a>', summary.group(1)) if summary else []
+
+
+def test_each_step_has_its_own_title_and_fields_for_the_job(client, handler):
+    page = client.get(LOGIN).content.decode()
+    assert _title(page) == "Sign in" + TITLE
+    assert re.search(r'<input[^>]+id="id_login"[^>]+autocomplete="username"', page)
+    assert re.search(r'<input[^>]+id="id_password"[^>]+type="password"', page)
+    assert "govuk-error-summary" not in page
+
+    step = client.post(LOGIN, {"login": "handler", "password": PASSWORD})
+    page = client.get(step["Location"]).content.decode()
+    assert _title(page) == "Enter the code from your authenticator app" + TITLE
+    code = re.search(r'<input[^>]+id="id_code"[^>]*>', page).group(0)
+    assert 'inputmode="numeric"' in code and 'autocomplete="one-time-code"' in code
+
+
+def test_a_wrong_password_is_summarised_linked_to_the_field_and_the_username_kept(client, handler):
+    answer = client.post(LOGIN, {"login": "handler", "password": "not-the-password"})
+    page = answer.content.decode()
+    assert answer.status_code == 200
+    assert _title(page).startswith("Error: Sign in")
+    [(target, text)] = _summary_links(page)
+    assert target == "id_login" and "not correct" in text
+    assert re.search(r'id="id_login"[^>]+value="handler"', page)
+    assert "not-the-password" not in page  # a password is never sent back
+
+
+def test_a_wrong_code_is_an_error_on_the_code_field(client, handler):
+    client.post(LOGIN, {"login": "handler", "password": PASSWORD})
+    answer = client.post("/accounts/2fa/authenticate/", {"code": "000000"})
+    page = answer.content.decode()
+    assert _title(page).startswith("Error: Enter the code")
+    [(target, _)] = _summary_links(page)
+    assert target == "id_code"
+    assert 'aria-describedby="code-hint code-error"' in page
+    assert 'class="govuk-error-message" id="code-error"' in page
+
+
+def _expire(client: Client) -> None:
+    session = client.session
+    session["staff_seen"] = int(time.time()) - 31 * 60
+    session.save()
+
+
+def test_after_an_idle_sign_out_sign_in_returns_to_the_page_asked_for(client, handler, sign_in):
+    sign_in(handler)
+    _expire(client)
+    answer = client.get("/staff/cases/?sort=deadline")
+    assert answer.status_code == 302
+    where = urlsplit(answer["Location"])
+    assert where.path == LOGIN
+    assert parse_qs(where.query) == {"timed_out": ["1"], "next": ["/staff/cases/?sort=deadline"]}
+    page = client.get(answer["Location"]).content.decode()
+    assert "You were signed out because you had not done anything for a while" in page
+
+    step = client.post(
+        answer["Location"],
+        {"login": "handler", "password": PASSWORD, "next": "/staff/cases/?sort=deadline"},
+    )
+    done = client.post(step["Location"], {"code": totp_code()})
+    assert done.status_code == 302 and done["Location"] == "/staff/cases/?sort=deadline"
+
+
+def test_an_idle_sign_out_on_a_form_post_does_not_return_to_the_forms_address(
+    client, handler, sign_in
+):
+    sign_in(handler)
+    _expire(client)
+    answer = client.post("/staff/cases/export/")
+    assert answer.status_code == 302
+    assert parse_qs(urlsplit(answer["Location"]).query) == {"timed_out": ["1"]}
+
+
+def test_sign_in_never_returns_to_another_site(client, handler):
+    step = client.post(
+        LOGIN, {"login": "handler", "password": PASSWORD, "next": "https://evil.example/"}
+    )
+    done = client.post(step["Location"], {"code": totp_code()})
+    assert done.status_code == 302 and "evil.example" not in done["Location"]
+
+
+def test_stay_signed_in_counts_as_activity_and_says_when_the_session_has_ended(
+    client, handler, sign_in
+):
+    sign_in(handler)
+    session = client.session
+    session["staff_seen"] = int(time.time()) - 25 * 60
+    session.save()
+    assert client.post(KEEP).status_code == 204
+    assert int(time.time()) - client.session["staff_seen"] < 5  # moved on
+    assert client.get(KEEP).status_code == 405
+
+    _expire(client)
+    assert client.post(KEEP).status_code == 401  # ended: the page says so
+    assert "_auth_user_id" not in client.session
+    assert Client().post(KEEP).status_code == 401
+
+
+def test_stay_signed_in_needs_the_pages_csrf_token(handler, sign_in):
+    browser = Client(enforce_csrf_checks=True)
+    sign_in(handler, browser)
+    assert browser.post(KEEP).status_code == 403
+    page = browser.get("/staff/cases/").content.decode()
+    token = re.search(
+        r'id="staff-signout">.*?name="csrfmiddlewaretoken" value="([^"]+)"', page, re.S
+    ).group(1)
+    assert browser.post(KEEP, headers={"X-CSRFToken": token}).status_code == 204
+    body = re.search(r"<body[^>]*>", page).group(0)
+    assert 'data-idle-seconds="1800"' in body and f'data-keep-url="{KEEP}"' in body
