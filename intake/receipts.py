@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import secrets
+from dataclasses import dataclass
 
 from django.utils.crypto import salted_hmac
 
@@ -45,3 +46,43 @@ def receipt_verify(text: str) -> str | None:
     if not body or not hmac.compare_digest(signature.strip().encode(), _sign(body).encode()):
         return None
     return text
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a genuine receipt says, for the page that checks one."""
+
+    organisation: str
+    kind: str
+    made_on: dt.date
+    number: str
+
+
+_FIELDS = {
+    "Organisation": "organisation",
+    "Kind of report": "kind",
+    "Made on": "made_on",
+    "Receipt number": "number",
+}
+
+
+def receipt_read(text: str) -> Receipt | None:
+    """The receipt's details if it is one we issued, unchanged; else ``None``. Only the
+    signature decides: a receipt is read after it is verified, never before."""
+    verified = receipt_verify(text)
+    if verified is None:
+        return None
+    found: dict[str, str] = {}
+    for line in verified.splitlines()[1:]:
+        name, _, value = line.partition(": ")
+        if name in _FIELDS:
+            found[_FIELDS[name]] = value
+    try:
+        return Receipt(
+            organisation=found["organisation"],
+            kind=found["kind"],
+            made_on=dt.date.fromisoformat(found["made_on"]),
+            number=found["number"],
+        )
+    except (KeyError, ValueError):  # signed by us, but not a receipt's shape
+        return None

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from intake import views
+from intake import receipt_views, views
 
 app_name = "intake"
 urlpatterns = [
@@ -13,6 +13,7 @@ urlpatterns = [
     path("your-token/", views.token, name="token"),
     path("next-steps/", views.next_steps, name="next_steps"),
     path("receipt/", views.receipt_download, name="receipt"),
+    path("receipt/check/", receipt_views.receipt_check, name="receipt_check"),
     path("follow-up/", views.follow_up, name="follow_up"),
     path("follow-up/case/", views.follow_up_case, name="follow_up_case"),
     path("follow-up/reply/", views.follow_up_reply, name="follow_up_reply"),

@@ -109,3 +109,24 @@ def test_without_javascript_the_token_stays_on_screen_too(browser, live_server, 
     assert context.cookies() == []
     context.close()
     assert Case.objects.count() == 1
+
+
+def test_the_downloaded_receipt_checks_as_genuine_on_accessible_pages(
+    page, live_server, open_for_reports, tmp_path
+):
+    _send_a_report(page, live_server)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download a receipt").click()
+    saved = tmp_path / "speak-up-receipt.txt"
+    download.value.save_as(saved)
+    page.get_by_role("link", name="Check a receipt").click()
+    page.get_by_role("heading", name="Check a receipt").wait_for()
+    _accessible(page)
+    page.get_by_role("button", name="Check the receipt").click()  # nothing chosen
+    page.get_by_role("link", name="Upload the receipt, or paste its text into the box.").click()
+    assert page.evaluate("document.activeElement.id") == "id_receipt_file"
+    _accessible(page)
+    page.get_by_label("Upload the receipt").set_input_files(str(saved))
+    page.get_by_role("button", name="Check the receipt").click()
+    page.get_by_role("heading", name="This receipt is genuine").wait_for()
+    _accessible(page)
