@@ -30,8 +30,32 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
+# Elements that stick out past the right edge of the page, except inside a region of its own
+# that scrolls (a wide table in ``.staff-scroll``).
+_STICKING_OUT = """() => Array.from(document.querySelectorAll('body *')).filter((el) => {
+  const box = el.getBoundingClientRect();
+  return box.width > 0 && box.right > document.documentElement.clientWidth + 1
+    && !el.closest('.staff-scroll');
+}).map((el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+  + (el.className && typeof el.className === 'string' ? '.' + el.className.split(' ')[0] : ''))"""
+
+
+def reflow_problems(page):
+    """WCAG 1.4.10 (reflow): what sticks out sideways when the page is 320 CSS pixels wide,
+    where nothing but a scrolling table may. The viewport is put back afterwards."""
+    size = page.viewport_size
+    page.set_viewport_size({"width": 320, "height": 640})
+    try:
+        page.evaluate("() => new Promise((done) => requestAnimationFrame(() => done()))")
+        return page.evaluate(_STICKING_OUT)[:10]
+    finally:
+        if size:
+            page.set_viewport_size(size)
+
+
 def axe_violations(page):
-    """WCAG 2.2 A and AA violations axe-core finds on the page (bundled, works offline)."""
+    """WCAG 2.2 A and AA violations axe-core finds on the page (bundled, works offline), and
+    reflow at 320 pixels (which axe cannot check), as a violation named ``reflow-320px``."""
     from axe_playwright_python.sync_playwright import Axe
 
     results = Axe().run(
@@ -43,4 +67,20 @@ def axe_violations(page):
             }
         },
     )
-    return results.response["violations"]
+    violations = list(results.response["violations"])
+    wide = reflow_problems(page)
+    if wide:
+        violations.append({"id": "reflow-320px", "nodes": [{"target": [w]} for w in wide]})
+    return violations
+
+
+def sign_in(page, username="handler", password="a-long-password-1", *, offset=0):  # noqa: S107
+    """Through the sign-in page with a password and a TOTP code. A second sign-in in the same
+    test passes ``offset=1`` (the next period's code): a code once used is refused (replay)."""
+    from tests.conftest import totp_code
+
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("Code").fill(totp_code(offset=offset))
+    page.get_by_role("button", name="Sign in").click()

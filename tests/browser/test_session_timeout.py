@@ -7,9 +7,8 @@ import re
 
 import pytest
 
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import axe_violations, sign_in
 from tests.browser.test_staff_pages import assigned as assigned_case  # noqa: F401 (a fixture)
-from tests.conftest import totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -23,20 +22,10 @@ def assigned(assigned_case, settings):  # noqa: F811
     return assigned_case
 
 
-def _sign_in(page, offset=0):
-    """Password and code; a second sign-in in the same test uses the next period's code, as
-    a code once used is refused (replay)."""
-    page.get_by_label("Username").fill("handler")
-    page.get_by_label("Password").fill("a-long-password-1")
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_label("Code").fill(totp_code(offset=offset))
-    page.get_by_role("button", name="Sign in").click()
-
-
 def test_the_idle_warning_keeps_the_session_and_the_typed_text(page, live_server, assigned):
     case_url = f"{live_server.url}/staff/cases/{assigned.pk}/"
     page.goto(case_url)
-    _sign_in(page)
+    sign_in(page)
     page.wait_for_url(case_url)
 
     warning = page.get_by_role("dialog", name="You will be signed out soon")
@@ -55,17 +44,17 @@ def test_the_idle_warning_keeps_the_session_and_the_typed_text(page, live_server
     assert axe_violations(page) == []
     page.get_by_role("link", name="Sign in again").click()
     assert re.search(r"/accounts/login/\?timed_out=1&next=", page.url)
-    _sign_in(page, offset=1)
+    sign_in(page, offset=1)
     page.wait_for_url(case_url)
 
 
 def test_with_nothing_typed_the_page_goes_to_sign_in_and_comes_back(page, live_server, assigned):
     case_url = f"{live_server.url}/staff/cases/{assigned.pk}/"
     page.goto(case_url)
-    _sign_in(page)
+    sign_in(page)
     page.wait_for_url(case_url)
     page.wait_for_url("**/accounts/login/?timed_out=1&next=*", timeout=(IDLE + 4) * 1000)
     page.get_by_text("You were signed out because you had not done anything").wait_for()
     assert axe_violations(page) == []
-    _sign_in(page, offset=1)
+    sign_in(page, offset=1)
     page.wait_for_url(case_url)
