@@ -75,6 +75,11 @@ def register(code: str, sentence: _StrPromise | str, *payload_keys: str) -> Even
 
 
 register("case.created", _("The case was received."), "case_type")
+register(
+    "case.recorded_on_behalf",
+    _("{actor} recorded the report on the reporter's behalf (received by {channel})."),
+    "channel",
+)
 register("case.viewed", _("{actor} viewed the case."), "view")
 register("case.viewed_by_reporter", _("The reporter viewed the case."))
 register(

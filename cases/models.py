@@ -211,6 +211,16 @@ class OrganisationalUnit(models.Model):
 CASE_HISTORY = HistoricalRecords(excluded_fields=["token_digest"])
 
 
+class Channel(models.TextChoices):
+    """How a report reached the organisation: the form, or another channel through which a
+    triage lead recorded it on the reporter's behalf (``intake.on_behalf``)."""
+
+    WEB = "web", _("Online form")
+    PHONE = "phone", _("Phone")
+    IN_PERSON = "in_person", _("In person")
+    POST = "post", _("Post")
+
+
 class Outcome(models.TextChoices):
     """How a case ended, recorded without personal data so that reports can count it."""
 
@@ -246,6 +256,7 @@ class Case(FSMModelMixin, models.Model):
     state = FSMField(default="received", protected=True, db_index=True)
     # Reporter-originated: the day only, never the time.
     received_on = models.DateField()
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.WEB)
     closed_on = models.DateField(null=True, blank=True)
     # Set only when retention cuts the dates above to their months (the anonymous stub), so
     # that reports of time to close come out the same before and after the purge.

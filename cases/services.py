@@ -31,6 +31,7 @@ from cases.models import (
     Case,
     CaseType,
     Category,
+    Channel,
     CheckinAnswer,
     Evidence,
     Message,
@@ -81,6 +82,7 @@ def case_create(
     reporter_named: bool = False,
     reporter_contact: str = "",
     received_on: dt.date | None = None,
+    channel: str = Channel.WEB,
 ) -> tuple[Case, str]:
     """File a new case from a report and return it with its token.
 
@@ -88,7 +90,7 @@ def case_create(
     clocks. This is the only moment the token exists in clear: the caller shows it once and
     forgets it. Only its HMAC is stored. The case, its data key and its ``case.created`` event are
     written in one transaction. ``received_on`` is for reports that arrived earlier by
-    another channel (post, phone); it defaults to today. Raises ``InvalidReport`` for a
+    another channel (post, phone: ``channel``); it defaults to today. Raises ``InvalidReport`` for a
     closed case type, a category of another type, or a named report where the type allows
     none.
     """
@@ -118,6 +120,7 @@ def case_create(
         org_unit=org_unit,
         received_on=received.date(),
         reporter_named=reporter_named,
+        channel=channel,
         token_digest=token_digest(token),
     )
     case.answers = cipher.seal(
@@ -422,13 +425,14 @@ def action_complete(*, action: Action, actor: User) -> Action:
 
 # What a purged case keeps, for trend reports: its type, category, unit, the state it closed
 # in and its outcome, the months (never the days) it was received and closed with the number
-# of days between them, and whether the reporter gave a name (not the name), so that every
-# report reads the same before and after the purge. Its reference stays too: a random
-# identifier that its identifier-only audit events and its deletion record are read by.
+# of days between them, whether the reporter gave a name (not the name) and the channel the
+# report came by, so that every report reads the same before and after the purge. Its
+# reference stays too: a random identifier that its identifier-only audit events and its
+# deletion record are read by.
 # Every other column is emptied by ``cases_reduce_to_stub``.
 STUB_FIELDS = frozenset(
     {"id", "reference", "case_type", "category", "org_unit", "state", "received_on"}
-    | {"closed_on", "days_to_close", "outcome", "reporter_named"}
+    | {"closed_on", "days_to_close", "outcome", "reporter_named", "channel"}
 )
 
 

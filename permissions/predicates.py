@@ -25,7 +25,7 @@ from permissions.roles import CasePerm, Role, may_manage_access, roles_of
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
-    from cases.models import Case
+    from cases.models import Case, CaseType
     from permissions.models import AccessChange
 
 
@@ -146,3 +146,10 @@ def may_hold_cases(user: User) -> bool:
     """Place, review and lift legal holds: governance leads, who answer for litigation and
     inquiries and see no case content to do it (a hold names a case by its reference)."""
     return _active(user) and Role.GOVERNANCE_LEAD in roles_of(user)
+
+
+def may_record_on_behalf(user: User, case_type: CaseType) -> bool:
+    """Record a report received by phone, in person or by post, and hand its token over: a
+    member of the team that triages the case type (who would see the new case first anyway)."""
+    team_id = case_type.triage_team_id
+    return _active(user) and team_id is not None and user.groups.filter(pk=team_id).exists()

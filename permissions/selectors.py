@@ -53,6 +53,14 @@ def people_excludable(case: Case) -> QuerySet[User]:
     )
 
 
+def case_types_recordable_by(user: User) -> QuerySet[CaseType]:
+    """The open kinds of report ``user`` may record on a reporter's behalf: those whose triage
+    team they are in (``permissions.predicates.may_record_on_behalf``, for many at once)."""
+    return CaseType.objects.filter(is_active=True, triage_team__in=user.groups.all()).order_by(
+        "position", "name"
+    )
+
+
 def people_with_role(role: Role) -> QuerySet[User]:
     """Active people who hold ``role`` (for notices to a role: a report pack ready, a legal
     hold due for review)."""

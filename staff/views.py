@@ -53,7 +53,7 @@ from permissions.predicates import (
     sees_redacted_only,
 )
 from permissions.roles import CasePerm
-from permissions.selectors import people_working_on
+from permissions.selectors import case_types_recordable_by, people_working_on
 from permissions.services import (
     case_assign,
     case_recuse,
@@ -167,6 +167,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
             .distinct(),
             "filters": request.GET,
             "today": timezone.localdate(),
+            "may_record": case_types_recordable_by(_user(request)).exists(),
         },
     )
 

@@ -71,6 +71,7 @@ def case_file(
     reporter_contact: str = "",
     received_on: dt.date | None = None,
     started: list[Clock] | None = None,
+    channel: str = "web",
 ) -> tuple[Case, str]:
     """File a new case (``cases.services.case_create``) and start the clocks its workflow
     starts on filing, from the day of receipt, in one transaction: no case is ever without
@@ -88,6 +89,7 @@ def case_file(
             reporter_named=reporter_named,
             reporter_contact=reporter_contact,
             received_on=received_on,
+            channel=channel,
         )
         # The report is the reporter's action: its clocks' history rows carry its day only.
         received = timezone.make_aware(dt.datetime.combine(case.received_on, dt.time.min))

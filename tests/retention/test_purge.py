@@ -37,6 +37,7 @@ STUB_COLUMNS_SET = {
     "days_to_close",  # the days between, since the dates keep only their months
     "outcome",
     "reporter_named",  # whether a name was given, never the name
+    "channel",  # the form, phone, in person or post: counted like the category
 }
 
 

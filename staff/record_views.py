@@ -1,0 +1,198 @@
+"""Recording a report that arrived by phone, in person or by post (issue 15, section 4).
+
+A member of the team that triages a kind of report asks the reporter the form's questions and
+writes the answers; the report is filed through ``workflows.on_behalf`` from the day it was
+received, and the response shows the reporter's token on a receipt to print or read out. The
+token is in that one response only: never in an address, a redirect, the session or a log, and
+the page is not cached. Anyone outside every triage team gets not-found.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.models import User
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from cases.exceptions import CaseNotFound
+from cases.models import CaseType, Category, Channel, OrganisationalUnit
+from cases.services import InvalidReport
+from cases.tokens import token_display
+from permissions.selectors import case_types_recordable_by
+from workflows.on_behalf import OTHER_CHANNELS, MayNotRecord, report_record_on_behalf
+from workflows.spec import ClockKind
+
+# How the receipt says it came: "received by phone on ...".
+CHANNEL_WORDS = {Channel.PHONE: "by phone", Channel.IN_PERSON: "in person", Channel.POST: "by post"}
+
+
+class RecordForm(forms.Form):
+    case_type = forms.ModelChoiceField(
+        queryset=CaseType.objects.none(),
+        label="Kind of report",
+        empty_label="Choose the kind of report",
+        error_messages={"required": "Choose the kind of report."},
+    )
+    channel = forms.ChoiceField(
+        label="How was the report received?",
+        choices=[(c.value, c.label) for c in OTHER_CHANNELS],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how the report was received."},
+    )
+    received_on = forms.DateField(
+        label="Day it was received",
+        help_text="Its deadlines run from this day.",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={
+            "required": "Give the day the report was received.",
+            "invalid": "Give the day as a real date.",
+        },
+    )
+    what_happened = forms.CharField(
+        label="What happened?",
+        help_text="In the reporter's words.",
+        widget=forms.Textarea(attrs={"rows": 8}),
+        max_length=10_000,
+        error_messages={"required": "Write what happened."},
+    )
+    when = forms.CharField(label="When did it happen? (optional)", max_length=200, required=False)
+    where = forms.ModelChoiceField(
+        queryset=OrganisationalUnit.objects.filter(is_active=True).order_by("name"),
+        label="Where did it happen? (optional)",
+        empty_label="Not said",
+        required=False,
+    )
+    category = forms.ModelChoiceField(
+        queryset=Category.objects.none(),
+        label="What kind of concern is it? (optional)",
+        empty_label="Not said",
+        required=False,
+    )
+    people_involved = forms.CharField(
+        label="Who was involved? (optional)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2_000,
+        required=False,
+    )
+    not_to_handle = forms.CharField(
+        label="Is there anyone who must not handle the report? (optional)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=1_000,
+        required=False,
+    )
+    identity = forms.ChoiceField(
+        label="Does the reporter want to give their name?",
+        choices=[("anonymous", "No, they stay anonymous"), ("named", "Yes")],
+        initial="anonymous",
+        widget=forms.RadioSelect,
+    )
+    name = forms.CharField(
+        label="Their name (only if they want to give it)", max_length=200, required=False
+    )
+    contact = forms.CharField(
+        label="How can we contact them? (optional)",
+        help_text="Only if they want us to. They can always use their case token instead.",
+        max_length=300,
+        required=False,
+    )
+
+    def __init__(self, *args: Any, case_types: QuerySet[CaseType], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["case_type"].queryset = case_types  # type: ignore[attr-defined]
+        self.fields["category"].queryset = Category.objects.filter(  # type: ignore[attr-defined]
+            case_type__in=case_types, is_active=True
+        ).order_by("case_type__name", "name")
+        self.fields["category"].label_from_instance = (  # type: ignore[attr-defined]
+            lambda c: f"{c.case_type.name}: {c.name}"
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        case_type, category = data.get("case_type"), data.get("category")
+        if case_type and category and category.case_type_id != case_type.pk:
+            self.add_error("category", "Choose a concern of this kind of report.")
+        named = data.get("identity") == "named"
+        if named and not (data.get("name") or "").strip():
+            self.add_error("name", "Give their name, or record the report as anonymous.")
+        if named and case_type and not case_type.allows_named_reports:
+            self.add_error("identity", "This kind of report can only be made anonymously.")
+        received = data.get("received_on")
+        if received and received > timezone.localdate():
+            self.add_error("received_on", "The day it was received cannot be in the future.")
+        return data
+
+    def answers(self) -> dict[str, str]:
+        """The sealed answers, under the keys the report form uses."""
+        data = self.cleaned_data
+        answers = {
+            "what_happened": data["what_happened"],
+            "when": data.get("when", ""),
+            "people_involved": data.get("people_involved", ""),
+            "not_to_handle": data.get("not_to_handle", ""),
+        }
+        if data.get("identity") == "named":
+            answers["name"] = data["name"].strip()
+        return answers
+
+
+def _user(request: HttpRequest) -> User:
+    if not isinstance(request.user, User):
+        raise CaseNotFound()
+    return request.user
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def report_record(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    case_types = case_types_recordable_by(user)
+    if not case_types.exists():
+        raise Http404()
+    form = RecordForm(request.POST or None, case_types=case_types)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            recorded = report_record_on_behalf(
+                actor=user,
+                case_type=data["case_type"],
+                channel=data["channel"],
+                received_on=data["received_on"],
+                answers=form.answers(),
+                category=data.get("category"),
+                org_unit=data.get("where"),
+                reporter_named=data.get("identity") == "named",
+                reporter_contact=data.get("contact", ""),
+            )
+        except MayNotRecord:
+            raise Http404() from None
+        except InvalidReport as error:
+            form.add_error(None, str(error))
+        else:
+            return _receipt(request, recorded.case, recorded.token, recorded.clocks)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "staff/record.html", {"form": form}, status=status)
+
+
+def _receipt(request: HttpRequest, case: Any, token: str, clocks: Any) -> HttpResponse:
+    labels = dict(ClockKind.choices)
+    return render(
+        request,
+        "staff/record_receipt.html",
+        {
+            "case": case,
+            "token": token_display(token),
+            "channel_label": CHANNEL_WORDS.get(case.channel, ""),
+            "follow_up_url": request.build_absolute_uri(reverse("intake:follow_up")),
+            "clocks": [
+                {"label": labels.get(c.kind, c.kind), "due_on": c.due_on}
+                for c in sorted(clocks, key=lambda c: (c.due_on, c.kind))
+            ],
+        },
+    )
