@@ -97,7 +97,7 @@ register("evidence.attached", _("{actor} attached evidence ({kind})."), "kind")
 register("action.added", _("{actor} added an action."))
 register(
     "case.assigned",
-    _("{actor} assigned the case to user {assignee} as {role}."),
+    _("{actor} assigned the case to {assignee} as {role}."),
     "assignee",
     "role",
 )
@@ -110,11 +110,11 @@ register(
 )
 register(
     "case.exclusion_added",
-    _("{actor} excluded user {user} from the case ({kind})."),
+    _("{actor} excluded {user} from the case ({kind})."),
     "user",
     "kind",
 )
-register("case.exclusion_confirmed", _("{actor} confirmed the exclusion of user {user}."), "user")
+register("case.exclusion_confirmed", _("{actor} confirmed the exclusion of {user}."), "user")
 register("case.recused", _("{actor} stepped aside from the case."), "user", "kind")
 register(
     "case.transition_refused",
@@ -318,15 +318,61 @@ def _heads_move(heads: Mapping[str, tuple[int, str]]) -> None:
             cursor.executemany(f"UPDATE {table} SET seq = %s, mac = %s WHERE chain = %s", rows)  # noqa: S608
 
 
-def event_sentence(event: CaseEvent) -> str:
-    """The event as a plain sentence for the case timeline."""
+# Payload keys that hold a person's user id, a team's id, and a workflow state.
+PERSON_KEYS = frozenset({"assignee", "user"})
+TEAM_KEYS = frozenset({"team"})
+STATE_KEYS = frozenset({"source", "target"})
+
+
+def event_sentence(
+    event: CaseEvent,
+    *,
+    people: Mapping[int, str] | None = None,
+    teams: Mapping[int, str] | None = None,
+    state_words: Callable[[str], str] | None = None,
+) -> str:
+    """The event as a plain sentence for the case timeline. ``people`` names users by id
+    (display name and role; without it, a username or "user 12"), ``teams`` teams by id,
+    ``state_words`` says a workflow state in staff's words (without it, its code)."""
     event_type = REGISTRY.get(event.code)
     if event_type is None:
         return str(_("An unrecognised event ({code}).")).format(code=event.code)
-    actor = event.actor.get_username() if event.actor else str(_("The reporter or system"))
+    people = people or {}
+    if event.actor_id is None:
+        actor = str(_("The reporter or system"))
+    else:
+        actor = people.get(event.actor_id) or event.actor.get_username()  # type: ignore[union-attr]
     values: dict[str, Any] = dict.fromkeys(event_type.payload_keys, "")
     values.update(event.payload)
+    for key in PERSON_KEYS & values.keys():
+        if isinstance(values[key], int):
+            values[key] = people.get(values[key]) or str(_("user {id}")).format(id=values[key])
+    for key in TEAM_KEYS & values.keys():
+        if isinstance(values[key], int) and teams and values[key] in teams:
+            values[key] = teams[values[key]]
+    if isinstance(values.get("role"), str):  # a role's code, e.g. "external_investigator"
+        values["role"] = values["role"].replace("_", " ")
+    if state_words is not None:
+        for key in STATE_KEYS & values.keys():
+            if values[key]:
+                values[key] = state_words(str(values[key]))
     return str(event_type.sentence).format(actor=actor, **values)
+
+
+def event_people(events: Iterable[CaseEvent]) -> tuple[set[int], set[int]]:
+    """The user ids and team ids these events' sentences name: actors, and the people and
+    teams in their payloads."""
+    people: set[int] = set()
+    teams: set[int] = set()
+    for event in events:
+        if event.actor_id is not None:
+            people.add(event.actor_id)
+        for key, value in event.payload.items():
+            if isinstance(value, int) and key in PERSON_KEYS:
+                people.add(value)
+            elif isinstance(value, int) and key in TEAM_KEYS:
+                teams.add(value)
+    return people, teams
 
 
 # --- Chains ---------------------------------------------------------------------------------

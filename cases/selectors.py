@@ -10,19 +10,20 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from cases.audit import event_record, event_sentence
+from cases.audit import event_people, event_record, event_sentence
 from cases.crypto import CaseCipher
 from cases.exceptions import CaseDataUnreadable
 from cases.keys import case_cipher
-from cases.models import Case, CaseType, Evidence, Message, MessageKind
+from cases.models import Case, CaseEvent, CaseType, Evidence, Message, MessageKind
 from cases.services import evidence_path
 
 
@@ -153,22 +154,86 @@ class TimelineEntry:
     at: dt.datetime
     day_only: bool
     sentence: str
+    change: bool = True  # False for a look at the case (a view), which changes nothing
 
 
-def event_list_for_staff(case: Case, page: str | None = None) -> Paged[TimelineEntry]:
+# Events that record a look at the case, not a change to it.
+VIEW_CODES = frozenset({"case.viewed", "case.viewed_by_reporter"})
+
+
+def event_list_for_staff(
+    case: Case,
+    page: str | None = None,
+    *,
+    changes_only: bool = False,
+    people: Callable[[set[int], set[int]], tuple[Mapping[int, str], Mapping[int, str]]]
+    | None = None,
+    state_words: Callable[[str], str] | None = None,
+) -> Paged[TimelineEntry]:
     """The case's audit events as timeline sentences in staff order, ``TIMELINE_PER_PAGE`` at a
     time from the first; a page number that is not one gives the first page, one past the
-    end the last."""
-    ordered = _ids_in_staff_order(case.events.values_list("pk", "at"))
+    end the last. ``changes_only`` leaves out views. Views of one person in a row on one day
+    are one entry ("Ann Smith viewed the case 4 times"). ``people`` names the users and teams
+    of a page's events, asked once per page; ``state_words`` says a state in staff's words."""
+    events = case.events.exclude(code__in=VIEW_CODES) if changes_only else case.events.all()
+    ordered = _ids_in_staff_order(events.values_list("pk", "at"))
     shown = Paginator(ordered, TIMELINE_PER_PAGE).get_page(page)
     rows = {e.pk: e for e in case.events.select_related("actor").filter(pk__in=shown.object_list)}
-    return Paged(
-        [
-            TimelineEntry(at=e.at, day_only=is_day_only(e.at), sentence=event_sentence(e))
-            for e in (rows[pk] for pk in shown.object_list)
-        ],
-        shown,
-    )
+    in_order = [rows[pk] for pk in shown.object_list]
+    names: Mapping[int, str] = {}
+    team_names: Mapping[int, str] = {}
+    if people is not None:
+        names, team_names = people(*event_people(in_order))
+    entries: list[TimelineEntry] = []
+    run: list[CaseEvent] = []
+
+    def close_run() -> None:
+        if not run:
+            return
+        first = run[0]
+        if len(run) == 1:
+            sentence = event_sentence(
+                first, people=names, teams=team_names, state_words=state_words
+            )
+        else:
+            actor = names.get(first.actor_id) if first.actor_id else None
+            sentence = str(_("{actor} viewed the case {count} times.")).format(
+                actor=actor or (first.actor.get_username() if first.actor else ""),
+                count=len(run),
+            )
+        entries.append(
+            TimelineEntry(
+                at=first.at, day_only=is_day_only(first.at), sentence=sentence, change=False
+            )
+        )
+        run.clear()
+
+    for event in in_order:
+        same_look = (
+            event.code == "case.viewed"
+            and run
+            and run[0].actor_id == event.actor_id
+            and timezone.localdate(run[0].at) == timezone.localdate(event.at)
+        )
+        if event.code == "case.viewed" and (same_look or not run):
+            run.append(event)
+            continue
+        close_run()
+        if event.code == "case.viewed":
+            run.append(event)
+            continue
+        entries.append(
+            TimelineEntry(
+                at=event.at,
+                day_only=is_day_only(event.at),
+                sentence=event_sentence(
+                    event, people=names, teams=team_names, state_words=state_words
+                ),
+                change=event.code not in VIEW_CODES,
+            )
+        )
+    close_run()
+    return Paged(entries, shown)
 
 
 def _message_view(cipher: CaseCipher, case: Case, message: Message) -> MessageView:

@@ -5,6 +5,7 @@ who may view a case is sent the names of every member of staff.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import Group, User
@@ -59,6 +60,29 @@ def case_types_recordable_by(user: User) -> QuerySet[CaseType]:
     return CaseType.objects.filter(is_active=True, triage_team__in=user.groups.all()).order_by(
         "position", "name"
     )
+
+
+def person_label(user: User, roles: Iterable[str]) -> str:
+    """How a person is named on staff pages: their display name (full name, else username) and
+    their roles, e.g. "Ann Smith (handler)"."""
+    name = user.get_full_name().strip() or user.get_username()
+    held = set(roles)
+    named = [role.value.lower() for role in Role if role.value in held]
+    return f"{name} ({', '.join(named)})" if named else name
+
+
+def people_named(
+    user_ids: Iterable[int], team_ids: Iterable[int] = ()
+) -> tuple[dict[int, str], dict[int, str]]:
+    """``person_label`` of each of these users, and the name of each of these teams, by id:
+    three queries however many (none for an empty list)."""
+    users = User.objects.filter(pk__in=set(user_ids)).prefetch_related(
+        Prefetch("groups", queryset=Group.objects.only("name"))
+    )
+    people = {u.pk: person_label(u, (g.name for g in u.groups.all())) for u in users}
+    wanted = set(team_ids)
+    teams = dict(Group.objects.filter(pk__in=wanted).values_list("pk", "name")) if wanted else {}
+    return people, teams
 
 
 def people_with_role(role: Role) -> QuerySet[User]:

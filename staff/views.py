@@ -53,7 +53,7 @@ from permissions.predicates import (
     sees_redacted_only,
 )
 from permissions.roles import CasePerm
-from permissions.selectors import case_types_recordable_by, people_working_on
+from permissions.selectors import case_types_recordable_by, people_named, people_working_on
 from permissions.services import (
     case_assign,
     case_recuse,
@@ -511,8 +511,20 @@ def _int(value: object) -> int | None:
 @require_GET
 def case_history(request: HttpRequest, case_id: str) -> HttpResponse:
     case = case_for_user(_user(request), case_id, action="history")
-    timeline = event_list_for_staff(case, request.GET.get("page"))
-    return render(request, "staff/case_history.html", {"case": case, "timeline": timeline})
+    changes_only = request.GET.get("changes") == "1"
+    workflow = case.case_type.workflow
+    timeline = event_list_for_staff(
+        case,
+        request.GET.get("page"),
+        changes_only=changes_only,
+        people=people_named,
+        state_words=lambda state: registry.state_label(workflow, state),
+    )
+    return render(
+        request,
+        "staff/case_history.html",
+        {"case": case, "timeline": timeline, "changes_only": changes_only},
+    )
 
 
 @never_cache

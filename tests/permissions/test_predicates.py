@@ -12,6 +12,7 @@ from permissions.predicates import (
     may_change_deadline,
     may_confirm_access_change,
     may_confirm_exclusion,
+    may_record_on_behalf,
     may_redact,
     may_see_contact,
     may_see_operations,
@@ -77,6 +78,25 @@ def test_a_triage_lead_excluded_from_the_case_may_not_triage_it(cast):
 def test_nobody_triages_a_case_type_without_a_triage_team(cast):
     cast.case.case_type.triage_team = None
     assert not may_assign(cast.triage_lead, cast.case)
+
+
+def test_who_may_record_a_report_taken_by_phone(cast):
+    """The triage team of the case type, while active; nobody where it has no triage team."""
+    expected = {
+        "triage_lead": True,
+        "other_triage_lead": False,  # a triage lead, but of no team of this case type
+        "assigned_handler": False,
+        "external_investigator": False,
+        "governance_lead": False,
+        "administrator": False,
+    }
+    found = {who: may_record_on_behalf(getattr(cast, who), cast.case_type) for who in expected}
+    assert found == expected
+    cast.triage_lead.is_active = False
+    assert not may_record_on_behalf(cast.triage_lead, cast.case_type)
+    cast.triage_lead.is_active = True
+    cast.case_type.triage_team = None
+    assert not may_record_on_behalf(cast.triage_lead, cast.case_type)
 
 
 @pytest.fixture

@@ -1,10 +1,16 @@
 """Staff pages do what they say for the people allowed, through the gate and the services."""
 
+import html
 import io
+import re
+
+from django.utils import timezone
 
 from cases.models import CaseEvent, MessageKind
 from cases.services import evidence_attach, message_add
 from permissions.access import case_queryset_for_user
+from workflows.models import Clock
+from workflows.services import case_transition
 
 
 def test_the_case_page_shows_content_and_records_one_view(cast, sign_in, client):
@@ -32,11 +38,49 @@ def test_an_investigator_sees_the_case_but_not_the_reporters_contact(cast, sign_
     assert "0700 000000" not in page.content.decode()
 
 
-def test_the_timeline_reads_as_sentences(cast, sign_in, client):
+def _timeline(client, case, query: str = "") -> list[str]:
+    """The timeline's entries as (day heading or sentence) lines, in page order."""
+    page = client.get(f"/staff/cases/{case.pk}/history/{query}").content.decode()
+    main = re.search(r"<main.*?</main>", page, re.S).group(0)
+    lines = re.findall(r'<h2 class="govuk-heading-s">(.*?)</h2>|<br>(.*?)</li>', main)
+    return [html.unescape(day or sentence) for day, sentence in lines]
+
+
+def test_the_timeline_reads_as_sentences_naming_people_grouped_by_day(cast, sign_in, client):
+    cast.triage_lead.first_name, cast.triage_lead.last_name = "Tess", "Riley"
+    cast.triage_lead.save()
+    cast.assigned_handler.first_name, cast.assigned_handler.last_name = "Ann", "Smith"
+    cast.assigned_handler.save()
     sign_in(cast.assigned_handler)
-    page = client.get(f"/staff/cases/{cast.case.pk}/history/").content.decode()
-    assert "The case was received." in page
-    assert "triage assigned the case to user" in page
+    for _ in range(3):
+        client.get(f"/staff/cases/{cast.case.pk}/")  # three looks at the case
+    case_transition(case=cast.case, name="acknowledge", actor=cast.assigned_handler)
+    client.get(f"/staff/cases/{cast.case.pk}/")
+    today = timezone.localdate()
+    received = cast.case.received_on
+    due = Clock.objects.get(case=cast.case, kind="acknowledge").due_on
+    staff_lines = [
+        "Tess Riley (triage lead) assigned the case to Ann Smith (handler) as handler.",
+        "Tess Riley (triage lead) assigned the case to investigator (external investigator)"
+        " as external investigator.",
+        "Tess Riley (triage lead) assigned the case to team Whistleblowing handlers.",
+        "Tess Riley (triage lead) excluded conflicted (handler) from the case (subject).",
+        "Ann Smith (handler) viewed the case 3 times.",
+        "Ann Smith (handler) moved the case from Received to Acknowledged.",
+        f"The deadline to acknowledge (due {due.isoformat()}) was met.",
+        # The case page once more, and this look at the timeline itself (recorded first).
+        "Ann Smith (handler) viewed the case 2 times.",
+    ]
+    heading = f"{today:%A} {today.day} {today:%B %Y}"
+    # The reporter's report is dated to the day only: it comes after the day's timed entries,
+    # so that its place among them says nothing of the time of day (decision 0009).
+    assert received == today
+    expected = [heading, *staff_lines, "The case was received."]
+    lines = _timeline(client, cast.case)
+    assert lines == expected
+    changes = _timeline(client, cast.case, "?changes=1")
+    assert changes == [line for line in expected if "viewed the case" not in line]
+    assert "user " not in " ".join(lines)
 
 
 def test_evidence_downloads_under_a_safe_name(cast, sign_in, client):

@@ -63,10 +63,11 @@ def test_the_timeline_shows_a_reporters_event_after_the_days_staff_events_withou
     sign_in(cast.assigned_handler)
     with _at(20):
         page = client.get(f"/staff/cases/{cast.case.pk}/history/").content.decode()
-    entries = re.findall(r"<li>(.*?)</li>", page, flags=re.S)
-    day = [entry for entry in entries if "3 Nov 2026" in entry]
+    # The day's entries, under its heading.
+    section = re.search(r"3 November 2026</h2>\s*<ol[^>]*>(.*?)</ol>", page, flags=re.S).group(1)
+    day = re.findall(r"<li>(.*?)</li>", section, flags=re.S)
     # Two staff messages at their times, then the reporter's message with no time of day.
     assert ["10:00" in day[0], "15:00" in day[1]] == [True, True]
-    assert "time of day not recorded" in day[-1]
+    assert "Time of day not recorded" in day[-1]
     assert "00:00" not in day[-1]
     assert "The reporter or system" in day[-1]
