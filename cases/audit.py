@@ -161,6 +161,20 @@ register(
     "case.opened_by_checkin",
     _("The case was opened by a reporter's answer to the check-in after an earlier case."),
 )
+# Sharing with external investigators (docs/decisions/0024-investigator-sharing.md).
+register(
+    "case.item_shared",
+    _("{actor} shared a {item} with the investigators."),
+    "item",
+    "id",
+    "redacted",
+)
+register(
+    "case.item_unshared",
+    _("{actor} stopped sharing a {item} with the investigators."),
+    "item",
+    "id",
+)
 register("case.attention_cleared", _("{actor} recorded that the check-in was dealt with."))
 
 

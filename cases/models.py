@@ -420,6 +420,45 @@ class Action(models.Model):
         return f"action due {self.due_on or 'undated'}"
 
 
+class SharedItem(models.Model):
+    """A message, internal note or evidence file a handler shares with the case's external
+    investigators (docs/decisions/0024-investigator-sharing.md): they see only what is
+    shared, besides their own notes. ``redacted`` is the copy they are shown instead, when the
+    handler gave one: a message's text or a file's name with identifying details taken out,
+    sealed under the case's key like the original. Unsharing deletes the row (its history,
+    sealed too, goes with the case's content at the retention purge)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="shared_items")
+    message = models.OneToOneField(
+        Message, on_delete=models.CASCADE, null=True, blank=True, related_name="share"
+    )
+    evidence = models.OneToOneField(
+        Evidence, on_delete=models.CASCADE, null=True, blank=True, related_name="share"
+    )
+    redacted = SealedField(null=True)
+    shared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    shared_at = models.DateTimeField()
+
+    objects = HistoryTrackedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            # Exactly one thing is shared by each row.
+            models.CheckConstraint(
+                condition=models.Q(message__isnull=False, evidence__isnull=True)
+                | models.Q(message__isnull=True, evidence__isnull=False),
+                name="shareditem_one_item",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"shared {'message' if self.message_id else 'evidence'}"
+
+
 class NewsDelivery(models.TextChoices):
     PENDING = "pending", _("Waiting to be sent")
     SENDING = "sending", _("Being sent")

@@ -23,7 +23,7 @@ from cases.audit import event_people, event_record, event_sentence
 from cases.crypto import CaseCipher
 from cases.exceptions import CaseDataUnreadable
 from cases.keys import case_cipher
-from cases.models import Case, CaseEvent, CaseType, Evidence, Message, MessageKind
+from cases.models import Case, CaseEvent, CaseType, Evidence, Message, MessageKind, SharedItem
 from cases.services import evidence_path
 
 
@@ -71,6 +71,10 @@ class MessageView:
     author: str | None
     created_at: dt.datetime
     body: str
+    # Whether it is shared with the case's external investigators, and the redacted copy
+    # they are shown (for a handler's page; an investigator is given the copy as ``body``).
+    shared: bool = False
+    redacted: str | None = None
 
 
 def message_list_for_case(case: Case, *, include_internal: bool) -> list[MessageView]:
@@ -134,19 +138,39 @@ def _ids_in_staff_order(rows: models.QuerySet[Any, tuple[Any, dt.datetime]]) -> 
     return [pk for pk, at in sorted(rows, key=lambda row: _staff_order(row[1]))]
 
 
-def message_list_for_staff(case: Case, page: str | None = None) -> Paged[MessageView]:
+def message_list_for_staff(
+    case: Case, page: str | None = None, *, shared_only_for: int | None = None
+) -> Paged[MessageView]:
     """The case's messages and internal notes in staff order, a page at a time, newest page
     first (page 1 is the latest ``MESSAGES_PER_PAGE``, each page read oldest first), only the
     page decrypted. A page number that is not one gives the first page; one past the end, the
-    last."""
-    ordered = _ids_in_staff_order(case.messages.values_list("pk", "created_at"))
+    last.
+
+    With ``shared_only_for`` (the id of someone who sees only what is shared:
+    ``predicates.sees_shared_only``), only the messages and notes shared with the case's
+    investigators and those that person wrote, each shared one as its redacted copy when it
+    has one (its original is then never opened)."""
+    messages = case.messages.all()
+    if shared_only_for is not None:
+        messages = messages.filter(
+            models.Q(share__isnull=False) | models.Q(author_id=shared_only_for)
+        )
+    ordered = _ids_in_staff_order(messages.values_list("pk", "created_at"))
     shown = Paginator(ordered[::-1], MESSAGES_PER_PAGE).get_page(page)
     wanted = list(reversed(shown.object_list))
-    rows = {m.pk: m for m in case.messages.select_related("author").filter(pk__in=wanted)}
+    rows = {m.pk: m for m in messages.select_related("author", "share").filter(pk__in=wanted)}
     if not rows:
         return Paged([], shown)
     cipher = case_cipher(case.pk)
-    return Paged([_message_view(cipher, case, rows[pk]) for pk in wanted], shown)
+    return Paged(
+        [
+            _message_view(
+                cipher, case, rows[pk], with_share=True, as_shared=shared_only_for is not None
+            )
+            for pk in wanted
+        ],
+        shown,
+    )
 
 
 @dataclass(frozen=True)
@@ -236,15 +260,47 @@ def event_list_for_staff(
     return Paged(entries, shown)
 
 
-def _message_view(cipher: CaseCipher, case: Case, message: Message) -> MessageView:
-    body = _open(cipher, case, message, "body", row_id=message.pk) or b""
+def _share_of(item: Message | Evidence) -> SharedItem | None:
+    try:
+        return item.share
+    except SharedItem.DoesNotExist:
+        return None
+
+
+def _redacted(cipher: CaseCipher, case: Case, share: SharedItem | None) -> str | None:
+    if share is None:
+        return None
+    value = _open(cipher, case, share, "redacted", row_id=share.pk)
+    return None if value is None else value.decode()
+
+
+def _message_view(
+    cipher: CaseCipher,
+    case: Case,
+    message: Message,
+    *,
+    with_share: bool = False,
+    as_shared: bool = False,
+) -> MessageView:
+    """One message as staff see it. ``with_share``: its share was read with it
+    (``select_related("share")``), so the view says whether it is shared and with what copy;
+    ``as_shared``: as an investigator sees it, its redacted copy in place of its text when it
+    has one."""
+    share = _share_of(message) if with_share else None
+    redacted = _redacted(cipher, case, share)
+    if as_shared and redacted is not None:
+        body, redacted = redacted, None
+    else:
+        body = (_open(cipher, case, message, "body", row_id=message.pk) or b"").decode()
     return MessageView(
         id=message.pk,
         kind=message.kind,
         kind_label=str(MessageKind(message.kind).label),
         author=message.author.get_username() if message.author else None,
         created_at=message.created_at,
-        body=body.decode(),
+        body=body,
+        shared=share is not None and not as_shared,
+        redacted=None if as_shared else redacted,
     )
 
 
@@ -253,6 +309,75 @@ def evidence_name(evidence: Evidence) -> str:
     return (
         _open(cipher, evidence.case, evidence, "original_name", row_id=evidence.pk) or b""
     ).decode()
+
+
+@dataclass(frozen=True)
+class EvidenceView:
+    """An evidence file as staff see it: ``name`` is what the page and the download call
+    it. For a handler, ``shared`` and the ``redacted`` name investigators are shown; for an
+    investigator, ``name`` is already the redacted name when there is one."""
+
+    evidence: Evidence
+    name: str
+    shared: bool = False
+    redacted: str | None = None
+
+
+def _evidence_view(
+    cipher: CaseCipher, case: Case, item: Evidence, *, shared_only: bool
+) -> EvidenceView:
+    share = _share_of(item)
+    redacted = _redacted(cipher, case, share)
+    if shared_only and redacted is not None:
+        return EvidenceView(evidence=item, name=redacted)
+    name = (_open(cipher, case, item, "original_name", row_id=item.pk) or b"").decode()
+    if shared_only:
+        return EvidenceView(evidence=item, name=name)
+    return EvidenceView(evidence=item, name=name, shared=share is not None, redacted=redacted)
+
+
+def evidence_list_for_staff(case: Case, *, shared_only: bool) -> list[EvidenceView]:
+    """The case's evidence files with their names, for a staff page. ``shared_only`` (for
+    someone who sees only what is shared, ``predicates.sees_shared_only``): only the files
+    shared with the case's investigators, each under its redacted name when it has one (the
+    original name is then never opened)."""
+    items = case.evidence.select_related("share")
+    if shared_only:
+        items = items.filter(share__isnull=False)
+    cipher = case_cipher(case.pk)
+    return [_evidence_view(cipher, case, item, shared_only=shared_only) for item in items]
+
+
+def evidence_for_staff(
+    case: Case, evidence_id: uuid.UUID | None, *, shared_only: bool
+) -> EvidenceView | None:
+    """One evidence file of ``case`` for a download, as ``evidence_list_for_staff`` would
+    list it, or ``None`` when it is not on the case (or, ``shared_only``, not shared)."""
+    if evidence_id is None:
+        return None
+    items = case.evidence.select_related("share", "case").filter(pk=evidence_id)
+    if shared_only:
+        items = items.filter(share__isnull=False)
+    item = items.first()
+    if item is None:
+        return None
+    return _evidence_view(case_cipher(case.pk), case, item, shared_only=shared_only)
+
+
+def message_on_case(case: Case, message_id: uuid.UUID | None) -> Message | None:
+    """One message or note of ``case`` (to share it), or ``None`` when it is not there.
+    Opens nothing."""
+    if message_id is None:
+        return None
+    return case.messages.filter(pk=message_id).first()
+
+
+def evidence_on_case(case: Case, evidence_id: uuid.UUID | None) -> Evidence | None:
+    """One evidence file of ``case`` (to share it), or ``None`` when it is not there. Opens
+    nothing."""
+    if evidence_id is None:
+        return None
+    return case.evidence.filter(pk=evidence_id).first()
 
 
 def evidence_list_for_case(case: Case) -> list[tuple[Evidence, str]]:

@@ -37,6 +37,7 @@ from cases.models import (
     Message,
     MessageKind,
     OrganisationalUnit,
+    SharedItem,
 )
 from cases.news import reporter_news_record
 from cases.storage import evidence_path as evidence_path  # re-exported for readers
@@ -419,6 +420,94 @@ def action_complete(*, action: Action, actor: User) -> Action:
             locked.save(update_fields=["completed_at"])
             event_record(case=locked.case, code="action.completed", actor=actor)
     return locked
+
+
+# --- Sharing with external investigators (docs/decisions/0024-investigator-sharing.md) -----
+
+
+def _shared_kind(message: Message | None) -> str:
+    if message is None:
+        return "file"
+    return "note" if message.kind == MessageKind.INTERNAL_NOTE else "message"
+
+
+def item_share(
+    *,
+    case: Case,
+    actor: User,
+    message: Message | None = None,
+    evidence: Evidence | None = None,
+    redacted: str = "",
+) -> SharedItem:
+    """Share one message, note or evidence file of ``case`` with its external investigators,
+    shown as ``redacted`` (a message's text or a file's name with identifying details taken
+    out, sealed under the case's key) when given, else as it is. Sharing again replaces the
+    redacted copy. Audits ``case.item_shared`` (the item's kind and id, whether redacted; never
+    content). Checks nobody: interfaces call ``workflows.services.case_record_share``."""
+    if (message is None) == (evidence is None):
+        raise InvalidReport("Share one message or one file at a time.")
+    item = message if message is not None else evidence
+    if item is None or item.case_id != case.pk:
+        raise InvalidReport("That is not on this case.")
+    text = _clean_text(redacted, what="The redacted copy", required=False)
+    if evidence is not None and len(text) > 255:
+        raise InvalidReport("A file name is at most 255 characters.")
+    with transaction.atomic():
+        locked = _lock(case)
+        share = SharedItem.objects.select_for_update().filter(
+            message=message, evidence=evidence
+        ).first() or SharedItem(case=locked, message=message, evidence=evidence)
+        share.shared_by = actor
+        share.shared_at = timezone.now()
+        share.redacted = (
+            case_cipher(locked.pk).seal(
+                text.encode(), model_label="cases.shareditem", field="redacted", row_id=share.pk
+            )
+            if text
+            else None
+        )
+        if share._state.adding:
+            share.save(force_insert=True)
+        else:
+            share.save(update_fields=["shared_by", "shared_at", "redacted"])
+        event_record(
+            case=locked,
+            code="case.item_shared",
+            actor=actor,
+            payload={"item": _shared_kind(message), "id": str(item.pk), "redacted": bool(text)},
+        )
+    return share
+
+
+def item_unshare(
+    *, case: Case, actor: User, message: Message | None = None, evidence: Evidence | None = None
+) -> bool:
+    """Stop sharing one message, note or file with the case's external investigators; its
+    redacted copy goes with it. Returns whether it was shared; audits ``case.item_unshared``
+    when it was (nothing happened otherwise). Checks nobody: interfaces call
+    ``workflows.services.case_record_unshare``."""
+    if (message is None) == (evidence is None):
+        raise InvalidReport("Stop sharing one message or one file at a time.")
+    item = message if message is not None else evidence
+    if item is None or item.case_id != case.pk:
+        raise InvalidReport("That is not on this case.")
+    with transaction.atomic():
+        locked = _lock(case)
+        share = (
+            SharedItem.objects.select_for_update()
+            .filter(case=locked, message=message, evidence=evidence)
+            .first()
+        )
+        if share is None:
+            return False
+        share.delete()
+        event_record(
+            case=locked,
+            code="case.item_unshared",
+            actor=actor,
+            payload={"item": _shared_kind(message), "id": str(item.pk)},
+        )
+    return True
 
 
 # --- The anonymous stub a purge leaves (retention/purge.py) ---------------------------------

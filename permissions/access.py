@@ -21,7 +21,7 @@ import contextlib
 import contextvars
 import uuid
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from django.contrib.auth.models import Group
 from django.db import transaction
@@ -171,6 +171,14 @@ def user_has_case_perm(user: AnyUser, case: Case, perm: CasePerm) -> bool:
     """Whether ``user`` holds ``perm`` on a case they already obtained (e.g. to show the
     reporter's contact details). Writes nothing."""
     return case_queryset_for_user(user, perm, only=case.pk).exists()
+
+
+def case_refuse(user: AnyUser, case_id: object, action: str) -> NoReturn:
+    """Refuse ``user`` a request on a case they reach but whose rule (a predicate in
+    ``permissions/predicates.py``) says no, or on an item of it they may not see: the same
+    ``CaseNotFound`` as every refusal, recorded like every refusal (decision 0024)."""
+    record_refusal(user, parse_id(case_id), action)
+    raise CaseNotFound()
 
 
 def case_for_triage(user: AnyUser, case_id: object, *, action: str) -> Case:

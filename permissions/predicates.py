@@ -59,11 +59,47 @@ def may_change_deadline(user: User, case: Case) -> bool:
     return _handler_working(user, case)
 
 
+def _investigator_only(user: User) -> bool:
+    roles = roles_of(user)
+    return Role.EXTERNAL_INVESTIGATOR in roles and Role.HANDLER not in roles
+
+
 def sees_redacted_only(user: User) -> bool:
     """Shown the redacted version of a report (once there is one) instead of the reporter's
     words: an external investigator who is not also a handler."""
-    roles = roles_of(user)
-    return Role.EXTERNAL_INVESTIGATOR in roles and Role.HANDLER not in roles
+    return _investigator_only(user)
+
+
+# --- Sharing with external investigators (docs/decisions/0024-investigator-sharing.md) -----
+
+
+def sees_shared_only(user: User) -> bool:
+    """Shown only the messages, notes and evidence files a handler shared (as their redacted
+    copies, where given), besides the notes they wrote themselves: an external investigator
+    who is not also a handler. Everyone else who reaches the case sees all of it."""
+    return _investigator_only(user)
+
+
+def may_share(user: User, case: Case) -> bool:
+    """Choose what the case's external investigators see, and write its redacted copies: a
+    handler working the case (an investigator must not choose what they themselves are
+    shown)."""
+    return _handler_working(user, case)
+
+
+def may_steer(user: User, case: Case) -> bool:
+    """Keep the organisation's record of the case: set its category, record a police
+    referral, support offered, actions and a check-in dealt with. A handler working the case;
+    an external investigator investigates and writes notes, and the handler answers for the
+    rest."""
+    return _handler_working(user, case)
+
+
+def may_write_to_reporter(user: User, case: Case) -> bool:
+    """Write to the reporter (they read it on the follow-up page): a handler working the
+    case. An external investigator writes internal notes only; the reporter's replies are
+    shared with them by the handler, so a conversation never bypasses the sharing."""
+    return _handler_working(user, case)
 
 
 def may_assign(user: User, case: Case) -> bool:

@@ -173,6 +173,27 @@ class AttentionDealtWithForm(forms.Form):
     """Nothing to fill in: the button says what is recorded."""
 
 
+class MessageShareForm(forms.Form):
+    """Share a message or note with the case's investigators: an optional redacted copy."""
+
+    redacted = forms.CharField(
+        required=False,
+        max_length=20_000,
+        widget=forms.Textarea,
+        error_messages={"max_length": "The redacted copy is at most 20,000 characters."},
+    )
+
+
+class EvidenceShareForm(forms.Form):
+    """Share an evidence file with the case's investigators: an optional redacted name."""
+
+    redacted = forms.CharField(
+        required=False,
+        max_length=255,
+        error_messages={"max_length": "A file name is at most 255 characters."},
+    )
+
+
 def form_problem(form: forms.Form) -> str:
     """The first problem with a bound, invalid form, as a sentence for the page."""
     for errors in form.errors.values():

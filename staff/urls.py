@@ -7,6 +7,7 @@ from staff import (
     record_views,
     report_views,
     retention_views,
+    sharing_views,
     signin,
     views,
 )
@@ -73,6 +74,27 @@ urlpatterns = [
         "cases/<str:case_id>/evidence/<str:evidence_id>/",
         views.evidence_download,
         name="evidence_download",
+    ),
+    # Sharing with external investigators (decision 0024).
+    path(
+        "cases/<str:case_id>/messages/<str:message_id>/share/",
+        sharing_views.message_share_view,
+        name="message_share",
+    ),
+    path(
+        "cases/<str:case_id>/messages/<str:message_id>/unshare/",
+        sharing_views.message_unshare_view,
+        name="message_unshare",
+    ),
+    path(
+        "cases/<str:case_id>/evidence/<str:evidence_id>/share/",
+        sharing_views.evidence_share_view,
+        name="evidence_share",
+    ),
+    path(
+        "cases/<str:case_id>/evidence/<str:evidence_id>/unshare/",
+        sharing_views.evidence_unshare_view,
+        name="evidence_unshare",
     ),
     path("cases/<str:case_id>/assign/", views.case_assign_view, name="case_assign"),
     path("cases/<str:case_id>/unassign/", views.case_unassign_view, name="case_unassign"),

@@ -24,13 +24,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from cases.exceptions import CaseNotFound, InvalidTransition, SpeakUpError
-from cases.models import Case, CaseType, Category, Evidence, MessageKind, Outcome
+from cases.models import Case, CaseType, Category, MessageKind, Outcome
 from cases.selectors import (
     case_actions,
     case_content,
     event_list_for_staff,
-    evidence_list_for_case,
-    evidence_name,
+    evidence_for_staff,
+    evidence_list_for_staff,
     evidence_read,
     message_list_for_staff,
 )
@@ -38,6 +38,7 @@ from cases.services import message_add
 from permissions.access import (
     case_for_triage,
     case_for_user,
+    case_refuse,
     parse_id,
 )
 from permissions.audit import staff_event_record
@@ -49,8 +50,12 @@ from permissions.predicates import (
     may_redact,
     may_see_contact,
     may_see_reports,
+    may_share,
+    may_steer,
     may_work,
+    may_write_to_reporter,
     sees_redacted_only,
+    sees_shared_only,
 )
 from permissions.roles import CasePerm
 from permissions.selectors import case_types_recordable_by, people_named, people_working_on
@@ -253,7 +258,9 @@ def case_page(request: HttpRequest, user: User, case: Case) -> HttpResponse:
     if redacted_only and content.redacted_answers is not None:
         answers = content.redacted_answers
     can_triage = may_assign(user, case)
-    evidence = evidence_list_for_case(case)
+    # An external investigator sees only what a handler shared, and their own notes (0024).
+    shared_only = sees_shared_only(user)
+    can_steer = may_steer(user, case)
     context: dict[str, Any] = {
         "case": case,
         "state_label": _state_label(case),
@@ -274,16 +281,22 @@ def case_page(request: HttpRequest, user: User, case: Case) -> HttpResponse:
         "redacted": content.redacted_answers is not None,
         "investigator_only": redacted_only,
         "categories": case.case_type.categories.filter(is_active=True),
-        "actions": case_actions(case),
+        "actions": case_actions(case) if can_steer else [],
         # Only the people working the case, never every member of staff.
         "owners": people_working_on(case),
         "support_parties": SUPPORT_PARTIES,
         "contact": content.reporter_contact if may_see_contact(user, case) else None,
-        "messages_": message_list_for_staff(case, request.GET.get("messages")),
-        "evidence": evidence,
+        "messages_": message_list_for_staff(
+            case, request.GET.get("messages"), shared_only_for=user.pk if shared_only else None
+        ),
+        "evidence": evidence_list_for_staff(case, shared_only=shared_only),
+        "shared_only": shared_only,
         "can_triage": can_triage,
         "recuse_form": RecuseForm(),
         "can_work": may_work(user, case),
+        "can_steer": can_steer,
+        "can_share": may_share(user, case),
+        "can_write_to_reporter": may_write_to_reporter(user, case),
         "can_change_deadline": may_change_deadline(user, case),
         "steps": [
             {"name": step.name, "label": step.label, "needs": step.needs, "leaving": step.leaving}
@@ -333,6 +346,8 @@ def case_message_view(request: HttpRequest, case_id: str) -> HttpResponse:
     kind = request.POST.get("kind")
     if kind not in (MessageKind.TO_REPORTER, MessageKind.INTERNAL_NOTE):
         raise CaseNotFound()
+    if kind == MessageKind.TO_REPORTER and not may_write_to_reporter(user, case):
+        case_refuse(user, case.pk, "message")
     try:
         message_add(
             case=case, kind=MessageKind(kind), body=request.POST.get("body", ""), author=user
@@ -358,9 +373,14 @@ def _record(
     action: str,
     form_for: Callable[[Case], forms.Form],
     save: Callable[[Any, User, Case], str],
+    allowed: Callable[[User, Case], bool] = may_steer,
 ) -> HttpResponse:
     user = _user(request)
     case = case_for_user(user, case_id, CasePerm.WORK, action=action, audit=False)
+    # Someone who works the case but whose role may not do this (an external investigator
+    # changing the category or a deadline) is refused like an outsider, and recorded.
+    if not allowed(user, case):
+        case_refuse(user, case.pk, action)
     form = form_for(case)
     if not form.is_valid():
         messages.error(request, form_problem(form))
@@ -397,6 +417,7 @@ def case_redaction_view(request: HttpRequest, case_id: str) -> HttpResponse:
         request,
         case_id,
         action="redaction",
+        allowed=may_redact,
         form_for=lambda case: RedactionForm(request.POST, keys=case_content(case).answers),
         save=save,
     )
@@ -452,6 +473,7 @@ def case_deadline_view(request: HttpRequest, case_id: str) -> HttpResponse:
         request,
         case_id,
         action="deadline",
+        allowed=may_change_deadline,
         form_for=lambda case: DeadlineForm(request.POST, case=case),
         save=save,
     )
@@ -532,12 +554,15 @@ def case_history(request: HttpRequest, case_id: str) -> HttpResponse:
 def evidence_download(
     request: HttpRequest, case_id: str, evidence_id: str
 ) -> StreamingHttpResponse:
-    case = case_for_user(_user(request), case_id, action="download")
-    wanted = parse_id(evidence_id)
-    evidence = Evidence.objects.filter(case=case, pk=wanted).first() if wanted else None
-    if evidence is None:
-        raise CaseNotFound()
-    safe_name = re.sub(r"[^\w.\- ]", "_", evidence_name(evidence))[:100] or "evidence"
+    user = _user(request)
+    case = case_for_user(user, case_id, action="download")
+    # A file that is not on the case, or (for an investigator) not shared: the same
+    # not-found, recorded like every refusal.
+    view = evidence_for_staff(case, parse_id(evidence_id), shared_only=sees_shared_only(user))
+    if view is None:
+        case_refuse(user, case.pk, "download")
+    evidence = view.evidence
+    safe_name = re.sub(r"[^\w.\- ]", "_", view.name)[:100] or "evidence"
     response = StreamingHttpResponse(evidence_read(evidence), content_type=evidence.content_type)
     response["Content-Disposition"] = f'attachment; filename="{safe_name}"'
     response["Content-Length"] = str(evidence.size)

@@ -85,7 +85,7 @@ DECIDES = re.compile(
     r"\broles_of\(|\bRole\.[A-Z]|\.groups\.|\bgroups__|\bis_superuser\b|\bis_staff\b"
     r"|\buser_has_case_perm\(|\.has_perm\("
     # The unchecked writes of cases/services.py: interfaces call workflows/services.py's.
-    r"|\b(?:case_redact|case_categorise|action_add|action_complete)\b"
+    r"|\b(?:case_redact|case_categorise|action_add|action_complete|item_share|item_unshare)\b"
 )
 # Files of the interfaces that may name these, and why.
 MAY_NAME_ROLES = {
@@ -133,6 +133,7 @@ def test_the_permission_rule_would_catch_a_view_or_template_deciding():
         "if request.user.is_superuser:",
         "show = user_has_case_perm(user, case, CasePerm.VIEW_CONTACT)",
         "case_redact(case=case, actor=user, answers=answers)",
+        "item_share(case=case, actor=user, message=message)",
     ):
         assert DECIDES.search(planted), planted
     for allowed in (

@@ -32,9 +32,12 @@ from cases.models import (
     Case,
     CaseType,
     Category,
+    Evidence,
+    Message,
     MessageKind,
     OrganisationalUnit,
     Outcome,
+    SharedItem,
 )
 from cases.news import reporter_news_record
 from cases.services import (
@@ -45,10 +48,12 @@ from cases.services import (
     case_create,
     case_lock,
     case_redact,
+    item_share,
+    item_unshare,
     message_add,
 )
 from permissions.access import case_for_user, case_locked_for_user
-from permissions.predicates import may_redact
+from permissions.predicates import may_redact, may_share, may_steer
 from permissions.roles import CasePerm
 from permissions.selectors import people_working_on
 from workflows import registry
@@ -297,9 +302,18 @@ def _worked(actor: User, case: Case, action: str) -> Case:
     return case_for_user(actor, case.pk, CasePerm.WORK, action=action, audit=False)
 
 
+def _steered(actor: User, case: Case, action: str) -> Case:
+    """The case, for a write to the organisation's record of it (``predicates.may_steer``):
+    ``CaseNotFound`` unless the actor works it, ``NotAllowed`` unless they may steer it."""
+    case = _worked(actor, case, action)
+    if not may_steer(actor, case):
+        raise NotAllowed("Only a handler can record this on the case.")
+    return case
+
+
 def case_record_category(*, case: Case, actor: User, category: Category) -> Case:
     """Set the category of concern. ``CaseNotFound`` unless the actor works the case."""
-    case = _worked(actor, case, "category")
+    case = _steered(actor, case, "category")
     return case_categorise(case=case, actor=actor, category=category)
 
 
@@ -318,7 +332,7 @@ def case_record_action(
 ) -> Action:
     """Add an action, owned by nobody yet or by someone working the case (never by someone
     who cannot open it). ``CaseNotFound`` unless the actor works the case."""
-    case = _worked(actor, case, "action")
+    case = _steered(actor, case, "action")
     if owner is not None and not people_working_on(case).filter(pk=owner.pk).exists():
         raise NotAllowed("An action can only be given to someone working on the case.")
     return action_add(case=case, title=title, actor=actor, owner=owner, due_on=due_on)
@@ -327,7 +341,7 @@ def case_record_action(
 def case_record_action_done(*, case: Case, actor: User, action_id: uuid.UUID) -> Action:
     """Mark one of the case's actions done. ``CaseNotFound`` unless the actor works the case;
     ``NotAllowed`` for an action that is not on it."""
-    case = _worked(actor, case, "action_done")
+    case = _steered(actor, case, "action_done")
     action = case.actions.filter(pk=action_id).first()
     if action is None:
         raise NotAllowed("That action is not on this case.")
@@ -336,7 +350,7 @@ def case_record_action_done(*, case: Case, actor: User, action_id: uuid.UUID) ->
 
 def case_record_police_referral(*, case: Case, actor: User, on: dt.date) -> Case:
     """Record that the case was referred to the police on ``on`` (a crime may have happened)."""
-    case = _worked(actor, case, "police")
+    case = _steered(actor, case, "police")
     if on > timezone.localdate():
         raise InvalidTransition("A referral cannot be dated in the future.")
     with transaction.atomic():
@@ -352,7 +366,7 @@ SUPPORT_PARTIES = ("reporter", "subject", "witness")
 
 def case_record_support(*, case: Case, actor: User, party: str) -> None:
     """Record that support was offered to one of the parties (reporter, subject, witness)."""
-    case = _worked(actor, case, "support")
+    case = _steered(actor, case, "support")
     if party not in SUPPORT_PARTIES:
         raise InvalidTransition("Choose who was offered support.")
     event_record(case=case, code="case.support_offered", actor=actor, payload={"party": party})
@@ -362,5 +376,40 @@ def case_record_attention_dealt_with(*, case: Case, actor: User) -> Case:
     """Record that what the reporter's check-in raised has been dealt with: the case leaves
     the "needs attention" list (its closed state never changed). ``CaseNotFound`` unless the
     actor works the case; ``InvalidReport`` when it does not need attention."""
-    case = _worked(actor, case, "attention")
+    case = _steered(actor, case, "attention")
     return case_attention_clear(case=case, actor=actor)
+
+
+# --- Sharing with external investigators (docs/decisions/0024-investigator-sharing.md) -----
+
+
+def _sharing(actor: User, case: Case, action: str) -> Case:
+    case = _worked(actor, case, action)
+    if not may_share(actor, case):
+        raise NotAllowed("Only a handler can choose what investigators see.")
+    return case
+
+
+def case_record_share(
+    *,
+    case: Case,
+    actor: User,
+    message: Message | None = None,
+    evidence: Evidence | None = None,
+    redacted: str = "",
+) -> SharedItem:
+    """Share a message, note or evidence file with the case's external investigators, as
+    ``redacted`` when given (``cases.services.item_share``, audited). ``CaseNotFound`` unless
+    the actor works the case; ``NotAllowed`` unless they may share (``predicates.may_share``)."""
+    case = _sharing(actor, case, "share")
+    return item_share(case=case, actor=actor, message=message, evidence=evidence, redacted=redacted)
+
+
+def case_record_unshare(
+    *, case: Case, actor: User, message: Message | None = None, evidence: Evidence | None = None
+) -> bool:
+    """Stop sharing a message, note or file with the case's external investigators
+    (``cases.services.item_unshare``, audited when it was shared). ``CaseNotFound`` unless
+    the actor works the case; ``NotAllowed`` unless they may share."""
+    case = _sharing(actor, case, "unshare")
+    return item_unshare(case=case, actor=actor, message=message, evidence=evidence)

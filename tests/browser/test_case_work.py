@@ -111,3 +111,62 @@ def test_from_triage_to_a_closed_case(browser, live_server, new_case):
     _accessible(handler)
     closed = Case.objects.get(pk=case.pk)
     assert (closed.state, closed.outcome) == ("closed", "not_substantiated")
+
+
+@pytest.fixture
+def investigated_case(_live_connections_closed):
+    """A case under investigation with a handler and an external investigator on it, and two
+    messages from the reporter, neither shared yet."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from cases.models import MessageKind
+    from cases.services import message_add
+    from permissions.services import case_assign
+
+    triage = Group.objects.create(name="Whistleblowing triage")
+    lead = _staff("lead", triage, Group.objects.get_or_create(name=Role.TRIAGE_LEAD)[0])
+    handler = _staff("pat.smith", Group.objects.get_or_create(name=Role.HANDLER)[0])
+    investigator = _staff(
+        "ivy.jones", Group.objects.get_or_create(name=Role.EXTERNAL_INVESTIGATOR)[0]
+    )
+    case_type = make_case_type(name="Whistleblowing", triage_team=triage)
+    case = make_case(case_type=case_type, state="investigation")
+    case_assign(case=case, assignee=handler, actor=lead)
+    case_assign(
+        case=case,
+        assignee=investigator,
+        actor=lead,
+        expires_on=timezone.localdate() + dt.timedelta(days=30),
+    )
+    named = message_add(
+        case=case, kind=MessageKind.FROM_REPORTER, body="The manager QZNAMED shouted at me."
+    )
+    message_add(case=case, kind=MessageKind.FROM_REPORTER, body="QZUNSHARED: my address is...")
+    return case, named
+
+
+def test_a_handler_shares_a_redacted_message_and_the_investigator_sees_only_that(
+    browser, live_server, investigated_case
+):
+    case, named = investigated_case
+    handler = _sign_in(browser, live_server, "pat.smith", 0)
+    handler.get_by_role("link", name=case.reference).click()
+    message = handler.locator(f"#message-{named.pk}")
+    message.get_by_text("Share with investigators").click()
+    message.get_by_label("Redacted copy (optional)").fill("The manager [name] shouted at me.")
+    message.get_by_role("button", name="Share", exact=True).click()
+    handler.get_by_text("Shared with the investigators.").wait_for()
+    _accessible(handler)
+
+    investigator = _sign_in(browser, live_server, "ivy.jones", 1)
+    investigator.get_by_role("link", name=case.reference).click()
+    investigator.get_by_text("The manager [name] shouted at me.").wait_for()
+    _accessible(investigator)
+    html = investigator.content()
+    assert "QZNAMED" not in html and "QZUNSHARED" not in html
+    investigator.get_by_label("Text").fill("Interviewed the witness.")
+    investigator.get_by_role("button", name="Add", exact=True).click()
+    investigator.get_by_text("Note added.").wait_for()
+    _accessible(investigator)

@@ -5,7 +5,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.core.management import CommandError, call_command
 
-from cases.models import Case, CaseEvent, CaseType, Category, OrganisationalUnit
+from cases.models import Case, CaseEvent, CaseType, Category, OrganisationalUnit, SharedItem
 from cases.selectors import case_content
 
 # Each test seeds the whole demo (hundreds of cases through the services).
@@ -68,6 +68,10 @@ def test_the_demo_handler_has_cases_and_the_governance_lead_has_none():
     assert case_queryset_for_user(User.objects.get(username="handler")).exists()
     assert not case_queryset_for_user(User.objects.get(username="governance")).exists()
     assert not case_queryset_for_user(User.objects.get(username="admin")).exists()
+    # The demo investigator sees what the handler shared with them (decision 0024).
+    investigator = User.objects.get(username="investigator")
+    shared = SharedItem.objects.filter(case__in=case_queryset_for_user(investigator))
+    assert shared.exists()
 
 
 @pytest.mark.django_db

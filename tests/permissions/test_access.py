@@ -195,6 +195,19 @@ def test_a_follow_up_session_finds_its_case_and_nothing_else(cast):
         case_for_follow_up(uuid.uuid4())
 
 
+def test_a_refusal_by_rule_is_the_same_not_found_and_is_recorded(cast):
+    from permissions.access import case_refuse
+
+    with pytest.raises(CaseNotFound):
+        case_refuse(cast.external_investigator, str(cast.case.pk), "category")
+    with pytest.raises(CaseNotFound):
+        case_refuse(cast.external_investigator, "not-an-id", "category")
+    refusals = AccessRefusal.objects.filter(actor=cast.external_investigator, action="category")
+    assert sorted(map(str, refusals.values_list("case_id", flat=True))) == sorted(
+        [str(cast.case.pk), "None"]
+    )
+
+
 def test_a_refusal_outside_a_request_is_written_at_once(cast):
     record_refusal(cast.unassigned_handler, None, "shell")
     assert AccessRefusal.objects.filter(action="shell").count() == 1

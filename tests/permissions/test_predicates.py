@@ -17,8 +17,12 @@ from permissions.predicates import (
     may_see_contact,
     may_see_operations,
     may_see_reports,
+    may_share,
+    may_steer,
     may_work,
+    may_write_to_reporter,
     sees_redacted_only,
+    sees_shared_only,
 )
 from permissions.roles import Role
 from permissions.services import exclusion_add
@@ -51,6 +55,42 @@ def test_what_each_member_of_the_cast_may_do_on_the_case(cast, who, expected):
         may_assign(user, case),
     )
     assert answers == expected
+
+
+# who: (share with investigators, steer the record, write to the reporter, shared items only)
+# (docs/decisions/0024-investigator-sharing.md)
+SHARING_ON_THE_CAST_CASE = {
+    "triage_lead": (False, False, False, False),
+    "assigned_handler": (True, True, True, False),
+    "team_handler": (True, True, True, False),
+    "external_investigator": (False, False, False, True),
+    "unassigned_investigator": (False, False, False, True),
+    "unassigned_handler": (False, False, False, False),
+    "conflicted_handler": (False, False, False, False),
+    "governance_lead": (False, False, False, False),
+    "administrator": (False, False, False, False),
+    "superuser": (False, False, False, False),
+    "other_triage_lead": (False, False, False, False),
+}
+
+
+@pytest.mark.parametrize(("who", "expected"), SHARING_ON_THE_CAST_CASE.items())
+def test_who_shares_steers_and_writes_and_who_sees_only_what_is_shared(cast, who, expected):
+    user, case = getattr(cast, who), cast.case
+    answers = (
+        may_share(user, case),
+        may_steer(user, case),
+        may_write_to_reporter(user, case),
+        sees_shared_only(user),
+    )
+    assert answers == expected
+
+
+def test_an_investigator_who_is_also_a_handler_sees_everything_and_may_share(cast):
+    both = cast.external_investigator
+    both.groups.add(Group.objects.get(name=Role.HANDLER))
+    assert not sees_shared_only(both)
+    assert may_share(both, cast.case) and may_steer(both, cast.case)
 
 
 def test_an_investigator_who_is_also_a_handler_reads_the_report_itself(cast):

@@ -11,7 +11,14 @@ from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
 from cases.models import Case, MessageKind
-from cases.services import action_add, case_redact, evidence_attach, message_add
+from cases.services import (
+    action_add,
+    case_redact,
+    evidence_attach,
+    item_share,
+    item_unshare,
+    message_add,
+)
 from permissions.roles import Role
 from permissions.services import case_recuse
 from retention.services import hold_lift, hold_place
@@ -55,7 +62,8 @@ def marked_case(
     *, case_type: Any = None, tag: str = MARKER, governance: User | None = None
 ) -> Case:
     """A closed whistleblowing case with ``tag`` in its answers, contact details, redaction,
-    messages of every kind, evidence name and content, action, deadline reason, recusal
+    messages of every kind and their copies shared with investigators, evidence name,
+    shared name and content, action, deadline reason, recusal
     reason and a lifted legal hold's reason; plus a guardian generic permission row and an
     admin log row naming it (what another app might add)."""
     from django.contrib.admin.models import LogEntry
@@ -72,14 +80,20 @@ def marked_case(
     handler = make_handler(case, username=f"handler-{case.reference}")
     for kind in MessageKind:
         author = None if kind == MessageKind.FROM_REPORTER else handler
-        message_add(case=case, kind=kind, body=f"{tag} {kind}", author=author)
-    evidence_attach(
+        message = message_add(case=case, kind=kind, body=f"{tag} {kind}", author=author)
+        # Shared with investigators as a redacted copy (decision 0024); the note's share is
+        # withdrawn again, so its history keeps a copy too.
+        item_share(case=case, actor=handler, message=message, redacted=f"{tag} shared {kind}")
+        if kind == MessageKind.INTERNAL_NOTE:
+            item_unshare(case=case, actor=handler, message=message)
+    evidence = evidence_attach(
         case=case,
         source=io.BytesIO(f"{tag} file content".encode()),
         original_name=f"{tag}-notes.txt",
         content_type="text/plain",
         added_by=handler,
     )
+    item_share(case=case, actor=handler, evidence=evidence, redacted=f"{tag}-shared-name.txt")
     action_add(case=case, title=f"{tag} action", actor=handler)
     case_redact(case=case, actor=handler, answers={"what_happened": f"{tag} redacted"})
     running = [clock for clock in clocks_of(case) if not clock.stopped_on]

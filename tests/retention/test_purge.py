@@ -79,6 +79,8 @@ def test_a_purged_case_leaves_only_its_stub_events_clocks_and_one_record(
     assert before.keys() > (ALLOWED_TABLES - {"retention_deletionrecord"}) | {
         "cases_message",
         "retention_legalhold",
+        "cases_shareditem",  # shared with investigators, with redacted copies (0024)
+        "cases_historicalshareditem",
     }
     assert len(_files(_evidence_dir)) == 1
 
@@ -98,6 +100,10 @@ def test_a_purged_case_leaves_only_its_stub_events_clocks_and_one_record(
     assert (record.files, record.files_missing, record.data_key_destroyed) == (1, 0, True)
     assert record.bytes == len(f"{MARKER} file content")
     assert record.rows["cases.message"] == 3
+    # Two messages and a file still shared; the note's share was withdrawn (its history stays
+    # until the purge): four history rows of creation and one of removal.
+    assert record.rows["cases.shareditem"] == 3
+    assert record.rows["cases.historicalshareditem"] == 5
     assert record.rows["cases.historicalcase"] >= 3
     assert record.rows["guardian.userobjectpermission"] == 1
     assert record.rows["admin.logentry"] == 1

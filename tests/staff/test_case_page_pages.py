@@ -66,9 +66,9 @@ def test_only_the_page_of_messages_is_decrypted(cast, sign_in, client, monkeypat
     opened = []
     real = cases.selectors._message_view
 
-    def counting(cipher, case, message):
+    def counting(cipher, case, message, **how):
         opened.append(message.pk)
-        return real(cipher, case, message)
+        return real(cipher, case, message, **how)
 
     monkeypatch.setattr(cases.selectors, "_message_view", counting)
     sign_in(cast.assigned_handler)

@@ -8,7 +8,8 @@ import uuid
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from cases.services import evidence_attach
+from cases.models import MessageKind
+from cases.services import evidence_attach, message_add
 from permissions.models import CaseExclusion
 from tests.conftest import OUTSIDERS
 
@@ -65,6 +66,10 @@ def test_the_matrix_knows_every_id_parameter_in_the_urlconf():
         "staff:case_exclude",
         "staff:exclusion_confirm",
         "staff:case_recuse",
+        "staff:message_share",
+        "staff:message_unshare",
+        "staff:evidence_share",
+        "staff:evidence_unshare",
     }
 
 
@@ -90,11 +95,12 @@ def real_and_missing(cast):
         content_type="text/plain",
     )
     exclusion = CaseExclusion.objects.get(case=cast.case)
+    message = message_add(case=cast.case, kind=MessageKind.FROM_REPORTER, body="words")
     real = {
         "case_id": cast.case.pk,
         "evidence_id": evidence.pk,
         "exclusion_id": exclusion.pk,
-        "message_id": uuid.uuid4(),
+        "message_id": message.pk,
     }
     missing = {
         "case_id": uuid.uuid4(),

@@ -6,6 +6,7 @@ import pytest
 
 from cases.models import CaseEvent, Category
 from cases.selectors import case_actions, case_content
+from permissions.models import AccessRefusal
 from tests.builders import make_case, make_case_type, make_handler
 from workflows.services import case_transition
 
@@ -109,32 +110,68 @@ def test_someone_who_does_not_work_the_case_gets_not_found_and_nothing_is_writte
     assert _events(cast.case, WRITES[path]) == 0
 
 
-@pytest.mark.parametrize(
-    ("path", "message"),
-    [
-        ("redaction/", "Only a handler can redact the report."),
-        ("deadlines/", "Only a handler can change a deadline."),
-    ],
-)
-def test_an_external_investigator_may_not_redact_or_change_a_deadline(
-    cast, sign_in, client, path, message
+# Written by hand: what an external investigator who works the case may not record, and the
+# action its refusal is recorded under (docs/decisions/0024-investigator-sharing.md).
+INVESTIGATOR_REFUSED = {
+    "redaction/": "redaction",
+    "deadlines/": "deadline",
+    "category/": "category",
+    "police/": "police",
+    "support/": "support",
+    "actions/": "action",
+    "actions/done/": "action_done",
+}
+
+
+@pytest.mark.parametrize(("path", "action"), INVESTIGATOR_REFUSED.items())
+def test_an_external_investigator_is_refused_the_handlers_records_and_it_is_recorded(
+    cast, sign_in, client, path, action
 ):
+    post = dict(GOOD.get(path, {"action": "00000000-0000-0000-0000-000000000000"}))
+    if path == "category/":
+        category = Category.objects.create(case_type=cast.case_type, slug="c", name="C")
+        post["category"] = str(category.pk)
     sign_in(cast.external_investigator)
-    answer = client.post(f"/staff/cases/{cast.case.pk}/{path}", GOOD[path], follow=True)
-    assert message in answer.content.decode()
+    answer = client.post(f"/staff/cases/{cast.case.pk}/{path}", post)
+    assert answer.status_code == 404
+    assert (
+        AccessRefusal.objects.filter(
+            actor=cast.external_investigator, case_id=cast.case.pk, action=action
+        ).count()
+        == 1
+    )
     assert _events(cast.case, WRITES[path]) == 0
+    cast.case.refresh_from_db()
+    assert cast.case.category is None and cast.case.police_referred_on is None
     assert case_content(cast.case).redacted_answers is None
 
 
-def test_the_page_offers_an_investigator_no_redaction_and_no_deadline_change(cast, sign_in, client):
+def test_the_services_refuse_an_investigator_whatever_calls_them(cast):
+    from cases.exceptions import NotAllowed
+    from workflows.services import case_record_category, case_record_police_referral
+
+    category = Category.objects.create(case_type=cast.case_type, slug="c", name="C")
+    with pytest.raises(NotAllowed):
+        case_record_category(case=cast.case, actor=cast.external_investigator, category=category)
+    with pytest.raises(NotAllowed):
+        case_record_police_referral(
+            case=cast.case, actor=cast.external_investigator, on=cast.case.received_on
+        )
+    assert _events(cast.case, "case.categorised") + _events(cast.case, "case.police_referred") == 0
+
+
+def test_the_page_offers_an_investigator_none_of_the_handlers_records(cast, sign_in, client):
     sign_in(cast.external_investigator)
     page = client.get(f"/staff/cases/{cast.case.pk}/").content.decode()
-    assert f"/staff/cases/{cast.case.pk}/redaction/" not in page
-    assert f"/staff/cases/{cast.case.pk}/deadlines/" not in page
+    for path in INVESTIGATOR_REFUSED:
+        assert f"/staff/cases/{cast.case.pk}/{path}" not in page, path
+    assert 'value="to_reporter"' not in page and 'value="internal_note"' in page
     sign_in(cast.assigned_handler)
+    client.post(f"/staff/cases/{cast.case.pk}/actions/", {"title": "Call them"})
     page = client.get(f"/staff/cases/{cast.case.pk}/").content.decode()
-    assert f"/staff/cases/{cast.case.pk}/redaction/" in page
-    assert f"/staff/cases/{cast.case.pk}/deadlines/" in page
+    for path in INVESTIGATOR_REFUSED:
+        assert f"/staff/cases/{cast.case.pk}/{path}" in page, path
+    assert 'value="to_reporter"' in page
 
 
 def test_every_recording_form_on_the_page_posts_to_its_own_url(cast, sign_in, client):

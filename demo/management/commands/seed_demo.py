@@ -29,7 +29,7 @@ from permissions.services import case_assign, role_grant, roles_ensure, team_joi
 from retention.models import RetentionPolicy
 from retention.services import policy_seed
 from workflows import registry
-from workflows.services import case_file, case_transition
+from workflows.services import case_file, case_record_share, case_transition
 from workflows.spec import Need
 
 DEMO_PASSWORD = "speak-up-demo-2026"  # noqa: S105  (development only; the command refuses otherwise)
@@ -284,9 +284,11 @@ class Command(BaseCommand):
         )
         # Most cases are assigned to the demo handler, a few also to the investigator.
         assigned = rng.random() < 0.7
+        investigated = False
         if assigned:
             case_assign(case=case, assignee=handler, actor=users["triage"])
-            if rng.random() < 0.2:
+            investigated = rng.random() < 0.2
+            if investigated:
                 case_assign(
                     case=case,
                     assignee=users["investigator"],
@@ -323,8 +325,11 @@ class Command(BaseCommand):
                 author=handler,
             )
             if rng.random() < 0.4:
-                message_add(
+                reply = message_add(
                     case=moved,
                     kind=MessageKind.FROM_REPORTER,
                     body="Thank you. I can add more detail if that would help.",
                 )
+                # The investigator sees only what a handler shares (decision 0024).
+                if investigated:
+                    case_record_share(case=moved, actor=handler, message=reply)

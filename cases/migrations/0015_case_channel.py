@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0013_stub_keeps_days'),
+        ('cases', '0014_shared_item'),
     ]
 
     operations = [
