@@ -255,8 +255,10 @@ def case_page(request: HttpRequest, user: User, case: Case) -> HttpResponse:
     content = case_content(case)
     redacted_only = sees_redacted_only(user)
     answers = content.answers
-    if redacted_only and content.redacted_answers is not None:
-        answers = content.redacted_answers
+    if redacted_only:
+        # An external investigator reads the version a handler saved for investigators, and
+        # nothing of the report until there is one (decision 0024).
+        answers = content.redacted_answers or {}
     can_triage = may_assign(user, case)
     # An external investigator sees only what a handler shared, and their own notes (0024).
     shared_only = sees_shared_only(user)

@@ -31,12 +31,17 @@ def test_the_case_page_shows_content_and_records_one_view(cast, sign_in, client)
     assert CaseEvent.objects.filter(case=cast.case, code="case.viewed").count() == before + 1
 
 
-def test_an_investigator_sees_the_case_but_not_the_reporters_contact(cast, sign_in, client):
+def test_an_investigator_sees_the_case_but_not_the_report_until_shared_nor_the_contact(
+    cast, sign_in, client
+):
     sign_in(cast.external_investigator)
     page = client.get(f"/staff/cases/{cast.case.pk}/")
     assert page.status_code == 200
-    assert "Something happened." in page.content.decode()
-    assert "0700 000000" not in page.content.decode()
+    text = page.content.decode()
+    assert cast.case.reference in text
+    assert "Something happened." not in text  # the report as written: never theirs
+    assert "A handler has not shared the report with you yet." in text
+    assert "0700 000000" not in text
 
 
 def _timeline(client, case, query: str = "") -> list[str]:
@@ -276,7 +281,8 @@ def test_an_external_investigator_sees_the_redacted_report(cast, sign_in, client
     )
     sign_in(cast.external_investigator)
     page = client.get(f"/staff/cases/{cast.case.pk}/").content.decode()
-    assert "Something happened in [team]." in page and "You are shown the redacted version" in page
+    assert "Something happened in [team]." in page
+    assert "You are shown the version of the report a handler prepared" in page
     # Refused like an outsider, and recorded (decision 0024).
     refused = client.post(f"/staff/cases/{cast.case.pk}/redaction/", {})
     assert refused.status_code == 404
