@@ -60,7 +60,6 @@ def test_demo_data_covers_every_case_type_and_role_and_varied_states():
 
 
 @pytest.mark.django_db
-@pytest.mark.django_db
 def test_the_demo_handler_has_cases_and_the_governance_lead_has_none():
     from permissions.access import case_queryset_for_user
 
@@ -70,8 +69,11 @@ def test_the_demo_handler_has_cases_and_the_governance_lead_has_none():
     assert not case_queryset_for_user(User.objects.get(username="admin")).exists()
     # The demo investigator sees what the handler shared with them (decision 0024).
     investigator = User.objects.get(username="investigator")
-    shared = SharedItem.objects.filter(case__in=case_queryset_for_user(investigator))
+    theirs = case_queryset_for_user(investigator)
+    shared = SharedItem.objects.filter(case__in=theirs)
     assert shared.exists()
+    # and reads the version of each report prepared for them, on every case they have.
+    assert theirs.exists() and not theirs.filter(redacted_answers__isnull=True).exists()
 
 
 @pytest.mark.django_db

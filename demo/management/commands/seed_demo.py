@@ -29,7 +29,12 @@ from permissions.services import case_assign, role_grant, roles_ensure, team_joi
 from retention.models import RetentionPolicy
 from retention.services import policy_seed
 from workflows import registry
-from workflows.services import case_file, case_record_share, case_transition
+from workflows.services import (
+    case_file,
+    case_record_redaction,
+    case_record_share,
+    case_transition,
+)
 from workflows.spec import Need
 
 DEMO_PASSWORD = "speak-up-demo-2026"  # noqa: S105  (development only; the command refuses otherwise)
@@ -269,13 +274,14 @@ class Command(BaseCommand):
         units = list(OrganisationalUnit.objects.all())
         received = timezone.localdate() - dt.timedelta(days=rng.randint(0, 540))
         named = case_type.allows_named_reports and rng.random() < 0.2
+        answers = {
+            "what_happened": rng.choice(WHAT_HAPPENED),
+            "when": rng.choice(WHEN),
+            "people_involved": "",
+        }
         case, _token = case_file(
             case_type=case_type,
-            answers={
-                "what_happened": rng.choice(WHAT_HAPPENED),
-                "when": rng.choice(WHEN),
-                "people_involved": "",
-            },
+            answers=answers,
             category=rng.choice(categories),
             org_unit=rng.choice(units),
             reporter_named=named,
@@ -295,6 +301,8 @@ class Command(BaseCommand):
                     actor=users["triage"],
                     expires_on=timezone.localdate() + dt.timedelta(days=90),
                 )
+                # An investigator reads only the version a handler prepared (decision 0024).
+                case_record_redaction(case=case, actor=handler, answers=answers)
         # Walk a random path through the workflow; older cases tend to be further along.
         spec = registry.spec_of(case_type.workflow)
         steps = rng.randint(0, 6) if received < timezone.localdate() - dt.timedelta(days=14) else 1
