@@ -256,7 +256,10 @@ class Case(FSMModelMixin, models.Model):
     state = FSMField(default="received", protected=True, db_index=True)
     # Reporter-originated: the day only, never the time.
     received_on = models.DateField()
-    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.WEB)
+    # A database default too, so rows written in SQL (the bench, data migrations) are "web".
+    channel = models.CharField(
+        max_length=16, choices=Channel.choices, default=Channel.WEB, db_default=Channel.WEB
+    )
     closed_on = models.DateField(null=True, blank=True)
     # Set only when retention cuts the dates above to their months (the anonymous stub), so
     # that reports of time to close come out the same before and after the purge.
