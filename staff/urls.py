@@ -106,6 +106,11 @@ urlpatterns = [
     ),
     path("cases/<str:case_id>/recuse/", views.case_recuse_view, name="case_recuse"),
     path("cases/<str:case_id>/step/", views.case_transition_view, name="case_transition"),
+    path(
+        "cases/<str:case_id>/step/<slug:step_name>/confirm/",
+        views.case_step_confirm,
+        name="case_step_confirm",
+    ),
     path("cases/<str:case_id>/message/", views.case_message_view, name="case_message"),
     # Recording on a case: one URL and one form per operation.
     path("cases/<str:case_id>/category/", views.case_category_view, name="case_category"),

@@ -95,6 +95,7 @@ from workflows.services import (
     case_record_support,
     case_transition,
 )
+from workflows.spec import Need
 
 PAGE_SIZE = 25
 # How the reporter's answers are headed on the case page (the keys intake seals).
@@ -250,8 +251,16 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
     return case_page(request, user, case)
 
 
-def case_page(request: HttpRequest, user: User, case: Case) -> HttpResponse:
-    """The case page of a case the gate has let ``user`` open (and the view recorded)."""
+def case_page(
+    request: HttpRequest,
+    user: User,
+    case: Case,
+    *,
+    step_problem: dict[str, Any] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The case page of a case the gate has let ``user`` open (and the view recorded); with
+    ``step_problem``, again after a refused step, its error shown and its input kept."""
     content = case_content(case)
     redacted_only = sees_redacted_only(user)
     answers = content.answers
@@ -260,6 +269,20 @@ def case_page(request: HttpRequest, user: User, case: Case) -> HttpResponse:
         # nothing of the report until there is one (decision 0024).
         answers = content.redacted_answers or {}
     can_triage = may_assign(user, case)
+    available = steps_for(user, case)
+    # The first step on the normal course is the page's primary button; leaving steps are
+    # apart, each confirmed on a page of its own.
+    primary = next((step.name for step in available if not step.leaving), None)
+    steps = [
+        {
+            "name": step.name,
+            "label": step.label,
+            "needs": step.needs,
+            "leaving": step.leaving,
+            "primary": step.name == primary,
+        }
+        for step in available
+    ]
     # An external investigator sees only what a handler shared, and their own notes (0024).
     shared_only = sees_shared_only(user)
     can_steer = may_steer(user, case)
@@ -300,13 +323,12 @@ def case_page(request: HttpRequest, user: User, case: Case) -> HttpResponse:
         "can_share": may_share(user, case),
         "can_write_to_reporter": may_write_to_reporter(user, case),
         "can_change_deadline": may_change_deadline(user, case),
-        "steps": [
-            {"name": step.name, "label": step.label, "needs": step.needs, "leaving": step.leaving}
-            for step in steps_for(user, case)
-        ],
+        "steps": steps,
+        "leaving_steps": any(step["leaving"] for step in steps),
         "outcomes": Outcome.choices,
         "clocks": clocks_of(case),
         "today": timezone.localdate(),
+        "step_problem": step_problem,
     }
     if can_triage:
         context["assign_form"] = AssignForm(case=case)
@@ -317,28 +339,85 @@ def case_page(request: HttpRequest, user: User, case: Case) -> HttpResponse:
                 "case__case_type", "user", "proposed_by", "confirmed_by"
             )
         ]
-    return render(request, "staff/case_detail.html", context)
+    return render(request, "staff/case_detail.html", context, status=status)
 
 
 @require_POST
 def case_transition_view(request: HttpRequest, case_id: str) -> HttpResponse:
+    """Take a step. On success, back to the case page with a message. When the step is refused
+    the page is shown again at once (400), the error linked to the field it is about and what
+    was typed kept: the step's confirmation page for a leaving step, else the case page."""
     user = _user(request)
+    name = request.POST.get("step", "")[:64]
+    outcome = request.POST.get("outcome", "")[:32]
+    consent = request.POST.get("consent") == "yes"
+    reason = request.POST.get("reason", "")[:2000]
+    typed: dict[str, Any] = {"outcome": outcome, "consent": consent, "reason": reason}
     # The service obtains the case through the gate, under its lock, in one read; a case
     # the user may not work is the same not-found as everywhere (CaseNotFound).
     try:
         case_transition(
             case=case_id,
-            name=request.POST.get("step", "")[:64],
+            name=name,
             actor=user,
             expected_state=request.POST.get("expected_state", "")[:32],
-            outcome=request.POST.get("outcome", "")[:32],
-            consent=request.POST.get("consent") == "yes",
-            reason=request.POST.get("reason", "")[:2000],
+            outcome=outcome,
+            consent=consent,
+            reason=reason,
         )
-        messages.success(request, "The case has moved on.")
     except InvalidTransition as error:
-        messages.error(request, error.message)
+        case = case_for_user(user, case_id, CasePerm.WORK, action="step", audit=False)
+        step = next(
+            (s for s in registry.spec_of(case.case_type.workflow).steps if s.name == name), None
+        )
+        problem = {
+            "step": name,
+            "message": error.message,
+            "field": _step_field(step, typed),
+            "typed": typed,
+        }
+        if step is not None and step.leaving and request.POST.get("confirmed") == "yes":
+            return _step_confirm_page(request, case, step, problem, status=400)
+        return case_page(request, user, case, step_problem=problem, status=400)
+    messages.success(request, "The case has moved on.")
     return redirect("staff:case_detail", case_id=parse_id(case_id))
+
+
+def _step_field(step: Any, typed: dict[str, Any]) -> str | None:
+    """The field a refused step's error is about: the first thing it needs that is missing."""
+    if step is None:
+        return None
+    if Need.OUTCOME in step.needs and not typed["outcome"]:
+        return "outcome"
+    if Need.CONSENT in step.needs and not typed["consent"]:
+        return "consent"
+    if Need.REASON in step.needs and not typed["reason"].strip():
+        return "reason"
+    return None
+
+
+@never_cache
+@require_GET
+def case_step_confirm(request: HttpRequest, case_id: str, step_name: str) -> HttpResponse:
+    """Are you sure? A step that ends the case without its normal course (withdraw, not in
+    scope, refer elsewhere) is confirmed on a page of its own, with its reason."""
+    user = _user(request)
+    case = case_for_user(user, case_id, CasePerm.WORK, action="step", audit=False)
+    step = next((s for s in steps_for(user, case) if s.name == step_name and s.leaving), None)
+    if step is None:
+        raise CaseNotFound()
+    return _step_confirm_page(request, case, step, None)
+
+
+def _step_confirm_page(
+    request: HttpRequest, case: Case, step: Any, problem: dict[str, Any] | None, status: int = 200
+) -> HttpResponse:
+    return render(
+        request,
+        "staff/case/step_confirm.html",
+        {"case": case, "step": step, "problem": problem, "needs_reason": Need.REASON in step.needs},
+        status=status,
+    )
 
 
 @require_POST
