@@ -53,9 +53,44 @@ def reflow_problems(page):
             page.set_viewport_size(size)
 
 
+# The element that has the keyboard's focus, and whether it shows it (an outline, a shadow or
+# GOV.UK's yellow focus background).
+_FOCUSED = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) { return null; }
+  const style = getComputedStyle(el);
+  const shown = (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0)
+    || style.boxShadow !== 'none' || style.backgroundColor === 'rgb(255, 221, 0)';
+  return {
+    what: el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+      + (el.name ? '[' + el.name + ']' : ''),
+    shown,
+  };
+}"""
+
+
+def keyboard_problems(page, presses=60):
+    """Tab through the page from the top (as a keyboard user would, up to ``presses`` times):
+    every element that takes the focus must show it (WCAG 2.4.7). The focus is put back at the
+    top afterwards."""
+    page.evaluate("() => { document.activeElement && document.activeElement.blur(); }")
+    problems, seen = [], set()
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(_FOCUSED)
+        if focused is None or focused["what"] in seen:
+            break
+        seen.add(focused["what"])
+        if not focused["shown"]:
+            problems.append(focused["what"])
+    page.evaluate("() => { document.activeElement && document.activeElement.blur(); }")
+    return problems
+
+
 def axe_violations(page):
-    """WCAG 2.2 A and AA violations axe-core finds on the page (bundled, works offline), and
-    reflow at 320 pixels (which axe cannot check), as a violation named ``reflow-320px``."""
+    """WCAG 2.2 A and AA violations axe-core finds on the page (bundled, works offline), and two
+    it cannot check: reflow at 320 pixels (``reflow-320px``) and a visible keyboard focus on
+    everything Tab reaches (``focus-not-visible``)."""
     from axe_playwright_python.sync_playwright import Axe
 
     results = Axe().run(
@@ -71,6 +106,9 @@ def axe_violations(page):
     wide = reflow_problems(page)
     if wide:
         violations.append({"id": "reflow-320px", "nodes": [{"target": [w]} for w in wide]})
+    unseen = keyboard_problems(page)
+    if unseen:
+        violations.append({"id": "focus-not-visible", "nodes": [{"target": [u]} for u in unseen]})
     return violations
 
 
