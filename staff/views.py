@@ -402,7 +402,9 @@ def case_step_confirm(request: HttpRequest, case_id: str, step_name: str) -> Htt
     """Are you sure? A step that ends the case without its normal course (withdraw, not in
     scope, refer elsewhere) is confirmed on a page of its own, with its reason."""
     user = _user(request)
-    case = case_for_user(user, case_id, CasePerm.WORK, action="step", audit=False)
+    # Reaching the case is the gate's question (an outsider's attempt is recorded); whether
+    # this person may take this step now is the workflow's, and a no is a plain not-found.
+    case = case_for_user(user, case_id, action="step", audit=False)
     step = next((s for s in steps_for(user, case) if s.name == step_name and s.leaving), None)
     if step is None:
         raise CaseNotFound()

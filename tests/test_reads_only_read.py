@@ -14,7 +14,8 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from cases.services import evidence_attach
+from cases.models import MessageKind
+from cases.services import evidence_attach, message_add
 from permissions.models import CaseExclusion
 from reports.models import ReportPack
 from tests.staff.test_idor import _fill, _patterns
@@ -125,6 +126,12 @@ def ids(cast):
         "hold_id": hold.pk,
         "case_id": cast.case.pk,
         "evidence_id": evidence.pk,
+        "message_id": message_add(
+            case=cast.case,
+            kind=MessageKind.FROM_REPORTER,
+            body="A reply.",
+        ).pk,
+        "step_name": "withdraw",
         "exclusion_id": CaseExclusion.objects.get(case=cast.case).pk,
         "slug": cast.case.case_type.slug,
         "change_id": change.pk,

@@ -11,6 +11,7 @@ from permissions.roles import Role
 from tests.browser.conftest import axe_violations
 from tests.builders import make_case, make_case_type
 from tests.conftest import TOTP_SECRET, totp_code
+from workflows.registry import state_label
 
 # Several browsers at once hit the live server in parallel: that needs PostgreSQL, not the
 # shared in-memory SQLite connection of the first pass.
@@ -107,7 +108,8 @@ def test_from_triage_to_a_closed_case(browser, live_server, new_case):
     handler.get_by_text("The case has moved on.").wait_for()
     _accessible(handler)
     handler.get_by_role("link", name="Case timeline").click()
-    handler.get_by_text("moved the case from outcome to closed").wait_for()
+    words = [state_label(case.case_type.workflow, state) for state in ("outcome", "closed")]
+    handler.get_by_text("moved the case from {} to {}".format(*words)).wait_for()
     _accessible(handler)
     closed = Case.objects.get(pk=case.pk)
     assert (closed.state, closed.outcome) == ("closed", "not_substantiated")
