@@ -301,3 +301,18 @@ def test_welsh_refusals_are_in_welsh(client, db, path):
     answer = client.get(path)
     assert answer.status_code in (403, 404)
     assert '<html lang="cy"' in _text(answer)
+
+
+def test_monitoring_questions_have_no_welsh_yet_so_they_are_marked_english(client, whistleblowing):
+    from reports.models import MonitoringQuestion
+
+    MonitoringQuestion.objects.create(
+        slug="age", text="How old are you?", answers=[["under_30", "Under 30"]]
+    )
+    welsh = _text(client.get(REPORT))
+    assert '<h2 class="govuk-fieldset__heading" lang="en">How old are you?</h2>' in welsh
+    assert 'lang="en">Under 30</label>' in welsh
+    assert ">Mae'n well gennyf beidio â dweud</label>" in welsh  # ours, so in Welsh
+    english = _text(client.get("/report/whistleblowing/"))
+    assert '<h2 class="govuk-fieldset__heading">How old are you?</h2>' in english
+    assert ">Prefer not to say</label>" in english
