@@ -63,8 +63,22 @@ def _literal(node: ast.expr) -> str | None:
     return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
 
+def _translation_names(tree: ast.Module) -> tuple[set[str], set[str]]:
+    """The names this module calls Django's gettext functions by (``_``, ``_lazy``...)."""
+    singular, plural = set(_SINGULAR), set(_PLURAL)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "django.utils.translation":
+            for alias in node.names:
+                if alias.name in _SINGULAR:
+                    singular.add(alias.asname or alias.name)
+                elif alias.name in _PLURAL:
+                    plural.add(alias.asname or alias.name)
+    return singular, plural
+
+
 def _from_python(path: Path) -> Iterator[tuple[Message, str]]:
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    singular_names, plural_names = _translation_names(tree)
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call) or not node.args:
             continue
@@ -77,9 +91,9 @@ def _from_python(path: Path) -> Iterator[tuple[Message, str]]:
             else ""
         )
         where = str(path.relative_to(BASE))
-        if name in _SINGULAR and (singular := _literal(node.args[0])) is not None:
+        if name in singular_names and (singular := _literal(node.args[0])) is not None:
             yield (singular, ""), where
-        elif name in _PLURAL and len(node.args) >= 2:
+        elif name in plural_names and len(node.args) >= 2:
             singular, plural = _literal(node.args[0]), _literal(node.args[1])
             if singular is not None and plural is not None:
                 yield (singular, plural), where

@@ -5,7 +5,9 @@ string a reporter can see has a Welsh translation in the catalogue and its compi
 
 import gettext
 import html
+import io
 import re
+import zipfile
 
 import pytest
 from django.core import mail
@@ -28,6 +30,12 @@ def _text(response) -> str:
     return html.unescape(response.content.decode())
 
 
+def _upload(name, content):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content, content_type="application/octet-stream")
+
+
 def _token(response) -> str:
     match = re.search(rb'id="token">([0-9A-Z-]+)<', response.content)
     assert match, "no token on the page"
@@ -44,6 +52,8 @@ SURE_TO_BE_FOUND = [
     ("Enter what happened", ""),  # a form's error message
     ("No report matches that token. Check it and try again.", ""),  # a view
     ("Your report could not be saved just now. Nothing was kept.", ""),  # a service's error
+    # marked through an alias (gettext_lazy as _lazy), as the file checks do
+    ("Password-protected files can't be accepted. Please remove the password first.", ""),
     ("We have your report. Someone will look at it soon.", ""),  # a workflow's reporter words
     ("There is news on your report.", ""),  # the reporter's e-mail
     ("There is news on your report", ""),  # its subject
@@ -173,6 +183,13 @@ def test_errors_are_in_welsh(client, whistleblowing):
     assert answer.status_code == 400
     assert "Mae problem" in text and "Rhowch beth ddigwyddodd" in text
     assert "Dewiswch pryd ddigwyddodd hyn" in text and "There is a problem" not in text
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as writing:
+        writing.writestr("payroll.csv", "name,salary\n")
+    zipped = client.post(
+        SEND, {**answers(whistleblowing), "evidence": _upload("x.zip", archive.getvalue())}
+    )
+    assert "Ni allwn dderbyn archifau zip" in _text(zipped)
     too_long = client.post(REPORT, answers(whistleblowing, what_happened="x" * 10_001))
     assert "Sicrhewch fod gan y gwerth hwn ddim mwy na 10000 nod" in _text(too_long)
 
