@@ -92,6 +92,10 @@ class CaseType(models.Model):
     description = models.TextField(
         blank=True, help_text=_("Shown to reporters: what this kind of report is for.")
     )
+    # Welsh versions, shown on the Welsh reporter pages (/cy/); empty, the English is shown,
+    # marked as English (docs/decisions/0025-welsh.md).
+    name_cy = models.CharField(_("name in Welsh"), max_length=120, blank=True)
+    description_cy = models.TextField(_("description in Welsh"), blank=True)
     workflow = models.CharField(max_length=32, choices=workflow_choices)
     allows_named_reports = models.BooleanField(
         default=True, help_text=_("Whether a reporter may choose to give their name.")
@@ -171,6 +175,7 @@ class Category(models.Model):
     case_type = models.ForeignKey(CaseType, on_delete=models.PROTECT, related_name="categories")
     slug = models.SlugField()
     name = models.CharField(max_length=120)
+    name_cy = models.CharField(_("name in Welsh"), max_length=120, blank=True)
     is_active = models.BooleanField(default=True)
 
     objects = HistoryTrackedQuerySet.as_manager()
@@ -192,6 +197,7 @@ class OrganisationalUnit(models.Model):
 
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=120)
+    name_cy = models.CharField(_("name in Welsh"), max_length=120, blank=True)
     is_active = models.BooleanField(default=True)
 
     objects = HistoryTrackedQuerySet.as_manager()

@@ -12,7 +12,9 @@ it sends, so a task run twice, on two workers, or again after a crash sends at m
 e-mail (the same steps as ``notifications/delivery.py``). Refused by the mail server: tried
 again after 1, 2, 4, 8 minutes, then failed.
 
-What the e-mail says: that there is news, and to come back with the case token. No link (a
+What the e-mail says, in English and then in Welsh (nothing records which language a reporter
+chose, so both go: docs/decisions/0025-welsh.md): that there is news, and to come back with the
+case token. No link (a
 link could carry nothing useful without the token, and the token is never sent), no
 reference, no case type, no content. The address is opened from the sealed contact details
 only while sending, never written anywhere, never logged.
@@ -33,7 +35,8 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy
 
 from cases.exceptions import CryptoError
 from cases.keys import case_cipher
@@ -46,8 +49,15 @@ MAX_ATTEMPTS = 5
 # claiming and settling: whether the server took the e-mail is unknown, so it is recorded
 # failed ("interrupted") rather than risk a second e-mail.
 SENDING_LEASE = dt.timedelta(minutes=10)
-SUBJECT = "There is news on your report"
+SUBJECT = gettext_lazy("There is news on your report")
+# The e-mail's languages, in order: the reporter side's (English, and Welsh at /cy/).
+NEWS_LANGUAGES = ("en-gb", "cy")
 _CANDIDATE = re.compile(r"[^\s,;<>()\"']+@[^\s,;<>()\"']+")
+
+
+def _in(language: str, text: object) -> str:
+    with translation.override(language):
+        return str(text)
 
 
 def email_in(contact: str) -> str | None:
@@ -133,10 +143,13 @@ def reporter_news_deliver(news_id: int) -> str:
         _settle(news_id, now, delivery=NewsDelivery.SKIPPED, outcome=why)
         log.info("reporter news not sent", extra={"id": news_id, "why": why})
         return "skipped"
+    subject = " / ".join(_in(language, SUBJECT) for language in NEWS_LANGUAGES)
     message = EmailMultiAlternatives(
-        subject=SUBJECT, body=render_to_string("cases/email/reporter_news.txt"), to=[address]
+        subject=subject, body=render_to_string("cases/email/reporter_news.txt"), to=[address]
     )
-    message.attach_alternative(render_to_string("cases/email/reporter_news.html"), "text/html")
+    message.attach_alternative(
+        render_to_string("cases/email/reporter_news.html", {"subject": subject}), "text/html"
+    )
     try:
         message.send()
     except (smtplib.SMTPException, OSError) as error:

@@ -114,6 +114,11 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language comes from the address only: /cy/... is Welsh, every other path English.
+    # With i18n_patterns(prefix_default_language=False) Django ignores Accept-Language and the
+    # language cookie on unprefixed paths, so staff pages stay English, and it sets no cookie
+    # (docs/decisions/0025-welsh.md).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -427,7 +432,8 @@ if not DEV:
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
-LANGUAGES = [("en-gb", "English")]
+# Welsh for the reporter side only (docs/decisions/0025-welsh.md); staff pages stay English.
+LANGUAGES = [("en-gb", "English"), ("cy", "Cymraeg")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True

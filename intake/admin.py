@@ -12,7 +12,14 @@ class BrandingForm(forms.ModelForm):  # type: ignore[type-arg]
 
     class Meta:
         model = Branding
-        fields = ("organisation_name", "welcome", "colour", "corporate_networks")
+        fields = (
+            "organisation_name",
+            "organisation_name_cy",
+            "welcome",
+            "welcome_cy",
+            "colour",
+            "corporate_networks",
+        )
 
     def clean_logo_file(self) -> object:
         upload = self.cleaned_data.get("logo_file")

@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import CaseType, Category, CheckinAnswer, OrganisationalUnit
+from intake.language import in_english, org_text
 from reports.models import PREFER_NOT_TO_SAY
 from reports.monitoring import monitoring_questions
 
@@ -100,10 +103,12 @@ class ReportForm(forms.Form):
             str(c.pk): c for c in Category.objects.filter(case_type=case_type, is_active=True)
         }
         self.units = {str(u.pk): u for u in OrganisationalUnit.objects.filter(is_active=True)}
-        self.fields["category"].choices = [(k, c.name) for k, c in self.categories.items()]  # type: ignore[attr-defined]
+        self.fields["category"].choices = [  # type: ignore[attr-defined]
+            (k, org_text(c, "name")) for k, c in self.categories.items()
+        ]
         self.fields["where"].choices = [  # type: ignore[attr-defined]
             ("", _("Select a part of the organisation")),
-            *[(k, u.name) for k, u in self.units.items()],
+            *[(k, org_text(u, "name")) for k, u in self.units.items()],
             (NOT_SAY, _("I'd rather not say")),
         ]
         if not case_type.allows_named_reports:
@@ -114,12 +119,19 @@ class ReportForm(forms.Form):
         # Optional equality monitoring, counted apart from the report (reports/monitoring.py).
         for slug, text, hint, choices in monitoring_questions():
             self.fields[f"{MONITORING_PREFIX}{slug}"] = forms.ChoiceField(
-                label=text,
-                help_text=hint
-                or _(
+                label=in_english(text),
+                help_text=in_english(hint)
+                if hint
+                else _(
                     "Optional. Counted for equality monitoring only, never kept with your report."
                 ),
-                choices=choices,
+                choices=[
+                    (
+                        value,
+                        _("Prefer not to say") if value == PREFER_NOT_TO_SAY else in_english(label),
+                    )
+                    for value, label in choices
+                ],
                 initial=PREFER_NOT_TO_SAY,
                 required=False,
                 widget=forms.RadioSelect,
@@ -152,9 +164,11 @@ class ReportForm(forms.Form):
     def answers(self) -> dict[str, str]:
         """What is sealed into the case: the reporter's words, and labels, never ids."""
         when = dict(WHEN_CHOICES).get(self.cleaned_data["when"], "")
+        with translation.override(settings.LANGUAGE_CODE):  # staff read it: in English
+            when = str(when)
         result = {
             "what_happened": self.cleaned_data["what_happened"],
-            "when": str(when),
+            "when": when,
             "people_involved": self.cleaned_data.get("people_involved", ""),
             "not_to_handle": self.cleaned_data.get("not_to_handle", ""),
         }

@@ -32,6 +32,12 @@ class Branding(models.Model):
     welcome = models.TextField(
         blank=True, help_text=_("Shown at the top of the start page, in plain words.")
     )
+    # Welsh versions for the Welsh reporter pages (/cy/); empty, the English is shown, marked
+    # as English (docs/decisions/0025-welsh.md).
+    organisation_name_cy = models.CharField(
+        _("organisation name in Welsh"), max_length=120, blank=True
+    )
+    welcome_cy = models.TextField(_("welcome in Welsh"), blank=True)
     colour = models.CharField(
         max_length=7,
         default="#1d70b8",
@@ -80,6 +86,8 @@ class SupportResource(models.Model):
 
     title = models.CharField(max_length=120)
     description = models.TextField(blank=True)
+    title_cy = models.CharField(_("title in Welsh"), max_length=120, blank=True)
+    description_cy = models.TextField(_("description in Welsh"), blank=True)
     link = models.URLField(blank=True, help_text=_("A web address, if there is one."))
     phone = models.CharField(max_length=40, blank=True)
     categories = models.ManyToManyField(

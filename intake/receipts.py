@@ -12,12 +12,20 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
+from django.utils import translation
 from django.utils.crypto import salted_hmac
 
 from cases.models import CaseType
+from intake.language import WELSH, org_text
 from intake.models import Branding, branding
 
-_SIGNATURE = "Signature: "
+# A receipt's lines, in the language of the page it was made on (English, or Welsh at /cy/).
+# Both are read back, whichever page checks it; the signature covers the words as written.
+_LINES = {
+    "en": ("Speak Up receipt", "Organisation", "Kind of report", "Made on", "Receipt number"),
+    "cy": ("Derbynneb Speak Up", "Sefydliad", "Math o adroddiad", "Gwnaed ar", "Rhif y dderbynneb"),
+}
+_SIGNATURES = ("Signature: ", "Llofnod: ")
 
 
 def _sign(body: str) -> str:
@@ -26,26 +34,30 @@ def _sign(body: str) -> str:
 
 def receipt_make(*, case_type: CaseType, day: dt.date, brand: Branding | None = None) -> str:
     """A signed receipt for a report of ``case_type`` made on ``day``, naming the organisation
-    of ``brand`` (read here when the caller has not read it already)."""
+    of ``brand`` (read here when the caller has not read it already), in the active language
+    (``intake/language.py``: the organisation's Welsh texts where it has them)."""
+    welsh = translation.get_language() == WELSH
+    title, organisation, kind, made_on, number = _LINES["cy" if welsh else "en"]
     body = "\n".join(
         [
-            "Speak Up receipt",
-            f"Organisation: {(brand or branding()).organisation_name}",
-            f"Kind of report: {case_type.name}",
-            f"Made on: {day.isoformat()}",
-            f"Receipt number: {secrets.token_hex(8).upper()}",
+            title,
+            f"{organisation}: {org_text(brand or branding(), 'organisation_name')}",
+            f"{kind}: {org_text(case_type, 'name')}",
+            f"{made_on}: {day.isoformat()}",
+            f"{number}: {secrets.token_hex(8).upper()}",
         ]
     )
-    return f"{body}\n{_SIGNATURE}{_sign(body)}\n"
+    return f"{body}\n{_SIGNATURES[1 if welsh else 0]}{_sign(body)}\n"
 
 
 def receipt_verify(text: str) -> str | None:
     """The receipt if its signature is ours, else ``None``."""
     text = text.replace("\r\n", "\n").strip() + "\n"
-    body, _, signature = text.rstrip("\n").rpartition(f"\n{_SIGNATURE}")
-    if not body or not hmac.compare_digest(signature.strip().encode(), _sign(body).encode()):
-        return None
-    return text
+    for label in _SIGNATURES:
+        body, _, signature = text.rstrip("\n").rpartition(f"\n{label}")
+        if body and hmac.compare_digest(signature.strip().encode(), _sign(body).encode()):
+            return text
+    return None
 
 
 @dataclass(frozen=True)
@@ -59,10 +71,9 @@ class Receipt:
 
 
 _FIELDS = {
-    "Organisation": "organisation",
-    "Kind of report": "kind",
-    "Made on": "made_on",
-    "Receipt number": "number",
+    label: field
+    for lines in _LINES.values()
+    for label, field in zip(lines[1:], ("organisation", "kind", "made_on", "number"), strict=True)
 }
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy
 
 from cases.checkin import CheckinStatus, checkin_status
 from cases.exceptions import CheckinClosed, SpeakUpError
@@ -37,6 +38,7 @@ from cases.services import (
 )
 from cases.tokens import token_display
 from intake.files import CleanedFile
+from intake.language import org_text
 from intake.models import Branding, SubmissionKey, SupportResource, branding
 from intake.progress import progress_of
 from intake.receipts import receipt_make
@@ -50,11 +52,11 @@ logger = logging.getLogger("speakup.intake")
 
 
 class AlreadySent(SpeakUpError):
-    message = "This report has already been sent."
+    message = gettext_lazy("This report has already been sent.")  # type: ignore[assignment]
 
 
 class ReportNotSaved(SpeakUpError):
-    message = "Your report could not be saved just now. Nothing was kept."
+    message = gettext_lazy("Your report could not be saved just now. Nothing was kept.")  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -145,7 +147,7 @@ def report_file(
             filed = Filed(
                 token=token_display(token),
                 receipt=receipt_make(case_type=case_type, day=case.received_on, brand=brand),
-                case_type_name=case_type.name,
+                case_type_name=str(org_text(case_type, "name")),
                 received_on=case.received_on,
                 commitments=tuple(progress.commitments),
                 trend_only=progress.trend_only,
@@ -192,7 +194,7 @@ def _store(case: Case, cleaned: CleanedFile) -> Evidence:
 
 
 class FilesNotSaved(SpeakUpError):
-    message = "Your files could not be kept just now. Nothing was added."
+    message = gettext_lazy("Your files could not be kept just now. Nothing was added.")  # type: ignore[assignment]
 
 
 def evidence_add_for_reporter(*, case: Case, files: list[CleanedFile]) -> None:
@@ -212,7 +214,7 @@ def evidence_add_for_reporter(*, case: Case, files: list[CleanedFile]) -> None:
 
 
 class CheckinNotSaved(SpeakUpError):
-    message = "Your answer could not be saved just now. Nothing was kept."
+    message = gettext_lazy("Your answer could not be saved just now. Nothing was kept.")  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)

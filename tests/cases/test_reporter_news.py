@@ -65,7 +65,7 @@ def test_a_message_to_the_reporter_sends_only_that_there_is_news(db):
     assert reporter_news_deliver(news.pk) == "sent"
     [email] = mail.outbox
     assert email.to == [ADDRESS]
-    assert email.subject == "There is news on your report"
+    assert email.subject == "There is news on your report / Mae newyddion am eich adroddiad"
     html = email.alternatives[0][0]  # type: ignore[attr-defined]
     whole = f"{email.subject}\n{email.body}\n{html}"
     for never in (token, token.replace("-", ""), case.reference, SECRET_WORDS, "Please call us"):

@@ -5,10 +5,20 @@ from pathlib import Path
 
 import pytest
 from django.core.cache import cache
+from django.utils import translation
 
 from cases.models import Category, OrganisationalUnit
 from ops.cache import CacheUnavailable
 from tests.builders import make_case_type
+
+
+@pytest.fixture(autouse=True)
+def _english_after_each_test():
+    """A request to /cy/ leaves Welsh active in this thread (the test client runs the view
+    here, and LocaleMiddleware sets the language per request, never back): put English back,
+    so that a later test calling a function directly is not answered in Welsh."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
