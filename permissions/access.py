@@ -95,7 +95,12 @@ def _permission(perm: CasePerm) -> Subquery:
 
 
 def _listed(user_id: int, perm: CasePerm) -> Q:
-    """The rules as a list asks them: ``pk IN`` the union of the rules' sets of case ids, each
+    """The rules as a list asks them: ``pk IN`` the union of the rules' sets of case ids."""
+    return Q(pk__in=_listed_ids(user_id, perm))
+
+
+def _listed_ids(user_id: int, perm: CasePerm) -> QuerySet[Any, Any]:
+    """The ids of the cases ``user_id`` holds ``perm`` on: the union of the rules' sets, each
     set with the person's exclusions taken out (rule 6 holds against every rule, so taking
     them out of each set is taking them out of the union).
 
@@ -138,7 +143,7 @@ def _listed(user_id: int, perm: CasePerm) -> Q:
             .exclude(pk__in=excluded)
             .values("pk")
         )
-    return Q(pk__in=sets[0].union(*sets[1:]) if len(sets) > 1 else sets[0])
+    return sets[0].union(*sets[1:]) if len(sets) > 1 else sets[0]
 
 
 def case_queryset_for_user(
@@ -155,6 +160,21 @@ def case_queryset_for_user(
         return Case.objects.none()
     cases = Case.objects.filter(_visible(int(user.pk), perm, only))
     return cases if only is None else cases.filter(pk=only)
+
+
+def case_count_for_user(user: AnyUser, perm: CasePerm = CasePerm.VIEW) -> int:
+    """How many cases ``case_queryset_for_user(user, perm)`` holds, counted from the rules'
+    sets alone: a list's count when nothing narrows the list.
+
+    Counting the cases themselves has to find each one by its key (about a microsecond a
+    case on PostgreSQL: 10 ms for a handler with 10,000) where the grants' own index counts
+    them at a tenth of that; every grant names a case that exists (a foreign key whose
+    cases cascade), and a case in two sets is counted once (a union). Two queries: the
+    person's teams, and the count.
+    """
+    if not (user.is_authenticated and user.is_active):  # rule 1
+        return 0
+    return _listed_ids(int(user.pk), perm).count()
 
 
 def parse_id(case_id: object) -> uuid.UUID | None:

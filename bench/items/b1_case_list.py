@@ -22,8 +22,7 @@ from bench.harness import Measurement, Side, compare
 from bench.items import Context, Item
 from cases.dbroles import connected_as_owner
 from permissions.models import CaseUserPermission
-from staff.views import LIST_COLUMNS
-from workflows.selectors import CaseFilters, case_list_for_user
+from staff.views import case_list_page
 
 PAGE = 50
 MAX_RATIO = 1.5
@@ -54,10 +53,9 @@ def _shape(user: Any, rounds: int, scale: int) -> Measurement:
     permission = Permission.objects.get(codename="view_case", content_type__app_label="cases")
 
     def through_gate(_: Any) -> tuple[list[str], int]:
-        # As the page reads it: only the columns it shows.
-        cases = case_list_for_user(user, CaseFilters.from_params({})).only(*LIST_COLUMNS)
-        page = [case.reference for case in cases[:PAGE]]
-        return page, cases.count()
+        # As the list page reads it (staff.views.case_list): its columns, its count.
+        page = case_list_page(user, {}, per_page=PAGE)
+        return [case.reference for case in page.object_list], page.paginator.count
 
     def raw(_: Any) -> tuple[list[str], int]:
         with connection.cursor() as cursor:
