@@ -251,6 +251,35 @@ def skeleton_cases(
     return Generated(made, made_clocks, made_grants, user.pk, made_grants)
 
 
+def granted_handler(username: str, every: int) -> Any:
+    """A handler named ``username`` granted ``view_case`` on every ``every``-th case (by id),
+    and nothing else: set-based, for items that need a handler of a given size (B1, B6)."""
+    from django.contrib.auth.models import Group
+
+    from permissions.roles import Role
+
+    user, _ = get_user_model().objects.get_or_create(username=username)
+    user.groups.add(Group.objects.get(name=Role.HANDLER))
+    permission = Permission.objects.get(codename="view_case", content_type__app_label="cases")
+    with transaction.atomic():
+        CaseUserPermission.objects.filter(user=user).delete()
+        ids = Case.objects.order_by("pk").values_list("pk", flat=True)
+        insert_rows(
+            CaseUserPermission,
+            (
+                {
+                    "permission_id": permission.pk,
+                    "user_id": user.pk,
+                    "content_object_id": case_id,
+                    "expires_on": None,
+                }
+                for index, case_id in enumerate(ids.iterator(chunk_size=5000))
+                if index % every == 0
+            ),
+        )
+    return user
+
+
 def _acknowledge_clock(
     rng: random.Random,
     case_id: uuid.UUID,

@@ -21,11 +21,11 @@ import contextlib
 import contextvars
 import uuid
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from cases.audit import REFUSAL_CHAIN, chain_append, event_record, refusal_body
@@ -58,27 +58,92 @@ def _visible(user_id: int, perm: CasePerm, case_id: uuid.UUID | None = None) -> 
     grants, the case types they triage, their exclusions), not a subquery per case row: the
     database drives from the handful of cases a person holds instead of visiting every case.
     Asked about one case (``case_id``), each set is read for that case only, so the answer
-    costs the same whether the person holds ten cases or a hundred thousand; the rules are
-    the same.
+    costs the same whether the person holds ten cases or a hundred thousand; a list reads
+    them as ``_listed`` does. The rules are the same.
     """
-    today = timezone.localdate()
-    one = {} if case_id is None else {"content_object_id": case_id}
+    if case_id is None:
+        return _listed(user_id, perm)
+    permission = _permission(perm)
     user_grants = (
-        CaseUserPermission.objects.filter(user_id=user_id, permission__codename=perm, **one)
-        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
+        CaseUserPermission.objects.filter(
+            user_id=user_id, permission_id=permission, content_object_id=case_id
+        )
+        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=timezone.localdate()))
         .values("content_object_id")
     )  # rule 3
     team_grants = CaseGroupPermission.objects.filter(
-        permission__codename=perm, group__user__id=user_id, **one
+        permission_id=permission, group__user__id=user_id, content_object_id=case_id
     ).values("content_object_id")  # rule 4
     allowed = Q(pk__in=user_grants) | Q(pk__in=team_grants)
     if perm == CasePerm.VIEW:  # rule 5
         triaged = CaseType.objects.filter(triage_team__user__id=user_id).values("pk")
         allowed |= Q(state="received", case_type__in=triaged)
-    excluded = CaseExclusion.objects.filter(
-        user_id=user_id, **({} if case_id is None else {"case_id": case_id})
-    ).values("case_id")  # rule 6
-    return allowed & ~Q(pk__in=excluded)
+    excluded = CaseExclusion.objects.filter(user_id=user_id, case_id=case_id).values("case_id")
+    return allowed & ~Q(pk__in=excluded)  # rule 6
+
+
+def _permission(perm: CasePerm) -> Subquery:
+    """The id of the case permission ``perm``, looked up once by the database in the query
+    that uses it (the grants are then read by id, from their index, with no join)."""
+    return Subquery(
+        Permission.objects.filter(
+            content_type__app_label="cases", content_type__model="case", codename=perm
+        )
+        .order_by()
+        .values("pk")[:1]
+    )
+
+
+def _listed(user_id: int, perm: CasePerm) -> Q:
+    """The rules as a list asks them: ``pk IN`` the union of the rules' sets of case ids."""
+    return Q(pk__in=_listed_ids(user_id, perm))
+
+
+def _listed_ids(user_id: int, perm: CasePerm) -> QuerySet[Any, Any]:
+    """The ids of the cases ``user_id`` holds ``perm`` on: the union of the rules' sets, each
+    set with the person's exclusions taken out (rule 6 holds against every rule, so taking
+    them out of each set is taking them out of the union).
+
+    One ``IN`` of a union, not an ``OR`` of several: PostgreSQL can only test an ``OR``
+    case by case, reading every case in the table, while a union is a set it joins to the
+    cases by their key, from the grant index (decision 0006). Only the sets that can hold
+    something for this person are in the union: which of their teams hold case grants and
+    which triage a case type is read first, in one small query, because the planner cannot
+    see that a set is empty and prices it as if it held, say, every new case of the case
+    types someone might triage, which makes it read every case again. Leaving out a set that
+    is empty changes nothing; the exclusions are never left out.
+    """
+    permission = _permission(perm)
+    teams = (
+        Group.objects.filter(user__id=user_id)
+        .annotate(
+            grants=Exists(CaseGroupPermission.objects.filter(group=OuterRef("pk"))),
+            triages=Exists(CaseType.objects.filter(triage_team=OuterRef("pk"))),
+        )
+        .values_list("pk", "grants", "triages")
+    )
+    granting = [team for team, grants, _ in teams if grants]
+    triaging = [team for team, _, triages in teams if triages]
+    excluded = CaseExclusion.objects.filter(user_id=user_id).values("case_id")  # rule 6
+    sets: list[QuerySet[Any, Any]] = [
+        CaseUserPermission.objects.filter(user_id=user_id, permission_id=permission)
+        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=timezone.localdate()))
+        .exclude(content_object_id__in=excluded)
+        .values("content_object_id")
+    ]  # rule 3
+    if granting:  # rule 4
+        sets.append(
+            CaseGroupPermission.objects.filter(group_id__in=granting, permission_id=permission)
+            .exclude(content_object_id__in=excluded)
+            .values("content_object_id")
+        )
+    if perm == CasePerm.VIEW and triaging:  # rule 5
+        sets.append(
+            Case.objects.filter(state="received", case_type__triage_team_id__in=triaging)
+            .exclude(pk__in=excluded)
+            .values("pk")
+        )
+    return sets[0].union(*sets[1:]) if len(sets) > 1 else sets[0]
 
 
 def case_queryset_for_user(
@@ -87,13 +152,29 @@ def case_queryset_for_user(
     """Every case ``user`` holds ``perm`` on, as one filterable query (lists, search, exports);
     with ``only``, that one case if they hold it (each rule then reads that case's rows only).
 
-    Filtering happens in SQL with indexed ``EXISTS`` subqueries, so a page of any size is one
-    query and its count one more.
+    Filtering happens in SQL, from the indexes of the rules' sets, so a page of any size is
+    one query and its count one more; a list first reads which of the person's teams hold
+    grants or triage (one query, when the queryset is made).
     """
     if not (user.is_authenticated and user.is_active):  # rule 1
         return Case.objects.none()
     cases = Case.objects.filter(_visible(int(user.pk), perm, only))
     return cases if only is None else cases.filter(pk=only)
+
+
+def case_count_for_user(user: AnyUser, perm: CasePerm = CasePerm.VIEW) -> int:
+    """How many cases ``case_queryset_for_user(user, perm)`` holds, counted from the rules'
+    sets alone: a list's count when nothing narrows the list.
+
+    Counting the cases themselves has to find each one by its key (about a microsecond a
+    case on PostgreSQL: 10 ms for a handler with 10,000) where the grants' own index counts
+    them at a tenth of that; every grant names a case that exists (a foreign key whose
+    cases cascade), and a case in two sets is counted once (a union). Two queries: the
+    person's teams, and the count.
+    """
+    if not (user.is_authenticated and user.is_active):  # rule 1
+        return 0
+    return _listed_ids(int(user.pk), perm).count()
 
 
 def parse_id(case_id: object) -> uuid.UUID | None:

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.models import User
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -36,6 +37,7 @@ from cases.selectors import (
 )
 from cases.services import message_add
 from permissions.access import (
+    case_count_for_user,
     case_for_triage,
     case_for_user,
     case_refuse,
@@ -145,12 +147,35 @@ LIST_COLUMNS = (
 )
 
 
+class _ListPaginator(Paginator):  # type: ignore[type-arg]
+    """A paginator that takes the list's count from ``count`` (called once, when needed)."""
+
+    def __init__(self, cases: QuerySet[Case], per_page: int, *, count: Callable[[], int]):
+        super().__init__(cases, per_page)
+        self._count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._count()
+
+
+def case_list_page(user: Any, params: Mapping[str, str], per_page: int = PAGE_SIZE) -> Page[Case]:
+    """One page of the case list as ``params`` (the query string) ask for it: the cases the
+    user may see, narrowed by the list's filters, with only the columns the page shows
+    (never a sealed column: content stays on the case page). When nothing narrows the list,
+    its count is the gate's, counted from the grants without reading the cases
+    (``case_count_for_user``; the same number)."""
+    filters = CaseFilters.from_params(params)
+    cases = case_list_for_user(user, filters).only(*LIST_COLUMNS)
+    unnarrowed = filters == CaseFilters(sort=filters.sort)
+    count = (lambda: case_count_for_user(user)) if unnarrowed else cases.count
+    return _ListPaginator(cases, per_page, count=count).get_page(params.get("page"))
+
+
 @never_cache
 @require_GET
 def case_list(request: HttpRequest) -> HttpResponse:
-    # Only what the page shows: never a sealed column (content stays on the case page).
-    cases = _filtered_cases(request).only(*LIST_COLUMNS)
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = case_list_page(request.user, request.GET)
     rows = [(case, _state_label(case)) for case in page.object_list]
     return render(
         request,

@@ -18,45 +18,18 @@ import hashlib
 import tracemalloc
 from typing import Any
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
-from django.db import connection, transaction
+from django.contrib.auth.models import Permission
+from django.db import connection
 from django.test import Client
 
-from bench.data import insert_rows, staff_client
+from bench.data import granted_handler, staff_client
 from bench.harness import Measurement, Side, compare
 from bench.items import Context, Item
-from cases.models import Case
 from permissions.models import CaseUserPermission
-from permissions.roles import Role
 from workflows import registry
 
 MEMORY_GROWTH = 1.5
 EXPORTERS = {"bench-exporter": 1, "bench-exporter-quarter": 4}  # username: every n-th case
-
-
-def _exporter(username: str, every: int) -> Any:
-    users = get_user_model().objects
-    user, _ = users.get_or_create(username=username)
-    user.groups.add(Group.objects.get(name=Role.HANDLER))
-    permission = Permission.objects.get(codename="view_case", content_type__app_label="cases")
-    with transaction.atomic():
-        CaseUserPermission.objects.filter(user=user).delete()
-        ids = Case.objects.order_by("pk").values_list("pk", flat=True)
-        insert_rows(
-            CaseUserPermission,
-            (
-                {
-                    "permission_id": permission.pk,
-                    "user_id": user.pk,
-                    "content_object_id": case_id,
-                    "expires_on": None,
-                }
-                for index, case_id in enumerate(ids.iterator(chunk_size=5000))
-                if index % every == 0
-            ),
-        )
-    return user
 
 
 def _through_view(client: Client) -> str:
@@ -118,7 +91,7 @@ def _peak(work: Any) -> int:
 
 
 def measure(context: Context, rounds: int) -> Measurement:
-    exporters = {name: _exporter(name, every) for name, every in EXPORTERS.items()}
+    exporters = {name: granted_handler(name, every) for name, every in EXPORTERS.items()}
     everyone, quarter = exporters["bench-exporter"], exporters["bench-exporter-quarter"]
     client, quarter_client = staff_client(everyone), staff_client(quarter)
     try:

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
+from bench.data import granted_handler
 from bench.items import Context
-from bench.items.b6_export import _exporter, _raw, measure
+from bench.items.b6_export import _raw, measure
 from permissions.models import CaseUserPermission, StaffEvent
 from tests.builders import make_case
 
@@ -31,7 +32,7 @@ def test_the_raw_side_writes_the_csv_a_handler_downloads(cast, sign_in, client):
     """The baseline's CSV is byte for byte the view's, for a user with a case and a category."""
     import hashlib
 
-    exporter = _exporter("bench-exporter", 1)
+    exporter = granted_handler("bench-exporter", 1)
     sign_in(exporter)
     body = client.get("/staff/cases/export.csv").getvalue()
     assert cast.case.reference.encode() in body

@@ -61,7 +61,13 @@ def test_b1_measures_both_sides_on_the_same_cases():
     assert made.grants == 10
     assert len(m.ratios) == 7
     assert m.b_queries == 2  # the page and the count
-    assert m.a_queries >= 2
+    # As the list page: which of the handler's teams apply (for the page and for the count),
+    # the count from the grants, the page.
+    assert m.a_queries == 4
+    # The second shape: a handler granted every tenth case, made for the item and gone after.
+    assert set(m.extra) == {"tenth"}
+    assert "a tenth of the cases (2)" in m.extra["tenth"][1]
+    assert not CaseUserPermission.objects.filter(user__username="bench-handler-tenth").exists()
 
 
 def test_skeleton_cases_open_through_the_real_case_page():

@@ -105,6 +105,71 @@ def test_an_investigators_access_ends_on_its_date(cast):
         case_for_user(cast.external_investigator, cast.case.pk)
 
 
+@pytest.mark.parametrize("who", ["assigned_handler", "team_handler", "triage_lead"])
+def test_an_exclusion_overrides_each_rule_in_a_list_and_for_one_case(cast, who):
+    """Rule 6 against rules 3, 4 and 5 (a user grant, a team grant, triage duty), with a user
+    grant written behind the services' back as well: recording an exclusion deletes the
+    person's grants, but the gate does not rely on that."""
+    from permissions.models import CaseExclusion, CaseUserPermission, ExclusionKind
+
+    user = getattr(cast, who)
+    view = Permission.objects.get(codename="view_case", content_type__app_label="cases")
+    other = make_case(case_type=cast.case_type)  # not excluded: still listed
+    CaseUserPermission.objects.create(user=user, permission=view, content_object=other)
+    assert set(case_queryset_for_user(user)) == {cast.case, other}
+    CaseExclusion.objects.create(
+        case=cast.case, user=user, kind=ExclusionKind.RECUSAL, created_at=timezone.now()
+    )
+    CaseUserPermission.objects.get_or_create(user=user, permission=view, content_object=cast.case)
+    assert list(case_queryset_for_user(user)) == [other]
+    with pytest.raises(CaseNotFound):
+        case_for_user(user, cast.case.pk)
+
+
+def test_a_list_leaves_out_a_grant_after_its_end_date(cast):
+    ends = timezone.localdate() + dt.timedelta(days=30)
+    noon = dt.time(12, tzinfo=timezone.get_current_timezone())
+    with time_machine.travel(dt.datetime.combine(ends, noon), tick=False):
+        assert list(case_queryset_for_user(cast.external_investigator)) == [cast.case]
+    with time_machine.travel(dt.datetime.combine(ends + dt.timedelta(days=1), noon), tick=False):
+        assert list(case_queryset_for_user(cast.external_investigator)) == []
+
+
+def test_a_triage_leads_list_holds_the_new_cases_of_their_types_to_view_only(cast):
+    lead = cast.triage_lead
+    newer = make_case(case_type=cast.case_type)
+    make_case()  # another case type's: never theirs
+    assert set(case_queryset_for_user(lead)) == {cast.case, newer}
+    assert list(case_queryset_for_user(lead, CasePerm.WORK)) == []
+    case_transition(case=cast.case, name="acknowledge", actor=cast.assigned_handler)
+    assert list(case_queryset_for_user(lead)) == [newer]
+
+
+@pytest.mark.parametrize("perm", list(CasePerm))
+def test_the_gates_count_is_the_lists_for_everyone(cast, perm):
+    """``case_count_for_user`` counts the rules' sets without reading the cases; it must give
+    the list's number for every person in the cast: a grant, a team's, a grant and a team's
+    on the same case, triage duty, an exclusion, an end date, nothing."""
+    from permissions.access import case_count_for_user
+    from permissions.services import case_assign
+
+    case_assign(case=cast.case, assignee=cast.team_handler, actor=cast.triage_lead)  # twice
+    make_case(case_type=cast.case_type)  # a new case the triage lead sees
+    expected = {
+        CasePerm.VIEW: {"assigned_handler": 1, "external_investigator": 1, "team_handler": 1,
+                        "triage_lead": 2},
+        CasePerm.WORK: {"assigned_handler": 1, "external_investigator": 1, "team_handler": 1},
+        CasePerm.VIEW_CONTACT: {"assigned_handler": 1, "team_handler": 1},
+    }[perm]  # fmt: skip
+    for who in [*SEE, *OUTSIDERS]:
+        user = getattr(cast, who)
+        counted = case_count_for_user(user, perm)
+        assert counted == case_queryset_for_user(user, perm).count() == expected.get(who, 0), who
+    assert case_count_for_user(AnonymousUser()) == 0
+    cast.assigned_handler.is_active = False
+    assert case_count_for_user(cast.assigned_handler) == 0
+
+
 def test_investigators_never_hold_the_reporters_contact_details(cast):
     assert user_has_case_perm(cast.assigned_handler, cast.case, CasePerm.VIEW_CONTACT)
     assert not user_has_case_perm(cast.external_investigator, cast.case, CasePerm.VIEW_CONTACT)

@@ -76,3 +76,21 @@ def test_filters_and_sorting_stay_in_sql(cast, sign_in, client):
     with CaptureQueriesContext(connection) as many:
         client.get("/staff/cases/?sort=deadline&deadline=overdue&stage=received&category=x")
     assert len(many) == len(few)
+
+
+def test_the_list_pages_count_is_the_gates_when_nothing_narrows_it(cast, sign_in, client):
+    """Unnarrowed, the list's count comes from the grants (``case_count_for_user``), narrowed
+    from the cases; both are the number of cases listed, the excluded one left out."""
+    from permissions.models import ExclusionKind
+    from permissions.services import exclusion_add
+
+    for _ in range(2):
+        case = make_case(case_type=cast.case_type)
+        case_assign(case=case, assignee=cast.team_handler, actor=cast.triage_lead)
+    exclusion_add(
+        case=case, user=cast.team_handler, kind=ExclusionKind.SUBJECT, actor=cast.triage_lead
+    )
+    sign_in(cast.team_handler)  # the cast's case by a team grant, one case by a user grant
+    for query in ("", "?sort=oldest", "?stage=received", "?q=" + cast.case.reference):
+        page = client.get(f"/staff/cases/{query}").content.decode()
+        assert ("1 case" if "q=" in query else "2 cases") in page, query
