@@ -102,6 +102,17 @@ def may_write_to_reporter(user: User, case: Case) -> bool:
     return _handler_working(user, case)
 
 
+def case_being_worked(case: Case) -> bool:
+    """Whether anyone has taken a step of the case's workflow yet: from then on, the people on
+    it stay (``permissions.services.case_unassign``)."""
+    return case.events.filter(code="case.transitioned").exists()
+
+
+def may_unassign(user: User, case: Case) -> bool:
+    """Take someone off the case: whoever may assign on it, while nobody has taken a step."""
+    return may_assign(user, case) and not case_being_worked(case)
+
+
 def may_assign(user: User, case: Case) -> bool:
     """Assign, unassign and exclude people on the case, and see who is excluded: a member of
     the team that triages its case type who is not excluded from it. The same rule as

@@ -5,6 +5,7 @@ who may view a case is sent the names of every member of staff.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -107,6 +108,47 @@ def people_working_on(case: Case) -> QuerySet[User]:
         .exclude(_excluded_from(case))
         .order_by("username")
     )
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Someone (or a team) assigned to a case, as the case page names them."""
+
+    label: str
+    user_id: int | None
+    team_id: int | None
+    until: dt.date | None  # an investigator's access ends on this day
+
+
+def case_holders(case: Case) -> list[Holder]:
+    """Who holds ``case``: each person with a live grant to work it (display name and role,
+    and the end date of an investigator's), then each team, in three queries."""
+    today = timezone.localdate()
+    grants = (
+        CaseUserPermission.objects.filter(content_object=case, permission__codename=CasePerm.WORK)
+        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
+        .select_related("user")
+        .prefetch_related(Prefetch("user__groups", queryset=Group.objects.only("name")))
+        .order_by("user__username")
+    )
+    people = [
+        Holder(
+            label=person_label(g.user, (group.name for group in g.user.groups.all())),
+            user_id=g.user_id,
+            team_id=None,
+            until=g.expires_on,
+        )
+        for g in grants
+        if g.user.is_active
+    ]
+    teams = (
+        CaseGroupPermission.objects.filter(content_object=case, permission__codename=CasePerm.WORK)
+        .select_related("group")
+        .order_by("group__name")
+    )
+    return people + [
+        Holder(label=g.group.name, user_id=None, team_id=g.group_id, until=None) for g in teams
+    ]
 
 
 # --- The access page ---------------------------------------------------------------------------

@@ -33,7 +33,12 @@ from permissions.models import (
     ChangeStatus,
     ExclusionKind,
 )
-from permissions.predicates import access_change_refusal, may_assign, may_confirm_exclusion
+from permissions.predicates import (
+    access_change_refusal,
+    case_being_worked,
+    may_assign,
+    may_confirm_exclusion,
+)
 from permissions.roles import (
     ADMINISTRATOR_MODEL_PERMISSIONS,
     GRANTS,
@@ -158,11 +163,6 @@ def case_assign_team(*, case: Case, team: Group, actor: User) -> None:
         event_record(case=case, code="case.team_assigned", actor=actor, payload={"team": team.pk})
 
 
-def _being_worked(case: Case) -> bool:
-    """Whether anyone has taken a step of the case's workflow yet."""
-    return case.events.filter(code="case.transitioned").exists()
-
-
 def case_unassign(
     *, case: Case, user: User | None = None, team: Group | None = None, actor: User
 ) -> int:
@@ -176,7 +176,7 @@ def case_unassign(
     the case.
     """
     _refuse_unless_triage(case, actor)
-    if _being_worked(case):
+    if case_being_worked(case):
         event_record(
             case=case,
             code="case.assignment_refused",

@@ -14,7 +14,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -54,13 +54,19 @@ from permissions.predicates import (
     may_see_reports,
     may_share,
     may_steer,
+    may_unassign,
     may_work,
     may_write_to_reporter,
     sees_redacted_only,
     sees_shared_only,
 )
 from permissions.roles import CasePerm
-from permissions.selectors import case_types_recordable_by, people_named, people_working_on
+from permissions.selectors import (
+    case_holders,
+    case_types_recordable_by,
+    people_named,
+    people_working_on,
+)
 from permissions.services import (
     case_assign,
     case_recuse,
@@ -334,6 +340,8 @@ def case_page(
         "actions": case_actions(case) if can_steer else [],
         # Only the people working the case, never every member of staff.
         "owners": people_working_on(case),
+        "holders": case_holders(case),
+        "can_unassign": can_triage and may_unassign(user, case),
         "support_parties": SUPPORT_PARTIES,
         "contact": content.reporter_contact if may_see_contact(user, case) else None,
         "messages_": message_list_for_staff(
@@ -706,11 +714,12 @@ def case_assign_view(request: HttpRequest, case_id: str) -> HttpResponse:
 def case_unassign_view(request: HttpRequest, case_id: str) -> HttpResponse:
     user = _user(request)
     case = case_for_triage(user, case_id, action="unassign")
-    wanted = _int(request.POST.get("user", ""))
+    wanted, wanted_team = _int(request.POST.get("user", "")), _int(request.POST.get("team", ""))
     assignee = User.objects.filter(pk=wanted).first() if wanted else None
-    if assignee is not None:
+    team = Group.objects.filter(pk=wanted_team).first() if wanted_team and not assignee else None
+    if assignee is not None or team is not None:
         try:
-            case_unassign(case=case, user=assignee, actor=user)
+            case_unassign(case=case, user=assignee, team=team, actor=user)
             messages.success(request, "The assignment has been removed.")
         except SpeakUpError as error:
             messages.error(request, error.message)

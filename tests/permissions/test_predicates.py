@@ -19,6 +19,7 @@ from permissions.predicates import (
     may_see_reports,
     may_share,
     may_steer,
+    may_unassign,
     may_work,
     may_write_to_reporter,
     sees_redacted_only,
@@ -118,6 +119,15 @@ def test_a_triage_lead_excluded_from_the_case_may_not_triage_it(cast):
 def test_nobody_triages_a_case_type_without_a_triage_team(cast):
     cast.case.case_type.triage_team = None
     assert not may_assign(cast.triage_lead, cast.case)
+
+
+def test_people_come_off_a_case_only_while_it_is_new_and_only_by_its_triage_team(cast):
+    from workflows.services import case_transition
+
+    assert may_unassign(cast.triage_lead, cast.case)
+    assert not may_unassign(cast.assigned_handler, cast.case)
+    case_transition(case=cast.case, name="acknowledge", actor=cast.assigned_handler)
+    assert not may_unassign(cast.triage_lead, cast.case)
 
 
 def test_who_may_record_a_report_taken_by_phone(cast):
