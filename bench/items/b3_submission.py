@@ -39,6 +39,7 @@ from cases.keys import case_cipher, data_key_prepare
 from cases.models import Case, CaseEvent, CaseType, DataKey
 from cases.services import reporter_time
 from cases.tokens import reference_generate, token_digest, token_generate, token_normalize
+from intake.configuration import configuration
 from intake.forms import ReportForm
 from intake.models import SubmissionKey
 from intake.services import submission_digest
@@ -97,8 +98,11 @@ def _setting() -> Setting:
 
 def fresh_post(setting: Setting) -> tuple[Client, dict[str, str]]:
     """A browser with no cookie and a form of its own (untimed); the throttles' counters are
-    cleared, as a fresh hour would leave them."""
+    cleared, as a fresh hour would leave them. Clearing the cache drops the configuration the
+    reporter pages keep there too, which no report does: it is read back here, as the
+    previous report left it (``intake/configuration.py``)."""
     cache.clear()
+    configuration()
     return Client(SERVER_NAME="localhost"), {
         **setting.form,
         "submission_key": secrets.token_urlsafe(24),
