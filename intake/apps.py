@@ -33,6 +33,14 @@ class IntakeConfig(AppConfig):
         categories = apps.get_model("intake.SupportResource").categories.through
         m2m_changed.connect(forget, sender=categories, dispatch_uid="intake.forget.categories")
 
+        from django.core.signals import request_finished, request_started
+
+        from intake.configuration import request_began, request_ended
+
+        # A request reads the kept configuration once, however many parts of it ask.
+        request_started.connect(request_began, dispatch_uid="intake.configuration.began")
+        request_finished.connect(request_ended, dispatch_uid="intake.configuration.ended")
+
         import datetime as dt
 
         from intake.services import submission_keys_purge

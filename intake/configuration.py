@@ -8,6 +8,9 @@ Rules:
 - a change shows at once: the copy is dropped when the change is saved and again when its
   transaction commits (a page that read the old rows in between cannot keep them past the
   commit), and it lives at most ``LIFETIME`` in any case;
+- a request reads the kept copy once, however many parts of it ask (the copy is held for
+  the thread's current request, between Django's ``request_started`` and
+  ``request_finished``; outside a request every call asks the cache);
 - the cache is never a reason to fail: when it does not answer, the rows are read from the
   database as before;
 - nothing about a case or a reporter is kept here, only configuration.
@@ -16,6 +19,7 @@ Rules:
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -63,9 +67,32 @@ def _read() -> Configuration:
     )
 
 
+# The copy the current request has read, per thread (a worker's thread serves one request
+# at a time); ``None`` outside a request or before its first read.
+_request = threading.local()
+
+
+def request_began(**_: Any) -> None:
+    _request.active, _request.kept = True, None
+
+
+def request_ended(**_: Any) -> None:
+    _request.active, _request.kept = False, None
+
+
 def configuration() -> Configuration:
     """The configuration, from the cache when it holds it, else from the database (and then
     kept). Raises ``DatabaseError`` only when it must read and the database cannot answer."""
+    held = getattr(_request, "kept", None)
+    if held is not None:
+        return held  # type: ignore[no-any-return]
+    found = _kept()
+    if getattr(_request, "active", False):
+        _request.kept = found
+    return found
+
+
+def _kept() -> Configuration:
     try:
         found = cache.get(KEY)
     except Exception as error:  # the cache is down or hung, or the copy will not unpickle
@@ -105,6 +132,7 @@ def forget(**_: Any) -> None:
 
 
 def _drop() -> None:
+    _request.kept = None
     try:
         cache.delete(KEY)
     except Exception as error:

@@ -161,3 +161,34 @@ def test_an_unreadable_copy_is_read_again_from_the_database(client, whistleblowi
     cache.set(KEY, "left by another release")
     assert "Fraud" in _form(client)
     assert cache.get(KEY).units[0].name == "Finance"
+
+
+def test_a_report_reads_the_kept_copy_once(client, whistleblowing, monkeypatch):
+    _form(client)
+    reads = []
+    real_get = cache.get
+
+    def counted(key, *args, **kwargs):
+        reads.append(key)
+        return real_get(key, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "get", counted)
+    # The case type, the form's choices, the branding and the support on the token page.
+    assert client.post(SEND, answers(whistleblowing)).status_code == 200
+    assert reads == [KEY]
+    # Outside a request nothing is held: each call asks the cache.
+    configuration()
+    configuration()
+    assert reads == [KEY, KEY, KEY]
+
+
+def test_a_change_made_during_a_request_shows_in_the_rest_of_it(whistleblowing):
+    from intake.configuration import request_began, request_ended
+
+    request_began()
+    try:
+        assert [c.name for c in configuration().categories[whistleblowing.pk]] == ["Fraud"]
+        _rename_category("Theft or fraud")
+        assert [c.name for c in configuration().categories[whistleblowing.pk]] == ["Theft or fraud"]
+    finally:
+        request_ended()
