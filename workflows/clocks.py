@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+from django.apps import apps
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -128,7 +129,8 @@ def clocks_history_write(history: list[ClockChange]) -> None:
     user: the request's signed-in user, as its middleware names it, or none)."""
     if not history or not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
         return
-    model = Clock.history.model
+    # The historical model itself: ``Clock.history`` would make a new manager class per call.
+    model = apps.get_model("workflows", "HistoricalClock")
     request = getattr(HistoricalRecords.context, "request", None)
     user = getattr(request, "user", None)
     by = user if user is not None and user.is_authenticated else None
