@@ -130,18 +130,19 @@ def clocks_history_write(history: list[ClockChange]) -> None:
     if not history or not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
         return
     # The historical model itself: ``Clock.history`` would make a new manager class per call.
-    model = apps.get_model("workflows", "HistoricalClock")
+    historical = apps.get_model("workflows", "HistoricalClock")
+    fields = historical.tracked_fields
     request = getattr(HistoricalRecords.context, "request", None)
     user = getattr(request, "user", None)
     by = user if user is not None and user.is_authenticated else None
-    model.objects.bulk_create(
+    historical.objects.bulk_create(
         [
-            model(
+            historical(
                 history_date=clock._history_date,  # type: ignore[attr-defined]
                 history_type=kind,
                 history_user=getattr(clock, "_history_user", by),
                 history_change_reason=getattr(clock, "_change_reason", None),
-                **{field.attname: getattr(clock, field.attname) for field in model.tracked_fields},
+                **{field.attname: getattr(clock, field.attname) for field in fields},
             )
             for clock, kind in history
         ]
