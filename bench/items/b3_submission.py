@@ -36,7 +36,7 @@ from bench.harness import Measurement, Side, compare
 from bench.items import Context, Item
 from cases.audit import case_chain, event_body, link_mac
 from cases.keys import case_cipher, data_key_prepare
-from cases.models import Case, CaseEvent, CaseType, DataKey
+from cases.models import Case, CaseEvent, CaseType, Channel, DataKey
 from cases.services import reporter_time
 from cases.tokens import reference_generate, token_digest, token_generate, token_normalize
 from intake.configuration import configuration
@@ -155,7 +155,8 @@ def raw_report(setting: Setting, prepared: tuple[Client, dict[str, str]]) -> str
         cursor.execute(
             "INSERT INTO cases_case (id, reference, case_type_id, category_id, org_unit_id,"
             " state, received_on, reporter_named, outcome, checkin_answer, answers,"
-            " token_digest) VALUES (%s, %s, %s, %s, %s, 'received', %s, %s, '', '', %s, %s)",
+            " token_digest, channel)"
+            " VALUES (%s, %s, %s, %s, %s, 'received', %s, %s, '', '', %s, %s, %s)",
             [
                 cid,
                 reference_generate(),
@@ -166,6 +167,7 @@ def raw_report(setting: Setting, prepared: tuple[Client, dict[str, str]]) -> str
                 False,
                 prep_value(Case, "answers", sealed),
                 prep_value(Case, "token_digest", token_digest(token)),
+                Channel.WEB,
             ],
         )
         cursor.execute(
