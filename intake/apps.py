@@ -11,6 +11,36 @@ class IntakeConfig(AppConfig):
         # Outages on reporter paths answer with the reporter side's own page.
         unavailable_page_register(is_reporter_path, reporter_unavailable)
 
+        from django.apps import apps
+        from django.db.models.signals import m2m_changed, post_delete, post_save
+
+        from intake.configuration import forget
+
+        # The configuration the reporter pages keep in the cache is dropped as soon as an
+        # administrator saves or deletes any of it, or changes which categories a support
+        # resource is offered for.
+        for label in (
+            "cases.CaseType",
+            "cases.Category",
+            "cases.OrganisationalUnit",
+            "reports.MonitoringQuestion",
+            "intake.SupportResource",
+            "intake.Branding",
+        ):
+            model = apps.get_model(label)
+            for signal in (post_save, post_delete):
+                signal.connect(forget, sender=model, dispatch_uid=f"intake.forget.{label}")
+        categories = apps.get_model("intake.SupportResource").categories.through
+        m2m_changed.connect(forget, sender=categories, dispatch_uid="intake.forget.categories")
+
+        from django.core.signals import request_finished, request_started
+
+        from intake.configuration import request_began, request_ended
+
+        # A request reads the kept configuration once, however many parts of it ask.
+        request_started.connect(request_began, dispatch_uid="intake.configuration.began")
+        request_finished.connect(request_ended, dispatch_uid="intake.configuration.ended")
+
         import datetime as dt
 
         from intake.services import submission_keys_purge

@@ -3,8 +3,9 @@
 Every path outside the staff side is a reporter page, so an error there answers with a
 reporter page and the reporter headers (``no-store``, ``no-referrer``, the strict Content
 Security Policy), never Django's bare pages. These pages must render when nothing else works:
-they read the database only for the branding, and fall back to the default look when it is
-down. Staff paths keep Django's own handlers (``config/urls.py`` routes both here).
+they read only the branding (kept in the cache, intake/configuration.py, else read from the
+database), and fall back to the default look when neither answers. Staff paths keep Django's
+own handlers (``config/urls.py`` routes both here).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import defaults
 
-from intake.models import Branding, branding
+from intake.configuration import configuration
+from intake.models import Branding
 
 logger = logging.getLogger("speakup.intake")
 
@@ -48,9 +50,10 @@ def reporter_headers(request: HttpRequest, response: HttpResponse) -> HttpRespon
 
 
 def branding_or_default() -> Branding:
-    """The organisation's branding, or the default look when the database cannot say."""
+    """The organisation's branding (as the cache keeps it, intake/configuration.py), or the
+    default look when the database cannot say."""
     try:
-        return branding()
+        return configuration().branding
     except DatabaseError:
         return Branding()
 

@@ -10,9 +10,9 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import CaseType, Category, CheckinAnswer, OrganisationalUnit
+from intake.configuration import configuration
 from intake.language import in_english, org_text
 from reports.models import PREFER_NOT_TO_SAY
-from reports.monitoring import monitoring_questions
 
 WHEN_CHOICES = [
     ("this-month", _("This month")),
@@ -99,10 +99,10 @@ class ReportForm(forms.Form):
     def __init__(self, *args: Any, case_type: CaseType, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.case_type = case_type
-        self.categories = {
-            str(c.pk): c for c in Category.objects.filter(case_type=case_type, is_active=True)
-        }
-        self.units = {str(u.pk): u for u in OrganisationalUnit.objects.filter(is_active=True)}
+        # The choices come from the configuration kept in the cache (intake/configuration.py).
+        kept = configuration()
+        self.categories = {str(c.pk): c for c in kept.categories.get(case_type.pk, [])}
+        self.units = {str(u.pk): u for u in kept.units}
         self.fields["category"].choices = [  # type: ignore[attr-defined]
             (k, org_text(c, "name")) for k, c in self.categories.items()
         ]
@@ -117,7 +117,7 @@ class ReportForm(forms.Form):
         if not self.categories:
             del self.fields["category"]
         # Optional equality monitoring, counted apart from the report (reports/monitoring.py).
-        for slug, text, hint, choices in monitoring_questions():
+        for slug, text, hint, choices in kept.questions:
             self.fields[f"{MONITORING_PREFIX}{slug}"] = forms.ChoiceField(
                 label=in_english(text),
                 help_text=in_english(hint)

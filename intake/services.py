@@ -37,9 +37,10 @@ from cases.services import (
     reporter_time,
 )
 from cases.tokens import token_display
+from intake.configuration import configuration
 from intake.files import CleanedFile
 from intake.language import org_text
-from intake.models import Branding, SubmissionKey, SupportResource, branding
+from intake.models import Branding, SubmissionKey, SupportResource
 from intake.progress import progress_of
 from intake.receipts import receipt_make
 from intake.selectors import support_list_for
@@ -143,7 +144,7 @@ def report_file(
                 outcomes.append(_attach(case, cleaned))
             # A new case has only the clocks just started; the branding is read once.
             progress = progress_of(case, clocks=started)
-            brand = branding()
+            brand = configuration().branding
             filed = Filed(
                 token=token_display(token),
                 receipt=receipt_make(case_type=case_type, day=case.received_on, brand=brand),

@@ -28,7 +28,7 @@ from typing import Any
 from django.conf import settings
 from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -41,6 +41,7 @@ from cases.exceptions import CaseNotFound, CheckinClosed
 from cases.models import Case, CaseType, CheckinAnswer, MessageKind
 from cases.selectors import message_list_for_case
 from cases.services import message_add, reporter_time
+from intake.configuration import case_type_open
 from intake.errors import branding_or_default, permission_denied, reporter_headers
 from intake.files import CleanedFile, FileRejected, clean_evidence
 from intake.followup import (
@@ -165,7 +166,10 @@ def logo(request: HttpRequest) -> HttpResponse:
 
 
 def _open_case_type(slug: str) -> CaseType:
-    return get_object_or_404(CaseType, slug=slug, is_active=True)
+    found = case_type_open(slug)
+    if found is None:
+        raise Http404
+    return found
 
 
 @reporter_page

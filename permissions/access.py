@@ -23,9 +23,10 @@ import uuid
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, StringAgg, Subquery, Value
 from django.utils import timezone
 
 from cases.audit import REFUSAL_CHAIN, chain_append, event_record, refusal_body
@@ -33,7 +34,7 @@ from cases.exceptions import CaseNotFound
 from cases.models import Case, CaseType
 from cases.tokens import token_digest, token_normalize
 from permissions.models import AccessRefusal, CaseExclusion, CaseGroupPermission, CaseUserPermission
-from permissions.roles import CasePerm
+from permissions.roles import ROLE_NAMES, CasePerm, roles_from, roles_remember
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -225,7 +226,9 @@ def case_locked_for_user(
     about to change it: the gate and the lock in one read, so the case is read once.
 
     Opens a transaction and yields the case (with its type, category and unit) inside it; the
-    block runs in that transaction and the row stays locked until it ends. The rules and the
+    block runs in that transaction and the row stays locked until it ends. The user's roles
+    are read in the same query and remembered on ``user`` (``roles.roles_remember``), so the
+    role check that follows costs no query. The rules and the
     refusal are ``case_for_user``'s (``CaseNotFound``, no view event), and the refusal is
     recorded after the transaction has ended, so that its rollback cannot take it along.
     """
@@ -233,15 +236,29 @@ def case_locked_for_user(
     with transaction.atomic():
         case = None
         if parsed is not None:
+            # The user's roles come with the case (the step that follows checks them), as
+            # one text of their role groups' names: one subquery, not a query of its own.
+            memberships = get_user_model().groups.through.objects
+            roles = (
+                memberships.filter(  # type: ignore[misc]  # stubs miss the annotation
+                    user_id=user.pk or 0, group__name__in=ROLE_NAMES
+                )
+                .values("user_id")
+                .annotate(names=StringAgg("group__name", Value("\n")))
+                .values("names")
+            )
             # OF the case row only: the joined type, category and unit stay unlocked (and
             # PostgreSQL cannot lock the nullable side of an outer join).
             case = (
                 case_queryset_for_user(user, perm, only=parsed)
                 .select_related("case_type", "category", "org_unit")
+                .annotate(actor_roles=Subquery(roles))
                 .select_for_update(of=("self",))
                 .first()
             )
         if case is not None:
+            names = getattr(case, "actor_roles", None) or ""
+            roles_remember(user, roles_from(names.split("\n")))
             yield case
             return
     record_refusal(user, parsed, action)

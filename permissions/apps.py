@@ -19,6 +19,15 @@ def _roles_ensure(*, sender: AppConfig, using: str, **kwargs: Any) -> None:
     roles_ensure(using=using)
 
 
+def _roles_changed(*, instance: object, reverse: bool, action: str, **kwargs: Any) -> None:
+    """A user's groups changed through the user object (``user.groups.add``): the roles it
+    remembered from a locked read (``permissions.roles.roles_remember``) are forgotten."""
+    if not reverse and action.startswith("post_"):
+        from permissions.roles import roles_forget
+
+        roles_forget(instance)
+
+
 class PermissionsConfig(AppConfig):
     name = "permissions"
     verbose_name = "Permissions"
@@ -27,6 +36,15 @@ class PermissionsConfig(AppConfig):
         # After every migration (and every test database flush), the role groups exist and
         # the Administrator role holds exactly its configuration permissions.
         post_migrate.connect(_roles_ensure, dispatch_uid="permissions.roles_ensure")
+
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import m2m_changed
+
+        m2m_changed.connect(
+            _roles_changed,
+            sender=get_user_model().groups.through,
+            dispatch_uid="permissions.roles_changed",
+        )
 
         from cases.audit import REFUSAL_CHAIN, audit_chain_register
         from permissions.audit import STAFF_CHAIN, refusal_links, staff_event_links

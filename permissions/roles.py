@@ -7,6 +7,7 @@ whose triage team they are in), and it is checked in ``permissions/access.py``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -64,11 +65,40 @@ ADMINISTRATOR_MODEL_PERMISSIONS = (
 CASE_DATA_APPS = ("cases", "permissions", "workflows", "guardian")
 
 
+# Where ``roles_remember`` keeps the roles read with a locked case, on the user object (which
+# lives as long as the request that loaded it).
+_REMEMBERED = "_speakup_roles"
+
+
 def roles_of(user: AbstractBaseUser | AnonymousUser) -> set[Role]:
+    """The user's roles: read from their groups, or as the gate's locked read of a case found
+    them moments ago in the same request (``roles_remember``)."""
     if not user.is_authenticated:
         return set()
+    remembered = getattr(user, _REMEMBERED, None)
+    if remembered is not None:
+        return set(remembered)
     names = set(user.groups.values_list("name", flat=True))  # type: ignore[attr-defined]
-    return {role for role in Role if role.value in names}
+    return roles_from(names)
+
+
+def roles_from(names: Iterable[str]) -> set[Role]:
+    """The roles among these group names (the rest are teams)."""
+    given = set(names)
+    return {role for role in Role if role.value in given}
+
+
+def roles_remember(user: AbstractBaseUser | AnonymousUser, roles: set[Role]) -> None:
+    """Keep ``roles``, read with the user's locked case, on this user object, so the step's
+    role check that follows in the same request reads them again from nowhere. Forgotten when
+    the user's groups change through this object (``roles_forget``)."""
+    setattr(user, _REMEMBERED, frozenset(roles))
+
+
+def roles_forget(user: object) -> None:
+    """Drop remembered roles (the user's groups changed)."""
+    if hasattr(user, _REMEMBERED):
+        delattr(user, _REMEMBERED)
 
 
 def may_manage_access(user: AbstractBaseUser | AnonymousUser) -> bool:

@@ -241,6 +241,16 @@ def django_db_setup(django_db_setup, django_db_blocker) -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _configuration_not_kept() -> None:
+    """The reporter pages' configuration kept in the cache (intake/configuration.py) is
+    dropped before each test: a test's rows are rolled back without the signals that drop
+    it, so a copy kept by one test would show its categories to the next."""
+    from intake.configuration import _drop
+
+    _drop()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings) -> None:
     """PBKDF2 is deliberately slow; tests hash with MD5 (never used outside tests)."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -57,7 +57,7 @@ from permissions.predicates import may_redact, may_share, may_steer
 from permissions.roles import CasePerm
 from permissions.selectors import people_working_on
 from workflows import registry
-from workflows.clocks import clock_start, clock_stopped
+from workflows.clocks import ClockChange, clock_start, clock_stopped, clocks_history_write
 from workflows.models import Clock
 from workflows.predicates import holds_step_role, took_part
 from workflows.spec import ClockKind, Need, Step, WorkflowSpec
@@ -270,13 +270,15 @@ def _move_clocks(
     """The clocks the step stops and starts, as its workflow declares; leaving a stage stops
     its limit and entering one starts it; a closed case keeps no running clock. The case's
     clocks are read once (the case is locked), not once for each clock the step may touch;
-    the events of the clocks stopped join ``events``."""
+    the events of the clocks stopped join ``events``, and the history rows of the clocks
+    stopped and started are written in one INSERT."""
     clocks = {(clock.kind, clock.stage): clock for clock in Clock.objects.filter(case=case)}
+    history: list[ClockChange] = []  # the clocks' history rows, written together at the end
 
     def stop(kind: str, stage: str = "") -> None:
         clock = clocks.get((kind, stage))
         if clock is not None and clock.stopped_on is None:
-            clock_stopped(clock, case=case, on=today, actor=actor, events=events)
+            clock_stopped(clock, case=case, on=today, actor=actor, events=events, history=history)
 
     for stopping in step.stops:
         stop(stopping)
@@ -284,10 +286,14 @@ def _move_clocks(
     if case.state in spec.closed_states:
         for running in list(clocks):
             stop(*running)
-        return
-    for kind, stage in [*((kind, "") for kind in step.starts), (ClockKind.STAGE, case.state)]:
-        if (kind, stage) not in clocks:
-            clock_start(case=case, kind=kind, stage=stage, on=today, absent=True)
+    else:
+        starts = [*((kind, "") for kind in step.starts), (ClockKind.STAGE, case.state)]
+        for kind, stage in starts:
+            if (kind, stage) not in clocks:
+                clock_start(
+                    case=case, kind=kind, stage=stage, on=today, absent=True, history=history
+                )
+    clocks_history_write(history)
 
 
 # --- Recording on a case the actor works ----------------------------------------------------

@@ -36,9 +36,10 @@ from bench.harness import Measurement, Side, compare
 from bench.items import Context, Item
 from cases.audit import case_chain, event_body, link_mac
 from cases.keys import case_cipher, data_key_prepare
-from cases.models import Case, CaseEvent, CaseType, DataKey
+from cases.models import Case, CaseEvent, CaseType, Channel, DataKey
 from cases.services import reporter_time
 from cases.tokens import reference_generate, token_digest, token_generate, token_normalize
+from intake.configuration import configuration
 from intake.forms import ReportForm
 from intake.models import SubmissionKey
 from intake.services import submission_digest
@@ -97,8 +98,11 @@ def _setting() -> Setting:
 
 def fresh_post(setting: Setting) -> tuple[Client, dict[str, str]]:
     """A browser with no cookie and a form of its own (untimed); the throttles' counters are
-    cleared, as a fresh hour would leave them."""
+    cleared, as a fresh hour would leave them. Clearing the cache drops the configuration the
+    reporter pages keep there too, which no report does: it is read back here, as the
+    previous report left it (``intake/configuration.py``)."""
     cache.clear()
+    configuration()
     return Client(SERVER_NAME="localhost"), {
         **setting.form,
         "submission_key": secrets.token_urlsafe(24),
@@ -151,7 +155,8 @@ def raw_report(setting: Setting, prepared: tuple[Client, dict[str, str]]) -> str
         cursor.execute(
             "INSERT INTO cases_case (id, reference, case_type_id, category_id, org_unit_id,"
             " state, received_on, reporter_named, outcome, checkin_answer, answers,"
-            " token_digest) VALUES (%s, %s, %s, %s, %s, 'received', %s, %s, '', '', %s, %s)",
+            " token_digest, channel)"
+            " VALUES (%s, %s, %s, %s, %s, 'received', %s, %s, '', '', %s, %s, %s)",
             [
                 cid,
                 reference_generate(),
@@ -162,6 +167,7 @@ def raw_report(setting: Setting, prepared: tuple[Client, dict[str, str]]) -> str
                 False,
                 prep_value(Case, "answers", sealed),
                 prep_value(Case, "token_digest", token_digest(token)),
+                Channel.WEB,
             ],
         )
         cursor.execute(

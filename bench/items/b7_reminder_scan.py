@@ -67,10 +67,10 @@ def open_cases(n: int) -> int:
     blob = "decode('00', 'hex')" if connection.vendor == "postgresql" else "x'00'"
     cases = (
         "INSERT INTO cases_case (id, reference, case_type_id, state, received_on,"  # noqa: S608 (numbers and names from code)
-        " reporter_named, outcome, checkin_answer, answers)"
+        " reporter_named, outcome, checkin_answer, answers, channel)"
         f" SELECT {case_id}, '{REFERENCE_PREFIX}' || {padded_sql(i, 8)},"
         f" {by_type([str(t.pk) for t in types])}, {by_type([repr(s) for s in states])},"
-        f" {received}, FALSE, '', '', {blob} FROM {numbers_sql(first, last)}"
+        f" {received}, FALSE, '', '', {blob}, 'web' FROM {numbers_sql(first, last)}"
     )
 
     def clocks(kind: str, started: str, due: str, stopped: str, met: str) -> str:

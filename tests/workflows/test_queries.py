@@ -26,15 +26,15 @@ def received():
     return case, make_handler(case)
 
 
-def test_acknowledging_stops_one_deadline_and_starts_another_in_fourteen_queries(
+def test_acknowledging_stops_one_deadline_and_starts_another_in_twelve_queries(
     received, django_assert_num_queries
 ):
     case, handler = received
-    # SAVEPOINT; the case through the gate, locked, with its type; the handler's roles;
+    # SAVEPOINT; the case through the gate, locked, with its type and the handler's roles;
     # UPDATE the case and INSERT its history; the case's clocks; UPDATE the acknowledgement
-    # clock and INSERT its history; INSERT the feedback clock and its history; the chain's
+    # clock; INSERT the feedback clock; one INSERT of both clocks' history; the chain's
     # head, locked, and its UPDATE; one INSERT of both events; RELEASE.
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(12):
         case_transition(
             case=str(case.pk), name="acknowledge", actor=handler, expected_state="received"
         )
@@ -47,12 +47,12 @@ def test_acknowledging_stops_one_deadline_and_starts_another_in_fourteen_queries
     assert codes[-2:] == ["case.transitioned", "clock.met"]
 
 
-def test_a_step_that_moves_no_deadline_costs_ten_queries(received, django_assert_num_queries):
+def test_a_step_that_moves_no_deadline_costs_nine_queries(received, django_assert_num_queries):
     case, handler = received
     case_transition(case=case, name="acknowledge", actor=handler)
-    # SAVEPOINT; the case, locked; the roles; UPDATE and history; the clocks (a stage's limit
-    # may have been set since); the head, its UPDATE and the event; RELEASE.
-    with django_assert_num_queries(10):
+    # SAVEPOINT; the case, locked, with the roles; UPDATE and history; the clocks (a stage's
+    # limit may have been set since); the head, its UPDATE and the event; RELEASE.
+    with django_assert_num_queries(9):
         case_transition(case=case, name="begin_assessment", actor=handler)
 
 
@@ -60,7 +60,7 @@ def test_queuing_the_reporters_email_adds_two_queries(django_assert_num_queries)
     case = make_case(case_type=make_case_type(), reporter_contact="me@home.example")
     handler = make_handler(case)
     # As acknowledging above, and: is an e-mail already waiting; INSERT one.
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(14):
         case_transition(case=case, name="acknowledge", actor=handler)
 
 
@@ -70,9 +70,9 @@ def test_the_step_forms_post_reads_the_case_once(
     case, handler = received
     sign_in(handler)
     client.get("/staff/")  # the session as a page leaves it
-    # The session, the user, their second factor; the step's fourteen; the session's
+    # The session, the user, their second factor; the step's twelve; the session's
     # last-seen time saved (SAVEPOINT, UPDATE, RELEASE).
-    with django_assert_num_queries(3 + 14 + 3) as captured:
+    with django_assert_num_queries(3 + 12 + 3) as captured:
         answer = client.post(
             f"/staff/cases/{case.pk}/step/", {"step": "acknowledge", "expected_state": "received"}
         )
