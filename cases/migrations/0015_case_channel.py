@@ -29,6 +29,7 @@ def forward(apps, schema_editor):
         else:
             field = channel_field()
             field.set_attributes_from_name("channel")
+            field.model = model  # the state this runs in does not have the field yet
             schema_editor.add_field(model, field)
 
 
