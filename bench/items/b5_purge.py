@@ -46,6 +46,7 @@ from cases.models import (
 )
 from cases.storage import evidence_path
 from permissions.models import CaseUserPermission
+from reports.rollups import rollup_held
 from retention.models import DeletionRecord, RetentionPolicy
 from retention.purge import BATCH_SIZE, purge_due_cases
 from workflows import registry
@@ -182,6 +183,14 @@ def _month(column: str) -> str:
     return f"date({column}, 'start of month')"
 
 
+def _days(first: str, last: str) -> str:
+    """The days from one date column to another, as the stub keeps them before its dates are
+    cut to months (NULL where either is)."""
+    if connection.vendor == "postgresql":
+        return f"({last} - {first})"
+    return f"CAST(julianday({last}) - julianday({first}) AS INTEGER)"
+
+
 def raw_purge(case_ids: list[uuid.UUID]) -> dict[str, int]:
     """What the purge does to these cases, in SQL written by hand: rows deleted per table."""
     where, params = _ids(case_ids)
@@ -201,6 +210,7 @@ def raw_purge(case_ids: list[uuid.UUID]) -> dict[str, int]:
             deleted[table] = cursor.rowcount
         cursor.execute(
             f"UPDATE workflows_clock SET reason = NULL, paused_on = NULL, "  # noqa: S608
+            f"days_taken = {_days('started_on', 'stopped_on')}, "
             f"started_on = {_month('started_on')}, due_on = {_month('due_on')}, "
             f"stopped_on = {_month('stopped_on')} WHERE case_id {where}",
             params,
@@ -209,6 +219,7 @@ def raw_purge(case_ids: list[uuid.UUID]) -> dict[str, int]:
             "UPDATE cases_case SET answers = %s, reporter_contact = NULL, "  # noqa: S608
             "redacted_answers = NULL, token_digest = NULL, reporter_named = %s, "
             "mediation_consented_on = NULL, police_referred_on = NULL, "
+            f"days_to_close = {_days('received_on', 'closed_on')}, "
             f"received_on = {_month('received_on')}, closed_on = {_month('closed_on')} "
             f"WHERE id {where}",
             [b"", False, *params],
@@ -269,13 +280,20 @@ def _peak(case_ids: list[uuid.UUID]) -> int:
 
 
 def _sides_agree(batches: _Batches) -> None:
-    """One batch each way: the raw side deletes exactly the rows the purge records."""
+    """One batch each way: the raw side deletes exactly the rows the purge records, and
+    neither moves a count the reports show (the stubs and clocks keep their days, dated to
+    their months), so both write the same stub and clock values."""
     purged = batches.due()
+    counts = rollup_held()
     _purge(purged)
+    if rollup_held() != counts:
+        raise AssertionError("B5: the purge moved the reports' counts")
     recorded: Counter[str] = Counter()
     for rows in DeletionRecord.objects.filter(case_id__in=purged).values_list("rows", flat=True):
         recorded.update(rows)
     raw = {_LABELS[table]: count for table, count in raw_purge(batches.taken()).items()}
+    if rollup_held() != counts:
+        raise AssertionError("B5: the raw side moved the reports' counts: not the purge's writes")
     if dict(recorded) != raw:
         raise AssertionError(f"B5 sides disagree: purge {dict(recorded)}, raw {raw}")
 
