@@ -12,6 +12,7 @@ import json
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from itertools import groupby
 from typing import Any
 
 from django.core.paginator import Page, Paginator
@@ -178,11 +179,18 @@ class TimelineEntry:
     at: dt.datetime
     day_only: bool
     sentence: str
-    change: bool = True  # False for a look at the case (a view), which changes nothing
 
 
 # Events that record a look at the case, not a change to it.
 VIEW_CODES = frozenset({"case.viewed", "case.viewed_by_reporter"})
+
+
+def _look(event: CaseEvent) -> tuple[Any, ...]:
+    """What groups a staff member's looks at the case in a row on one day; every other event
+    stands alone."""
+    if event.code == "case.viewed":
+        return ("look", event.actor_id, timezone.localdate(event.at))
+    return ("event", event.pk)
 
 
 def event_list_for_staff(
@@ -209,54 +217,22 @@ def event_list_for_staff(
     if people is not None:
         names, team_names = people(*event_people(in_order))
     entries: list[TimelineEntry] = []
-    run: list[CaseEvent] = []
-
-    def close_run() -> None:
-        if not run:
-            return
+    for _key, group in groupby(in_order, key=_look):
+        run = list(group)
         first = run[0]
-        if len(run) == 1:
-            sentence = event_sentence(
-                first, people=names, teams=team_names, state_words=state_words
-            )
-        else:
+        if len(run) > 1:  # one person's looks in a row on one day
             actor = names.get(first.actor_id) if first.actor_id else None
             sentence = str(_("{actor} viewed the case {count} times.")).format(
                 actor=actor or (first.actor.get_username() if first.actor else ""),
                 count=len(run),
             )
-        entries.append(
-            TimelineEntry(
-                at=first.at, day_only=is_day_only(first.at), sentence=sentence, change=False
+        else:
+            sentence = event_sentence(
+                first, people=names, teams=team_names, state_words=state_words
             )
-        )
-        run.clear()
-
-    for event in in_order:
-        same_look = (
-            event.code == "case.viewed"
-            and run
-            and run[0].actor_id == event.actor_id
-            and timezone.localdate(run[0].at) == timezone.localdate(event.at)
-        )
-        if event.code == "case.viewed" and (same_look or not run):
-            run.append(event)
-            continue
-        close_run()
-        if event.code == "case.viewed":
-            run.append(event)
-            continue
         entries.append(
-            TimelineEntry(
-                at=event.at,
-                day_only=is_day_only(event.at),
-                sentence=event_sentence(
-                    event, people=names, teams=team_names, state_words=state_words
-                ),
-                change=event.code not in VIEW_CODES,
-            )
+            TimelineEntry(at=first.at, day_only=is_day_only(first.at), sentence=sentence)
         )
-    close_run()
     return Paged(entries, shown)
 
 

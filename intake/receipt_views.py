@@ -12,16 +12,14 @@ from typing import Any
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from intake.errors import branding_or_default
 from intake.receipts import receipt_read
 from intake.uploads import BoundedMemoryUploadHandler
-from intake.views import reporter_page
+from intake.views import _render, reporter_page  # every reporter page renders through it
 
 RECEIPT_MAX_BYTES = 8 * 1024
 
@@ -70,24 +68,18 @@ class ReceiptCheckForm(forms.Form):
         return data
 
 
-def _page(
-    request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
-) -> HttpResponse:
-    return render(request, template, {"branding": branding_or_default(), **context}, status=status)
-
-
 @csrf_exempt  # changes nothing and acts in no session: nothing for another site to ride on
 @reporter_page
 @require_http_methods(["GET", "POST"])
 def receipt_check(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
-        return _page(request, "intake/receipt_check.html", {"form": ReceiptCheckForm()})
+        return _render(request, "intake/receipt_check.html", {"form": ReceiptCheckForm()})
     request.upload_handlers = [ReceiptUploadHandler(request)]
     posted, files = request.POST, request.FILES  # parsed here, through the handler above
     form = ReceiptCheckForm(
         posted, files, oversized=bool(getattr(request, "oversized_uploads", []))
     )
     if not form.is_valid():
-        return _page(request, "intake/receipt_check.html", {"form": form}, status=400)
+        return _render(request, "intake/receipt_check.html", {"form": form}, status=400)
     receipt = receipt_read(form.cleaned_data["text"])
-    return _page(request, "intake/receipt_checked.html", {"receipt": receipt})
+    return _render(request, "intake/receipt_checked.html", {"receipt": receipt})

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -21,11 +20,11 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from cases.exceptions import CaseNotFound
 from cases.models import CaseType, Category, Channel, OrganisationalUnit
 from cases.services import InvalidReport
 from cases.tokens import token_display
 from permissions.selectors import case_types_recordable_by
+from staff.views import _user  # the signed-in member of staff, as every staff page reads them
 from workflows.on_behalf import OTHER_CHANNELS, MayNotRecord, report_record_on_behalf
 from workflows.spec import ClockKind
 
@@ -140,12 +139,6 @@ class RecordForm(forms.Form):
         if data.get("identity") == "named":
             answers["name"] = data["name"].strip()
         return answers
-
-
-def _user(request: HttpRequest) -> User:
-    if not isinstance(request.user, User):
-        raise CaseNotFound()
-    return request.user
 
 
 @never_cache

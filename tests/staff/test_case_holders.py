@@ -1,6 +1,7 @@
 """Who holds a case, on its page (issue 15, section 1): people by name and role, an
 investigator's end date, teams; the triage team may take them off while the case is new."""
 
+import datetime as dt
 import html
 import re
 
@@ -24,7 +25,7 @@ def test_the_case_page_says_who_holds_the_case(cast, sign_in, client):
     cast.assigned_handler.save()
     sign_in(cast.assigned_handler)
     page = client.get(f"/staff/cases/{cast.case.pk}/").content.decode()
-    until = timezone.localdate() + __import__("datetime").timedelta(days=30)
+    until = timezone.localdate() + dt.timedelta(days=30)
     assert _held_by(page) == [
         "Ann Smith (handler)",
         f"investigator (external investigator) (until {until.day} {until:%B %Y})",
