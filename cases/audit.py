@@ -38,7 +38,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.batch import ids_condition, rows_insert
+from cases.batch import ids_condition, pg_array, rows_insert
 from cases.exceptions import UnknownAuditEvent
 from cases.models import AuditHead, AuditVerification, Case, CaseEvent
 
@@ -326,7 +326,7 @@ def _heads_move(heads: Mapping[str, tuple[int, str]]) -> None:
                 f"UPDATE {table} AS h SET seq = v.seq, mac = v.mac "  # noqa: S608
                 "FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS v(seq, mac, chain) "
                 "WHERE h.chain = v.chain AND h.chain = ANY(%s::text[])",
-                [seqs, macs, chains, chains],
+                [pg_array(seqs), pg_array(macs), pg_array(chains), pg_array(chains)],
             )
         else:
             cursor.executemany(f"UPDATE {table} SET seq = %s, mac = %s WHERE chain = %s", rows)  # noqa: S608

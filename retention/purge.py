@@ -42,7 +42,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from cases.audit import events_record_many
-from cases.batch import among, ids_condition, rows_insert
+from cases.batch import among, ids_condition, pg_array, rows_insert
 from cases.functions import DaysBetween
 from cases.keys import data_keys_destroy
 from cases.services import cases_reduce_to_stub
@@ -225,9 +225,9 @@ def _found_rows_pg(
     """The same on PostgreSQL in one round trip per level of the search: the keys go once,
     as one array, and every way of pointing at them is one arm of a ``UNION ALL`` asking
     ``column = ANY(that array)``, which each table's index answers. (Django binds parameters
-    on the client, so a list per arm would be written out in each; and ``IN (SELECT ...)``
-    from the keys is a join that the planner, with stale statistics, answered by reading
-    every table whole.)"""
+    on the client, so a list per arm would be written out in each; the one array goes as
+    one literal, ``cases.batch.pg_array``. And ``IN (SELECT ...)`` from the keys is a join
+    that the planner, with stale statistics, answered by reading every table whole.)"""
 
     def qn(name: str | None) -> str:
         return connection.ops.quote_name(str(name))
@@ -258,7 +258,7 @@ def _found_rows_pg(
     sql = f"WITH k(v) AS (SELECT %s::{key_type}[]) " + " UNION ALL ".join(arms)
     prepared = [target_pk.get_db_prep_value(key, connection) for key in keys]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [prepared])
+        cursor.execute(sql, [pg_array(prepared)])
         return list(cursor.fetchall())
 
 
