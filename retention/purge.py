@@ -273,6 +273,9 @@ def dependants_of(case_ids: list[uuid.UUID]) -> Plan:
     frontier = [(CASE, found[CASE])]
     while frontier:
         target, keys = frontier.pop()
+        # Each row found names its target as text: found as written (PostgreSQL) or, failing
+        # that, without dashes (``_text``).
+        as_written = {str(key): case_id for key, case_id in keys.items()}
         by_text = {_text(key): case_id for key, case_id in keys.items()}
         pointing = [
             (n, link)
@@ -291,7 +294,8 @@ def dependants_of(case_ids: list[uuid.UUID]) -> Plan:
         hits: dict[int, list[tuple[Any, uuid.UUID]]] = defaultdict(list)
         for n, pk, ref in answered:
             pk_field = links[n].source._meta.pk
-            hits[n].append((pk_field.to_python(pk), by_text[_text(ref)]))
+            case_id = as_written.get(ref) or by_text[_text(ref)]
+            hits[n].append((pk_field.to_python(pk), case_id))
         for n, rows in hits.items():
             source = _label(links[n].source)
             plan.models_[source] = links[n].source

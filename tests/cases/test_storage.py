@@ -215,6 +215,7 @@ def test_the_beat_schedule_sweeps_once_a_day_at_a_fixed_hour():
     entry = app.conf.beat_schedule["sweep-evidence-storage"]
     assert entry["task"] == "cases.tasks.sweep_evidence_storage"
     assert entry["schedule"] == crontab(hour=3, minute=0)
+    app.loader.import_default_modules()  # the worker's autodiscovery, which a test lacks
     assert entry["task"] in app.tasks
 
 
