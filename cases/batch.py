@@ -55,7 +55,8 @@ def _element(value: Any) -> str:
     elif isinstance(value, bytes | bytearray | memoryview):
         text = "\\x" + bytes(value).hex()
     elif isinstance(value, Json | Jsonb):
-        text = (value.dumps or json.dumps)(value.obj)
+        dumped = (value.dumps or json.dumps)(value.obj)
+        text = dumped.decode() if isinstance(dumped, bytes) else dumped
     else:
         raise TypeError(f"No array literal for {type(value).__name__}")
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'

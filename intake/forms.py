@@ -198,6 +198,19 @@ class TokenForm(forms.Form):
     )
 
 
+class TokenWithMessageForm(TokenForm):
+    """The token form, carrying a message the reporter typed while their follow-up ended: it
+    is sent once the token opens the case. It travels in the page only, never stored."""
+
+    body = forms.CharField(
+        label=_("Your message"),
+        help_text=_("We kept what you typed. It is sent when you continue."),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=10_000,
+        required=False,
+    )
+
+
 class ReplyForm(forms.Form):
     body = forms.CharField(
         label=_("Your message"),

@@ -29,6 +29,7 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -45,6 +46,7 @@ from intake.configuration import case_type_open
 from intake.errors import branding_or_default, permission_denied, reporter_headers
 from intake.files import CleanedFile, FileRejected, clean_evidence
 from intake.followup import (
+    IDLE_SECONDS,
     FollowUp,
     follow_up_end,
     follow_up_of,
@@ -52,7 +54,7 @@ from intake.followup import (
     follow_up_start,
     form_key_ok,
 )
-from intake.forms import CheckinForm, ReplyForm, ReportForm, TokenForm
+from intake.forms import CheckinForm, ReplyForm, ReportForm, TokenForm, TokenWithMessageForm
 from intake.progress import progress_of
 from intake.receipts import receipt_verify
 from intake.selectors import support_list_for
@@ -429,12 +431,14 @@ def _token_form(
 @reporter_page
 def follow_up(request: HttpRequest) -> HttpResponse:
     """Type the token (POST only: it never appears in an address); a correct one starts a
-    short follow-up session. Every wrong answer is the same, and guesses are throttled."""
+    short follow-up session. Every wrong answer is the same, and guesses are throttled. A
+    message typed while an earlier session ended comes with the token, and is sent once the
+    token opens the case."""
     if request.method != "POST":
         if follow_up_of(request):
             return redirect("intake:follow_up_case")
-        return _token_form(request, TokenForm())
-    form = TokenForm(request.POST)
+        return _token_form(request, TokenWithMessageForm())
+    form = TokenWithMessageForm(request.POST)
     if not form.is_valid():
         return _token_form(request, form, status=400)
     try:
@@ -464,9 +468,31 @@ def follow_up(request: HttpRequest) -> HttpResponse:
         token_guess_end(guess, found=True)  # not answered: give the count back
         raise
     token_guess_end(guess, found=True)
-    response = redirect("intake:follow_up_case")
+    # A trend-only report takes no messages: its page has no message form to keep one from.
+    kept = "" if progress_of(case).trend_only else form.cleaned_data["body"].strip()
+    if kept:
+        message_add(case=case, kind=MessageKind.FROM_REPORTER, body=kept)
+    response = _to_case_page(sent=bool(kept))
     follow_up_start(response, case.pk)
     return response
+
+
+def _to_case_page(*, sent: bool = False) -> HttpResponse:
+    """Back to the follow-up page; ``sent`` has it say that a message went."""
+    address = reverse("intake:follow_up_case")
+    return redirect(f"{address}?sent=1" if sent else address)
+
+
+def _ended(request: HttpRequest, *, kept: str = "") -> HttpResponse:
+    """The follow-up has ended (or was never there): say so, with the token form, keeping a
+    message that was being sent so that entering the token sends it."""
+    form = TokenWithMessageForm(initial={"body": kept[:10_000]}) if kept else None
+    return _render(
+        request,
+        "intake/follow_up_ended.html",
+        {"form": form, "ticket": ticket_for(request) if kept else ""},
+        status=403,
+    )
 
 
 def _followed_case(request: HttpRequest) -> tuple[FollowUp, Case] | None:
@@ -485,7 +511,7 @@ def _followed_case(request: HttpRequest) -> tuple[FollowUp, Case] | None:
 def follow_up_case(request: HttpRequest) -> HttpResponse:
     found = _followed_case(request)
     if found is None:
-        return _render(request, "intake/follow_up_ended.html", {}, status=403)
+        return _ended(request)
     session, case = found
     event_record(case=case, code="case.viewed_by_reporter", at=reporter_time())
     response = _follow_up_page(request, session, case)
@@ -521,6 +547,9 @@ def _follow_up_page(
             "checkin": checkin_status(case).value,
             "deleted_on": deletion_date(case),
             "kept_days": content_days(case),
+            "sent": request.method == "GET" and request.GET.get("sent") == "1",
+            "idle_minutes": IDLE_SECONDS // 60,
+            "idle_seconds": IDLE_SECONDS,
         },
         status=status,
     )
@@ -529,13 +558,16 @@ def _follow_up_page(
 def follow_up_action(
     view: Callable[[HttpRequest, FollowUp, Case], HttpResponse],
 ) -> Callable[[HttpRequest], HttpResponse]:
-    """A POST inside a live follow-up session, carrying that session's form key."""
+    """A POST inside a live follow-up session, carrying that session's form key. When the
+    session has ended, a message being sent is kept in the answer's token form."""
 
     @wraps(view)
     def wrapped(request: HttpRequest) -> HttpResponse:
         found = _followed_case(request)
-        if found is None or not form_key_ok(request, found[0]):
-            return _render(request, "intake/follow_up_ended.html", {}, status=403)
+        if found is None:
+            return _ended(request, kept=str(request.POST.get("body", "")))
+        if not form_key_ok(request, found[0]):
+            return _ended(request)
         return view(request, *found)
 
     return csrf_exempt(reporter_page(require_POST(wrapped)))
@@ -547,7 +579,16 @@ def follow_up_reply(request: HttpRequest, session: FollowUp, case: Case) -> Http
     if not form.is_valid():
         return _follow_up_page(request, session, case, reply_form=form, status=400)
     message_add(case=case, kind=MessageKind.FROM_REPORTER, body=form.cleaned_data["body"])
-    response = redirect("intake:follow_up_case")
+    response = _to_case_page(sent=True)
+    follow_up_refresh(response, session)
+    return response
+
+
+@follow_up_action
+def follow_up_keep(request: HttpRequest, session: FollowUp, case: Case) -> HttpResponse:
+    """ "Keep my follow-up open": counts as activity. The page's script asks with ``js=1`` and
+    gets an empty answer; without a script the button's form comes back to the page."""
+    response = HttpResponse(status=204) if request.POST.get("js") == "1" else _to_case_page()
     follow_up_refresh(response, session)
     return response
 

@@ -142,7 +142,8 @@ def test_a_reporter_files_and_follows_up_in_welsh(page, live_server, open_in_wel
     page.get_by_label("Eich neges").fill("Y contractwr glanhau.")
     page.get_by_role("button", name="Anfon neges").click()
     page.get_by_text("Y contractwr glanhau.").wait_for()
-    assert page.url == live_server.url + "/cy/follow-up/case/"
+    assert page.url == live_server.url + "/cy/follow-up/case/?sent=1"
+    assert page.get_by_text("Mae eich neges wedi cael ei hanfon.").is_visible()
     _check(page)
     assert [m.body for m in message_list_for_case(case, include_internal=False)][-1] == (
         "Y contractwr glanhau."

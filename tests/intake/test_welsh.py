@@ -224,7 +224,7 @@ def test_the_whole_journey_keeps_welsh(client, whistleblowing, django_user_model
     form_key = re.search(r'name="form_key" value="([^"]+)"', page).group(1)
     assert 'action="/cy/follow-up/reply/"' in page
     reply = client.post("/cy/follow-up/reply/", {"body": "Rhagor.", "form_key": form_key})
-    assert reply.status_code == 302 and reply["Location"] == "/cy/follow-up/case/"
+    assert reply.status_code == 302 and reply["Location"] == "/cy/follow-up/case/?sent=1"
     empty = client.post("/cy/follow-up/reply/", {"body": "", "form_key": form_key})
     assert "Rhowch eich neges" in _text(empty)
     # The switcher on a page that answered a post goes where a GET can.

@@ -1,7 +1,24 @@
-// GOV.UK Frontend components, and a warning before leaving the token page unconfirmed.
+// GOV.UK Frontend components, the follow-up page's time limit, and a warning before leaving
+// the token page unconfirmed.
 import { initAll } from "../govuk/govuk-frontend.min.js";
+import { initFollowUpTimeout } from "./followup.js";
 
 initAll();
+initFollowUpTimeout();
+
+// "Copy token" on the token page, where the browser can write to the clipboard.
+const copyButton = document.getElementById("copy-token");
+if (copyButton && navigator.clipboard && window.isSecureContext) {
+  document.getElementById("copy-token-group").hidden = false;
+  copyButton.addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(document.getElementById("token").textContent.trim());
+    } catch {
+      return; // refused by the browser: the token is still on the page to write down
+    }
+    document.getElementById("copy-token-status").textContent = copyButton.dataset.copied;
+  });
+}
 
 const keptForm = document.getElementById("kept-form");
 if (keptForm) {
