@@ -21,11 +21,12 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from cases.exceptions import CaseNotFound, InvalidTransition, SpeakUpError
-from cases.models import Case, CaseType, Category, MessageKind, Outcome
+from cases.models import Case, CaseType, Category, MessageKind, OrganisationalUnit, Outcome
 from cases.selectors import (
     case_actions,
     case_content,
@@ -178,6 +179,16 @@ def case_list_page(user: Any, params: Mapping[str, str], per_page: int = PAGE_SI
     return _ListPaginator(cases, per_page, count=count).get_page(params.get("page"))
 
 
+# Saved views: the lists a handler or triage lead opens every day, as the filters' query
+# strings (so a view is an address to bookmark, and the same filters as the form's).
+SAVED_VIEWS = (
+    (_("My cases"), "assignee=me"),
+    (_("My overdue cases"), "assignee=me&deadline=overdue&sort=deadline"),
+    (_("New, held by nobody (for triage)"), "new=1&assignee=none&sort=oldest"),
+    (_("Due within a week"), "deadline=due&sort=deadline"),
+)
+
+
 @never_cache
 @require_GET
 def case_list(request: HttpRequest) -> HttpResponse:
@@ -202,6 +213,10 @@ def case_list(request: HttpRequest) -> HttpResponse:
             .order_by("name")
             .values_list("slug", "name")
             .distinct(),
+            "units": OrganisationalUnit.objects.filter(is_active=True)
+            .order_by("name")
+            .values_list("slug", "name"),
+            "views": SAVED_VIEWS,
             "filters": request.GET,
             "today": timezone.localdate(),
             "may_record": case_types_recordable_by(_user(request)).exists(),

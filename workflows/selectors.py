@@ -13,12 +13,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import OrderBy
 from django.utils import timezone
 
 from cases.models import Case
 from permissions.access import case_queryset_for_user
+from permissions.models import CaseGroupPermission, CaseUserPermission
+from permissions.roles import CasePerm
 from workflows import registry
 from workflows.models import Clock
 
@@ -33,6 +35,7 @@ SORTS: dict[str, tuple[str | OrderBy, ...]] = {
     "reference": ("reference",),
 }
 DEADLINES = ("overdue", "due")  # past its day; due within a week
+ASSIGNEES = ("me", "none")  # held by the one asking; held by nobody, person or team
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,10 @@ class CaseFilters:
     category: str = ""  # a category's slug
     deadline: str = ""  # one of DEADLINES
     attention: bool = False  # reopened for attention by the reporter's check-in
+    unit: str = ""  # an organisational unit's slug
+    assignee: str = ""  # one of ASSIGNEES
+    received_from: dt.date | None = None  # received on or after this day
+    received_to: dt.date | None = None  # received on or before this day
     sort: str = "newest"  # one of SORTS
 
     @classmethod
@@ -53,6 +60,7 @@ class CaseFilters:
         """From a query string; anything unknown or malformed is ignored, never an error."""
         query = re.sub(r"[^0-9A-Z-]", "", params.get("q", "").strip().upper())[:9]
         deadline = params.get("deadline", "")
+        assignee = params.get("assignee", "")
         sort = params.get("sort", "")
         return cls(
             query=query,
@@ -62,8 +70,29 @@ class CaseFilters:
             category=params.get("category", "")[:50],
             deadline=deadline if deadline in DEADLINES else "",
             attention=bool(params.get("attention")),
+            unit=params.get("unit", "")[:50],
+            assignee=assignee if assignee in ASSIGNEES else "",
+            received_from=_day(params.get("from", "")),
+            received_to=_day(params.get("to", "")),
             sort=sort if sort in SORTS else "newest",
         )
+
+
+def _day(text: str) -> dt.date | None:
+    """A day as a date field sends it (``2026-11-30``), or ``None`` for anything else."""
+    try:
+        return dt.date.fromisoformat(text.strip()[:10]) if text.strip() else None
+    except ValueError:
+        return None
+
+
+def _held(case_ids: OuterRef, **whom: object) -> Exists:
+    """Whether a live grant to work the case exists for a person (``user=...``) or anyone."""
+    today = timezone.localdate()
+    grants = CaseUserPermission.objects.filter(
+        content_object=case_ids, permission__codename=CasePerm.WORK, **whom
+    ).filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
+    return Exists(grants)
 
 
 def case_list_for_user(
@@ -84,6 +113,19 @@ def case_list_for_user(
         cases = cases.filter(category__slug=filters.category)
     if filters.attention:
         cases = cases.filter(attention_since__isnull=False)
+    if filters.unit:
+        cases = cases.filter(org_unit__slug=filters.unit)
+    if filters.assignee == "me":
+        cases = cases.filter(_held(OuterRef("pk"), user_id=getattr(user, "pk", None)))
+    elif filters.assignee == "none":
+        teams = CaseGroupPermission.objects.filter(
+            content_object=OuterRef("pk"), permission__codename=CasePerm.WORK
+        )
+        cases = cases.filter(~_held(OuterRef("pk")), ~Exists(teams))
+    if filters.received_from:
+        cases = cases.filter(received_on__gte=filters.received_from)
+    if filters.received_to:
+        cases = cases.filter(received_on__lte=filters.received_to)
     today = today or timezone.localdate()
     running = Clock.objects.filter(
         case=OuterRef("pk"), stopped_on__isnull=True, paused_on__isnull=True
