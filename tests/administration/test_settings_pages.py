@@ -568,3 +568,23 @@ def test_a_campaign_that_ends_before_it_starts_is_explained(cast, sign_in, clien
     assert "The last day must be the same as or after the first day." in body
     assert 'value="2026-12-10"' in body
     assert not Campaign.objects.exists()
+
+
+def test_the_follow_up_page_signposts_what_fits_where_the_case_is(db):
+    """A resource for the investigation stage shows on the follow-up page only once the case
+    is there; one for every stage shows throughout."""
+    from tests.builders import make_case, make_case_type
+
+    case_type = make_case_type()
+    everywhere = SupportResource.objects.create(title="Staff network", description="Peers.")
+    later = SupportResource.objects.create(
+        title="Counselling", description="Free.", stages=["whistleblowing:investigation"]
+    )
+    # (stage reached, resources shown)
+    table = [("assessment", {everywhere.title}), ("investigation", {everywhere.title, later.title})]
+    for state, shown in table:
+        _, token = make_case(case_type=case_type, state=state, with_token=True)
+        reporter = Client()
+        assert reporter.post("/follow-up/", {"token": token}).status_code == 302
+        page = reporter.get("/follow-up/case/").content.decode()
+        assert {t for t in ("Staff network", "Counselling") if t in page} == shown, state
