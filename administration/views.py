@@ -45,6 +45,7 @@ from permissions.settings_changes import (
     settings_change_close,
     settings_change_confirm,
     settings_change_make,
+    settings_change_weakens,
 )
 from workflows.registry import spec_of, state_label
 
@@ -65,12 +66,25 @@ def _found[M: Model](rows: QuerySet[M], pk: int) -> M:
     return found
 
 
+# What each kind of setting is called on the pages.
+SUBJECT_NAMES = {
+    "case_type": "Kind of report",
+    "clocks": "Deadlines of a kind of report",
+    "category": "Category",
+    "unit": "Unit",
+    "branding": "Branding",
+    "networks": "Corporate network ranges",
+    "support": "Support resource",
+    "campaign": "Campaign",
+}
+
+
 def _made(request: HttpRequest, change: SettingsChange) -> None:
     if change.status == SettingsStatus.PENDING:
         messages.info(
             request,
-            "This change weakens protection, so it waits for a second administrator to "
-            "confirm it on the settings page.",
+            f"Proposed: {settings_change_weakens(change)} A second administrator must confirm "
+            "it on the settings page before it takes effect.",
         )
     else:
         messages.success(request, "Saved.")
@@ -158,13 +172,15 @@ def settings_index(request: HttpRequest) -> HttpResponse:
     pending = [
         (
             change,
+            SUBJECT_NAMES.get(change.subject, change.subject),
             change_lines(change),
+            settings_change_weakens(change),
             may_confirm_settings_change(user, proposed_by_id=change.proposed_by_id),
         )
         for change in changes.filter(status=SettingsStatus.PENDING)
     ]
     recent = [
-        (change, change_lines(change))
+        (change, SUBJECT_NAMES.get(change.subject, change.subject), change_lines(change))
         for change in changes.exclude(status=SettingsStatus.PENDING)[:20]
     ]
     return render(

@@ -106,11 +106,10 @@ def _record(code: str, actor: User, change: SettingsChange) -> None:
     )
 
 
-def settings_weakening(*, subject: str, target_id: int | None, after: Values) -> str:
-    """How this change would weaken protection, in a few words, or ``""``: for the page
-    that asks an administrator to confirm what they are about to propose. Reads only."""
-    found = _subject(subject)
-    return found.weakens(found.current(target_id), after)
+def settings_change_weakens(change: SettingsChange) -> str:
+    """How ``change`` weakens protection, in a few words, or ``""``: what the pages say about a
+    proposal. Reads only."""
+    return _subject(change.subject).weakens(change.before, change.after)
 
 
 def settings_change_make(

@@ -318,7 +318,10 @@ def test_a_longer_deadline_waits_for_a_second_administrator(
     sign_in(cast.administrator)
     url = f"/staff/settings/kinds/{cast.case_type.pk}/deadlines/"
     answer = client.post(url, {**CLOCKS, "acknowledge_amount": "14"}, follow=True)
-    assert "waits for a second administrator" in answer.content.decode()
+    assert (
+        "Proposed: It removes, lengthens or changes the calendar of a deadline (acknowledge)."
+        " A second administrator must confirm it"
+    ) in answer.content.decode()
     cast.case_type.refresh_from_db()
     assert cast.case_type.acknowledge_within_days == 7
     change = SettingsChange.objects.get()
@@ -332,6 +335,7 @@ def test_a_longer_deadline_waits_for_a_second_administrator(
     index = other.get("/staff/settings/").content.decode()
     assert f"/staff/settings/changes/{change.pk}/confirm/" in index
     assert "acknowledge_within_days" in index and "7 → 14" in index
+    assert "Deadlines of a kind of report" in index
     other.post(f"/staff/settings/changes/{change.pk}/confirm/")
     cast.case_type.refresh_from_db()
     assert cast.case_type.acknowledge_within_days == 14
