@@ -82,19 +82,23 @@ def _yes_no(label: str, help_text: str = "") -> Any:
     )
 
 
+def _slug(label: str) -> Any:
+    return forms.CharField(
+        label=label,
+        max_length=50,
+        validators=[SLUG],
+        help_text="Lower-case letters, numbers and hyphens. It cannot change later.",
+        error_messages={"required": f"Enter a {label[0].lower()}{label[1:]}."},
+    )
+
+
 # --- Case types, categories, units ---------------------------------------------------------------
 
 
 class CaseTypeForm(forms.Form):
     name = _text("Name", help_text="What reporters see, like Bullying and harassment.")
     name_cy = _text("Name in Welsh", required=False)
-    slug = forms.CharField(
-        label="Short name for web addresses",
-        max_length=50,
-        validators=[SLUG],
-        help_text="Lower-case letters, numbers and hyphens. It cannot change later.",
-        error_messages={"required": "Enter a short name for web addresses."},
-    )
+    slug = _slug("Short name for web addresses")
     description = _long_text("Introduction", help_text="Shown to reporters: what it is for.")
     description_cy = _long_text("Introduction in Welsh")
     workflow = forms.ChoiceField(
@@ -148,13 +152,7 @@ class CaseTypeForm(forms.Form):
 class CategoryForm(forms.Form):
     name = _text("Name", help_text="Like Sexual harassment. Reports count cases by it.")
     name_cy = _text("Name in Welsh", required=False)
-    slug = forms.CharField(
-        label="Short name",
-        max_length=50,
-        validators=[SLUG],
-        help_text="Lower-case letters, numbers and hyphens. It cannot change later.",
-        error_messages={"required": "Enter a short name."},
-    )
+    slug = _slug("Short name")
 
     def __init__(
         self, *args: Any, case_type: CaseType, category: Category | None = None, **kwargs: Any
@@ -184,13 +182,7 @@ class CategoryForm(forms.Form):
 class UnitForm(forms.Form):
     name = _text("Name", help_text="A directorate, a site or a team.")
     name_cy = _text("Name in Welsh", required=False)
-    slug = forms.CharField(
-        label="Short name",
-        max_length=50,
-        validators=[SLUG],
-        help_text="Lower-case letters, numbers and hyphens. It cannot change later.",
-        error_messages={"required": "Enter a short name."},
-    )
+    slug = _slug("Short name")
     parent = forms.ChoiceField(
         label="Part of",
         required=False,
