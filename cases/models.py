@@ -198,6 +198,10 @@ class OrganisationalUnit(models.Model):
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=120)
     name_cy = models.CharField(_("name in Welsh"), max_length=120, blank=True)
+    # Units form a tree (a site within a directorate); reports group by the unit recorded.
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
     is_active = models.BooleanField(default=True)
 
     objects = HistoryTrackedQuerySet.as_manager()

@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "reports",
     "intake",
     "ops",
+    "administration",
     "demo",
 ]
 

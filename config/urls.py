@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
+    path("staff/settings/", include("administration.urls")),
     path("staff/", include("staff.urls")),
     path("accounts/", include("staff.signin_urls")),  # the sign-in stage of our own
     path("accounts/", include("allauth.urls")),

@@ -26,6 +26,7 @@ class IntakeConfig(AppConfig):
             "reports.MonitoringQuestion",
             "intake.SupportResource",
             "intake.Branding",
+            "intake.Campaign",
         ):
             model = apps.get_model(label)
             for signal in (post_save, post_delete):
@@ -40,6 +41,13 @@ class IntakeConfig(AppConfig):
         # A request reads the kept configuration once, however many parts of it ask.
         request_started.connect(request_began, dispatch_uid="intake.configuration.began")
         request_finished.connect(request_ended, dispatch_uid="intake.configuration.ended")
+
+        from intake.settings_subjects import SUBJECTS
+        from permissions.settings_changes import settings_subject_register
+
+        # Branding, network ranges, support and campaigns, changed on the settings pages.
+        for subject in SUBJECTS:
+            settings_subject_register(subject)
 
         import datetime as dt
 

@@ -1,8 +1,8 @@
 """What the reporter pages read on every request and administrators change rarely: the open
-case types, their categories, the units, the monitoring questions, the support resources and
-the branding. Read from the database once, kept in the shared cache (so every worker sees the
-same), and dropped as soon as an administrator saves or deletes any of it (``forget``, on
-those models' signals; ``intake/apps.py``).
+case types, their categories, the units, the monitoring questions, the support resources, the
+branding and the campaigns. Read from the database once, kept in the shared cache (so every
+worker sees the same), and dropped as soon as an administrator saves or deletes any of it
+(``forget``, on those models' signals; ``intake/apps.py``).
 
 Rules:
 - a change shows at once: the copy is dropped when the change is saved and again when its
@@ -18,6 +18,7 @@ Rules:
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 from collections.abc import Iterable
@@ -26,16 +27,17 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
+from django.utils import timezone
 
 from cases.models import CaseType, Category, OrganisationalUnit
-from intake.models import Branding, SupportResource, branding
+from intake.models import Branding, Campaign, SupportResource, branding
 from reports.monitoring import monitoring_questions
 
 logger = logging.getLogger(__name__)
 
 # Named with a version: a change to what is kept changes the name, so a copy pickled by an
 # older release is never read back.
-KEY = "intake:configuration:1"
+KEY = "intake:configuration:2"
 LIFETIME = 600  # seconds: the longest a copy can outlive a change the signals missed
 
 Question = tuple[str, str, str, list[tuple[str, str]]]
@@ -49,6 +51,7 @@ class Configuration:
     questions: list[Question]  # as ``reports.monitoring.monitoring_questions`` gives them
     support: list[tuple[SupportResource, frozenset[int]]]  # active, with their categories
     branding: Branding
+    campaigns: list[Campaign]  # those not over by yesterday, by their first day
 
 
 def _read() -> Configuration:
@@ -64,6 +67,9 @@ def _read() -> Configuration:
         questions=monitoring_questions(),
         support=[(r, frozenset(c.pk for c in r.categories.all())) for r in resources],
         branding=branding(),
+        campaigns=list(
+            Campaign.objects.filter(ends_on__gte=timezone.localdate() - dt.timedelta(days=1))
+        ),
     )
 
 
@@ -117,11 +123,21 @@ def categories_of(case_type: CaseType) -> list[Category]:
     return configuration().categories.get(case_type.pk, [])
 
 
-def support_for(category_ids: Iterable[int]) -> list[SupportResource]:
+def support_for(category_ids: Iterable[int], stage: str = "") -> list[SupportResource]:
     """Active support resources for these categories: those for every category, and those
-    chosen for one of them."""
+    chosen for one of them; given a case's ``stage`` ("workflow:state"), only those for
+    every stage or chosen for that one."""
     chosen = set(category_ids)
-    return [r for r, cats in configuration().support if not cats or chosen & cats]
+    return [
+        r
+        for r, cats in configuration().support
+        if (not cats or chosen & cats) and (not stage or not r.stages or stage in r.stages)
+    ]
+
+
+def campaigns_on(day: dt.date) -> list[Campaign]:
+    """The campaigns running on ``day`` (from their first day to their last)."""
+    return [c for c in configuration().campaigns if c.starts_on <= day <= c.ends_on]
 
 
 def forget(**_: Any) -> None:

@@ -93,6 +93,9 @@ class SupportResource(models.Model):
     categories = models.ManyToManyField(
         Category, blank=True, help_text=_("Shown for these categories; none means everywhere.")
     )
+    # Where a case is ("workflow:state", e.g. "bullying:formal_investigation"): shown on the
+    # follow-up page of a case at one of these stages; none means at every stage.
+    stages = models.JSONField(default=list, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
     is_active = models.BooleanField(default=True)
 
@@ -101,6 +104,33 @@ class SupportResource(models.Model):
 
     class Meta:
         ordering = ("position", "title")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Campaign(models.Model):
+    """A message on the start page for a while (an anti-bullying week), from its first day to
+    its last, inclusive."""
+
+    title = models.CharField(max_length=120)
+    message = models.TextField()
+    title_cy = models.CharField(_("title in Welsh"), max_length=120, blank=True)
+    message_cy = models.TextField(_("message in Welsh"), blank=True)
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+
+    objects = HistoryTrackedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ("starts_on", "title")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")),
+                name="campaign_ends_after_it_starts",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -42,7 +42,7 @@ from cases.exceptions import CaseNotFound, CheckinClosed
 from cases.models import Case, CaseType, CheckinAnswer, MessageKind
 from cases.selectors import message_list_for_case
 from cases.services import message_add, reporter_time
-from intake.configuration import case_type_open
+from intake.configuration import campaigns_on, case_type_open
 from intake.errors import branding_or_default, permission_denied, reporter_headers
 from intake.files import CleanedFile, FileRejected, clean_evidence
 from intake.followup import (
@@ -55,6 +55,7 @@ from intake.followup import (
     form_key_ok,
 )
 from intake.forms import CheckinForm, ReplyForm, ReportForm, TokenForm, TokenWithMessageForm
+from intake.models import Branding
 from intake.progress import progress_of
 from intake.receipts import receipt_verify
 from intake.selectors import support_list_for
@@ -126,10 +127,12 @@ def _render(
     return render(request, template, context, status=status)
 
 
-def _support_or_none(category_ids: list[int]) -> list[Any]:
-    """Support resources, or none when the database cannot say: never a reason to fail."""
+def _support_or_none(category_ids: list[int], case: Case | None = None) -> list[Any]:
+    """Support resources (for where ``case`` is, given one), or none when the database cannot
+    say: never a reason to fail."""
+    stage = f"{case.case_type.workflow}:{case.state}" if case is not None else ""
     try:
-        return support_list_for(category_ids)
+        return support_list_for(category_ids, stage)
     except DatabaseError:
         return []
 
@@ -138,13 +141,24 @@ def _support_or_none(category_ids: list[int]) -> list[Any]:
 @require_GET
 def start(request: HttpRequest) -> HttpResponse:
     """The start page: the kinds of report, how anonymity works, and where to get support."""
-    brand = branding_or_default()
-    return _render(
+    return start_page(request, branding_or_default())
+
+
+def start_page(
+    request: HttpRequest, brand: Branding, preview: dict[str, str] | None = None
+) -> HttpResponse:
+    """The start page with ``brand``: the live page, or, given ``preview`` (a banner template
+    and where the draft's style sheet and logo are), the settings area's preview of a branding
+    not saved yet."""
+    return render(
         request,
         "intake/start.html",
         {
+            "branding": brand,
+            "preview": preview,
             "case_types": CaseType.objects.filter(is_active=True).order_by("position", "name"),
             "support": support_list_for(),
+            "campaigns": campaigns_on(timezone.localdate()),
             "on_work_network": brand.on_corporate_network(client_address(request)),
         },
     )
@@ -541,7 +555,7 @@ def _follow_up_page(
             "form_key": session.form_key,
             "file_error": file_error,
             "files": files or [],
-            "support": _support_or_none([case.category_id] if case.category_id else []),
+            "support": _support_or_none([case.category_id] if case.category_id else [], case),
             "max_files": MAX_FILES,
             "max_mb": settings.SPEAKUP_EVIDENCE_MAX_BYTES // 1_000_000,
             "checkin": checkin_status(case).value,
@@ -646,7 +660,7 @@ def _checkin_page(
             "page_error": error,
             "support": thanks.support
             if thanks is not None
-            else _support_or_none([case.category_id] if case.category_id else []),
+            else _support_or_none([case.category_id] if case.category_id else [], case),
         },
         status=status,
     )

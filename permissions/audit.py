@@ -110,6 +110,28 @@ _register(
     _("{actor} downloaded the stored report pack {pack}."),
     "pack",
 )
+_SETTINGS_KEYS = ("subject", "target", "change", "digest")
+_register("settings.changed", _("{actor} changed the setting {subject} {target}."), *_SETTINGS_KEYS)
+_register(
+    "settings.proposed",
+    _("{actor} proposed a change to the setting {subject} {target} that needs a second person."),
+    *_SETTINGS_KEYS,
+)
+_register(
+    "settings.confirmed",
+    _("{actor} confirmed the change to the setting {subject} {target}."),
+    *_SETTINGS_KEYS,
+)
+_register(
+    "settings.declined",
+    _("{actor} declined the change to the setting {subject} {target}."),
+    *_SETTINGS_KEYS,
+)
+_register(
+    "settings.withdrawn",
+    _("{actor} withdrew their change to the setting {subject} {target}."),
+    *_SETTINGS_KEYS,
+)
 _register("sso.unlinked", _("{user} removed a single sign-on identity ({provider})."), "provider")
 _register("cases.exported", _("{actor} exported their case list ({rows} cases)."), "rows")
 

@@ -217,3 +217,64 @@ class StaffEvent(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.code} #{self.pk}"
+
+
+# --- Settings: every change recorded, a weakening one made by two people ---------------------
+
+
+class SettingsStatus(models.TextChoices):
+    MADE = "made", _("Made")
+    PENDING = "pending", _("Waiting for a second administrator")
+    CONFIRMED = "confirmed", _("Confirmed")
+    DECLINED = "declined", _("Declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class SettingsChange(models.Model):
+    """One change an administrator made (or proposed) on the settings pages: what it is about
+    (``subject``, a registered kind of setting, and ``target_id``, its row), the values before
+    and after, and who made, proposed, confirmed, declined or withdrew it
+    (``permissions/settings_changes.py``).
+
+    A change that does not weaken protection is made at once (``made``); one that does waits
+    for a different administrator (``pending``), and the database refuses a confirmation by
+    the proposer. ``before`` and ``after`` hold setting values only (names, numbers, texts the
+    organisation shows reporters): never a case, a reporter or a credential. They are written
+    once, with the row; the staff event of each step carries a digest of both, so the chain of
+    staff events vouches for them.
+    """
+
+    subject = models.CharField(max_length=32)
+    target_id = models.PositiveIntegerField(null=True)
+    before = models.JSONField(default=dict)
+    after = models.JSONField(default=dict)
+    status = models.CharField(max_length=12, choices=SettingsStatus.choices)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField()
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True)
+
+    class Meta:
+        ordering = ("-proposed_at", "-id")
+        indexes = [models.Index(fields=("status", "proposed_at"), name="settingschange_status")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(confirmed_by=models.F("proposed_by")),
+                name="settings_change_confirmed_by_a_second_person",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="confirmed", confirmed_by__isnull=False)
+                | (~models.Q(status="confirmed") & models.Q(confirmed_by__isnull=True)),
+                name="settings_change_confirmed_has_a_confirmer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} change ({self.get_status_display()})"

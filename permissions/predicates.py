@@ -189,6 +189,22 @@ def may_confirm_retention_change(user: User, *, proposed_by_id: int) -> bool:
     return may_manage_access(user) and proposed_by_id != user.pk
 
 
+# --- Settings ---------------------------------------------------------------------------------
+
+
+def may_configure(user: User) -> bool:
+    """Open the settings pages and change what the organisation configures (case types,
+    categories, units, deadlines, branding, support, campaigns): administrators, who see no
+    case there. Being a superuser counts for nothing."""
+    return may_manage_access(user)
+
+
+def may_confirm_settings_change(user: User, *, proposed_by_id: int) -> bool:
+    """Confirm a settings change that weakens protection: an administrator other than the
+    one who proposed it."""
+    return may_manage_access(user) and proposed_by_id != user.pk
+
+
 def may_hold_cases(user: User) -> bool:
     """Place, review and lift legal holds: governance leads, who answer for litigation and
     inquiries and see no case content to do it (a hold names a case by its reference)."""

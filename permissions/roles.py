@@ -53,11 +53,8 @@ CONFIGURATION_MODELS = frozenset({"casetype", "category", "organisationalunit"})
 # configuration, and staff accounts' names and e-mail. Nothing that holds case data or a
 # credential, and never groups (roles and teams change on the access page, by two people).
 ADMINISTRATOR_MODEL_PERMISSIONS = (
-    ("cases", "casetype", ("view", "add", "change")),
-    ("cases", "category", ("view", "add", "change")),
-    ("cases", "organisationalunit", ("view", "add", "change")),
-    ("intake", "branding", ("view", "add", "change")),
-    ("intake", "supportresource", ("view", "add", "change", "delete")),
+    # The rest of the configuration is changed on the settings pages (/staff/settings/).
+    ("cases", "casetype", ("view", "change")),
     ("reports", "monitoringquestion", ("view", "add", "change")),
     ("notifications", "reminderpolicy", ("view", "add", "change")),
     ("auth", "user", ("view", "add", "change")),

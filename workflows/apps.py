@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class WorkflowsConfig(AppConfig):
     name = "workflows"
     verbose_name = "Workflows"
+
+    def ready(self) -> None:
+        from permissions.settings_changes import settings_subject_register
+        from workflows.settings_subjects import SUBJECTS
+
+        # Case types, their deadlines, categories and units, changed on the settings pages.
+        for subject in SUBJECTS:
+            settings_subject_register(subject)

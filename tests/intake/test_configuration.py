@@ -121,14 +121,16 @@ def test_support_offered_follows_its_categories_at_once(client, whistleblowing):
     assert "Employee assistance line" not in client.get("/").content.decode()
 
 
-def test_an_administrator_adding_a_unit_in_the_admin_shows_it_at_once(client, cast, sign_in):
+def test_an_administrator_adding_a_unit_on_the_settings_page_shows_it_at_once(
+    client, cast, sign_in
+):
     Category.objects.create(case_type=cast.case_type, slug="fraud", name="Fraud")
     form = f"/report/{cast.case_type.slug}/"
     assert "Legal services" not in client.get(form).content.decode()
     sign_in(cast.administrator)
     added = client.post(
-        "/admin/cases/organisationalunit/add/",
-        {"name": "Legal services", "slug": "legal", "is_active": "on"},
+        "/staff/settings/units/new/",
+        {"name": "Legal services", "slug": "legal", "is_active": "yes"},
     )
     assert added.status_code == 302
     client.logout()

@@ -32,12 +32,12 @@ def test_sending_a_report_costs_fourteen_queries(client, whistleblowing, django_
     assert "We will acknowledge your report by" in answer.content.decode()
 
 
-def test_the_first_report_after_a_change_reads_the_configuration_in_six_queries(
+def test_the_first_report_after_a_change_reads_the_configuration_in_seven_queries(
     client, whistleblowing, django_assert_num_queries
 ):
     data = answers(whistleblowing)
     # Nothing kept yet: the open case types, the active categories, the units, the
     # monitoring questions, the support resources (none, so no second read for their
-    # categories) and the branding; then the fourteen above.
-    with django_assert_num_queries(6 + 14):
+    # categories), the branding and the campaigns; then the fourteen above.
+    with django_assert_num_queries(7 + 14):
         assert client.post(SEND, data).status_code == 200

@@ -27,6 +27,12 @@ NOT_CASE_IDS = {
     # only) and a legal hold (governance leads only); tested in tests/staff/test_retention_pages.py.
     "case_type_id",
     "hold_id",
+    # The settings pages (administrators only): configuration rows, never a case; tested in
+    # tests/administration/test_settings_pages.py.
+    "category_id",
+    "unit_id",
+    "resource_id",
+    "campaign_id",
 }
 
 
