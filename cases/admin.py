@@ -15,7 +15,7 @@ class CategoryInline(admin.TabularInline):  # type: ignore[type-arg]
 
 @admin.register(CaseType)
 class CaseTypeAdmin(SimpleHistoryAdmin):
-    list_display = ("name", "workflow", "allows_named_reports", "is_active")
+    list_display = ("name", "workflow", "reporting_levels", "is_active")
     prepopulated_fields = {"slug": ("name",)}
     inlines = (CategoryInline,)
     # Who triages a case type's new cases reads them: changed on the staff access page, by

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 
 from permissions.predicates import (
+    is_confidential_contact,
     may_hold_cases,
     may_manage_retention,
     may_see_operations,
@@ -56,3 +57,8 @@ def holds_cases(user: Any) -> bool:
 def idle_seconds() -> int:
     """How long a staff session may stay idle (``StaffSessionMiddleware``), for the warning."""
     return int(settings.SPEAKUP_STAFF_IDLE_SECONDS)
+
+
+@register.filter
+def confidential_contact(user: Any) -> bool:
+    return isinstance(user, User) and is_confidential_contact(user)
