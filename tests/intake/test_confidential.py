@@ -140,7 +140,7 @@ def test_a_level_that_needs_a_name_without_one_is_refused_with_the_box_linked(
     assert typed in text
     # The box with the error is revealed (not hidden by the script) so the error shows.
     assert re.search(
-        rf'class="govuk-radios__conditional" id="conditional-[^"]+">\s*<div class="govuk-form-group govuk-form-group--error">',
+        r'class="govuk-radios__conditional" id="conditional-[^"]+">\s*<div class="govuk-form-group govuk-form-group--error">',
         text,
     )
     assert client.post(SEND, answers(offered, identity=level)).status_code == 400
