@@ -59,8 +59,8 @@ def test_the_levels_are_explained_in_plain_words_with_the_name_box_revealed(clie
     assert "The people handling your report will see your name" in page
     # Each level that needs a name reveals its own box (hidden by the script only, so it is
     # there to type into without JavaScript); anonymous, chosen at first, reveals none.
-    assert 'data-aria-controls="conditional-id_identity-2"' in page
-    assert 'data-aria-controls="conditional-id_identity-3"' in page
+    assert 'data-reveals="conditional-id_identity-2"' in page
+    assert 'data-reveals="conditional-id_identity-3"' in page
     assert re.search(r'id="conditional-id_identity-2"[^>]*>\s*<div class="govuk-form-group', page)
     assert 'class="govuk-radios__conditional govuk-radios__conditional--hidden"' in page
 
@@ -139,10 +139,8 @@ def test_a_level_that_needs_a_name_without_one_is_refused_with_the_box_linked(
     assert f'href="#id_{box}"' in text and "Enter your name, or choose to stay anonymous" in text
     assert typed in text
     # The box with the error is revealed (not hidden by the script) so the error shows.
-    assert re.search(
-        r'class="govuk-radios__conditional" id="conditional-[^"]+">\s*<div class="govuk-form-group govuk-form-group--error">',
-        text,
-    )
+    revealed = r'class="govuk-radios__conditional" id="conditional-[^"]+">\s*'
+    assert re.search(revealed + r'<div class="govuk-form-group govuk-form-group--error">', text)
     assert client.post(SEND, answers(offered, identity=level)).status_code == 400
     assert not Case.objects.exists()
 
