@@ -234,6 +234,23 @@ def test_a_contact_excluded_from_the_case_gets_not_found(confidential, sign_in, 
     assert not ReporterIdentity.objects.get(case=case).shared
 
 
+def test_a_triage_lead_can_exclude_the_contact_from_a_case_on_its_page(
+    confidential, sign_in, client
+):
+    case = confidential.confidential_case
+    sign_in(confidential.triage_lead)
+    page = client.get(f"/staff/cases/{case.pk}/").content.decode()
+    option = re.search(r'<option value="(\d+)"[^>]*>guardian<', page)
+    assert option, "the contact is offered for exclusion"
+    answer = client.post(
+        f"/staff/cases/{case.pk}/exclude/", {"user": option.group(1), "kind": "named_by_reporter"}
+    )
+    assert answer.status_code == 302
+    client.logout()
+    sign_in(confidential.contact)
+    assert client.get(f"/staff/confidential/{case.pk}/").status_code == 404
+
+
 def test_the_contacts_pages_refuse_get_and_post_mixed_up(confidential, sign_in, client):
     case = confidential.confidential_case
     sign_in(confidential.contact)
