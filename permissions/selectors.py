@@ -48,7 +48,8 @@ def people_assignable(case: Case) -> QuerySet[User]:
 
 def people_excludable(case: Case) -> QuerySet[User]:
     """Active people whose role could bring them to ``case`` (handlers, investigators, triage
-    leads, confidential contacts), not already excluded: whom a triage lead may exclude for a conflict."""
+    leads, confidential contacts), not already excluded: whom a triage lead may exclude for a
+    conflict."""
     return (
         User.objects.filter(is_active=True, groups__name__in=CASE_ROLES)
         .exclude(_excluded_from(case))
