@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cases.exceptions import CaseNotFound
 from cases.models import Case
-from cases.selectors import reporter_identity_of, reporter_identity_open, reveal_reason_open
+from cases.selectors import reporter_identity_open, reveal_reason_open
 from permissions.access import case_for_confidential_contact, cases_for_confidential_contact
 from permissions.predicates import is_confidential_contact, may_reveal_identity
 from permissions.services import RevealRefused, case_identity_reveal
@@ -111,6 +111,6 @@ def confidential_reveal(request: HttpRequest, case_id: str) -> HttpResponse:
                 request, "The reporter's identity is now shown to those working the case."
             )
             return redirect("staff:confidential_case", case_id=case_id)
+    # Read again after the attempt: the identity may have been shared meanwhile.
     case = case_for_confidential_contact(user, case_id, action="reveal_identity", audit=False)
-    case.reporter_identity = reporter_identity_of(case)  # read again: it may have changed
     return _page(request, user, case, form, status=400)

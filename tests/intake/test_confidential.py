@@ -123,7 +123,8 @@ def test_only_the_chosen_levels_name_is_kept(client, offered):
     )
     case = Case.objects.get()
     assert "name" not in case_content(case).answers
-    assert reporter_identity_open(case, reporter_identity_of(case)).name == NAME
+    row = reporter_identity_of(case)
+    assert row is not None and reporter_identity_open(case, row).name == NAME
 
 
 @pytest.mark.parametrize(

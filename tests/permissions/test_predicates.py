@@ -263,8 +263,8 @@ def contacts(cast, django_user_model):
 
     ReporterIdentity.objects.create(case=cast.case, identity=b"sealed elsewhere in these tests")
     made = {
-        name: User.objects.create_user(username=name, password="a-long-password-1", **fields)
-        for name, fields in (("contact", {}), ("excluded-contact", {}), ("off-contact", {}))
+        name: User.objects.create_user(username=name, password="a-long-password-1")
+        for name in ("contact", "excluded-contact", "off-contact")
     }
     group = Group.objects.get(name=Role.CONFIDENTIAL_CONTACT)
     for user in made.values():

@@ -30,6 +30,8 @@ MARKERS = ("QZCONFNAME", "qzconfcontact", "QZREASON")
 def confidential(cast, django_user_model):
     """A confidential report on the cast's case type (all three levels), worked by the
     cast's handler with the cast's investigator on it, and a confidential contact."""
+    import datetime as dt
+
     from django.utils import timezone
 
     from permissions.services import case_assign, case_assign_team
@@ -47,7 +49,7 @@ def confidential(cast, django_user_model):
         case=case,
         assignee=cast.external_investigator,
         actor=lead,
-        expires_on=timezone.localdate() + timezone.timedelta(days=30),
+        expires_on=timezone.localdate() + dt.timedelta(days=30),
     )
     case_assign_team(case=case, team=cast.team, actor=lead)
     message_add(
@@ -293,7 +295,9 @@ def test_a_report_recorded_on_behalf_takes_the_confidential_level(confidential, 
     case = Case.objects.filter(channel="phone").get()
     content = case_content(case)
     assert "name" not in content.answers and content.reporter_contact is None
-    identity = reporter_identity_open(case, reporter_identity_of(case))
+    row = reporter_identity_of(case)
+    assert row is not None
+    identity = reporter_identity_open(case, row)
     assert (identity.name, identity.contact) == (NAME, CONTACT)
 
 
