@@ -1,8 +1,8 @@
 """The reporter's e-mail: "there is news on your report", and nothing else.
 
 A reporter may give contact details (sealed under the case's key: in the case's
-``reporter_contact``, or for a confidential reporter with their name in its
-``ReporterIdentity``, decision 0029). When those hold an e-mail
+``reporter_contact``; a confidential reporter's with their name in its ``ReporterIdentity``,
+the case's own then sealed empty, decision 0029). When those hold an e-mail
 address, a message from the handler or a change of stage the reporter can see adds one row
 to the outbox (``ReporterNews``), in the same transaction as the change and without asking
 the broker, so staff work goes on with Redis down. A pending row for the case already
@@ -80,12 +80,10 @@ def reporter_news_record(case: Case) -> ReporterNews | None:
     """Queue "there is news on your report" for ``case``'s reporter, in the caller's
     transaction: nothing when they left no contact details, or when an e-mail is already
     waiting (it carries this news too). Whether the details hold an address is decided when
-    sending, so nothing here opens them (nor a confidential reporter's identity, whose
-    contact details may be empty)."""
-    if (
-        case.reporter_contact is None
-        and not ReporterIdentity.objects.filter(case_id=case.pk).exists()
-    ):
+    sending, so nothing here opens them. (A confidential reporter who gave contact details has
+    them sealed with their name, and the case's own sealed empty: ``cases.services.case_create``,
+    so that this asks nothing more of the database for them than for anyone.)"""
+    if case.reporter_contact is None:
         return None
     if ReporterNews.objects.filter(case=case, delivery=NewsDelivery.PENDING).exists():
         return None
@@ -113,14 +111,17 @@ def _settle(pk: int, claimed_at: dt.datetime, **fields: object) -> None:
 def _address(news: ReporterNews) -> str | None:
     case = news.case
     if case.reporter_contact is None:
-        return _confidential_address(case)
-    contact = case_cipher(case.pk).open(
-        bytes(case.reporter_contact),
-        model_label="cases.case",
-        field="reporter_contact",
-        row_id=case.pk,
-    )
-    return email_in(bytes(contact).decode())
+        return None
+    contact = bytes(
+        case_cipher(case.pk).open(
+            bytes(case.reporter_contact),
+            model_label="cases.case",
+            field="reporter_contact",
+            row_id=case.pk,
+        )
+    ).decode()
+    # Empty: a confidential reporter's, sealed with their name (decision 0029).
+    return email_in(contact) if contact else _confidential_address(case)
 
 
 def _confidential_address(case: Case) -> str | None:

@@ -107,9 +107,9 @@ def case_create(
     another channel (post, phone: ``channel``); it defaults to today. ``confidential`` files
     a confidential report: the name and contact details are sealed in the case's
     ``ReporterIdentity``, never in its answers or its ``reporter_contact`` (``reporter_contact``
-    given with it is sealed there too). Raises ``InvalidReport`` for a closed case type, a
-    category of another type, a level the type does not offer, a confidential report without a
-    name, or one that is both named and confidential.
+    given with it is sealed there too, and the case's own sealed empty). Raises
+    ``InvalidReport`` for a closed case type, a category of another type, a level the type does
+    not offer, a confidential report without a name, or one both named and confidential.
     """
     if not case_type.is_active:
         raise InvalidReport("This kind of report is not open.")
@@ -161,7 +161,10 @@ def case_create(
         field="answers",
         row_id=case_id,
     )
-    if contact:
+    if contact or (identity is not None and identity["contact"]):
+        # A confidential reporter's contact details are sealed with their name; the case's own
+        # are then sealed empty, so that whether there may be an address to tell of news is
+        # known from the case row (cases.news) while nobody who reads the case sees one.
         case.reporter_contact = cipher.seal(
             contact.encode(), model_label="cases.case", field="reporter_contact", row_id=case_id
         )
