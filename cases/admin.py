@@ -10,16 +10,16 @@ from cases.models import CaseType
 # Kinds of report, categories, units, deadlines, branding, support and campaigns are changed
 # on the settings pages (/staff/settings/, the ``administration`` app): one audited change each,
 # a weakening one confirmed by a second administrator. What is left here are the fields those
-# pages do not cover yet: whether named reports are allowed (being replaced by reporting
-# levels) and the check-in after closure. Nothing is added here.
+# pages do not cover yet: the reporting levels (anonymous, confidential, named; decision 0031)
+# and the check-in after closure. Nothing is added here.
 @admin.register(CaseType)
 class CaseTypeAdmin(SimpleHistoryAdmin):
-    list_display = ("name", "workflow", "allows_named_reports", "is_active")
+    list_display = ("name", "workflow", "reporting_levels", "is_active")
     fields = (
         "name",
         "slug",
         "workflow",
-        "allows_named_reports",
+        "reporting_levels",
         "checkin_after_weeks",
         "checkin_yes_opens_case",
     )

@@ -176,6 +176,17 @@ register(
     "id",
 )
 register("case.attention_cleared", _("{actor} recorded that the check-in was dealt with."))
+# Confidential reporting (docs/decisions/0031-confidential-reporting.md): never the name,
+# never the reason, which stay sealed.
+register("case.identity_viewed", _("{actor} looked at the confidential reporter's identity."))
+register(
+    "case.identity_shared_by_reporter",
+    _("The reporter agreed that those working the case may see their name."),
+)
+register(
+    "case.identity_revealed",
+    _("{actor} revealed the confidential reporter's identity to those working the case."),
+)
 
 
 def payload_check(code: str, keys: frozenset[str], payload: dict[str, PayloadValue]) -> None:

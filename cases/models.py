@@ -86,6 +86,38 @@ def case_type_rule_register(rule: Callable[[CaseType], None]) -> None:
         _CASE_TYPE_RULES.append(rule)
 
 
+class ReportingLevel(models.TextChoices):
+    """How much of who they are a reporter gives (docs/decisions/0031-confidential-reporting.md):
+    nothing; their name in confidence, sealed apart and shown only to the confidential contact
+    until they agree or the contact reveals it; or their name openly, with the report."""
+
+    ANONYMOUS = "anonymous", _("Anonymous")
+    CONFIDENTIAL = "confidential", _("Confidential")
+    NAMED = "named", _("Named")
+
+
+class ReportingLevels(models.TextChoices):
+    """Which reporting levels a case type offers. ``anonymous_named`` is what every case type
+    offered before confidential reporting (migration cases/0017 keeps it for them)."""
+
+    ANONYMOUS = "anonymous", _("Anonymous only")
+    ANONYMOUS_NAMED = "anonymous_named", _("Anonymous or named")
+    ANONYMOUS_CONFIDENTIAL = "anonymous_confidential", _("Anonymous or confidential")
+    ALL = "all", _("Anonymous, confidential or named")
+
+
+LEVELS_OFFERED: dict[str, tuple[ReportingLevel, ...]] = {
+    ReportingLevels.ANONYMOUS: (ReportingLevel.ANONYMOUS,),
+    ReportingLevels.ANONYMOUS_NAMED: (ReportingLevel.ANONYMOUS, ReportingLevel.NAMED),
+    ReportingLevels.ANONYMOUS_CONFIDENTIAL: (ReportingLevel.ANONYMOUS, ReportingLevel.CONFIDENTIAL),
+    ReportingLevels.ALL: (
+        ReportingLevel.ANONYMOUS,
+        ReportingLevel.CONFIDENTIAL,
+        ReportingLevel.NAMED,
+    ),
+}
+
+
 class CaseType(models.Model):
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=120)
@@ -97,8 +129,21 @@ class CaseType(models.Model):
     name_cy = models.CharField(_("name in Welsh"), max_length=120, blank=True)
     description_cy = models.TextField(_("description in Welsh"), blank=True)
     workflow = models.CharField(max_length=32, choices=workflow_choices)
-    allows_named_reports = models.BooleanField(
-        default=True, help_text=_("Whether a reporter may choose to give their name.")
+    # Superseded by ``reporting_levels`` (migration cases/0017 read it to set that field) and
+    # read by nothing since; kept (not editable) because no migration here drops a column.
+    allows_named_reports = models.BooleanField(default=True, editable=False)
+    # Whether a reporter may stay anonymous, give their name in confidence, or give it openly
+    # (docs/decisions/0031-confidential-reporting.md). A database default too, so migration
+    # cases/0017 adds the column in place and case types made before it keep what they had.
+    reporting_levels = models.CharField(
+        max_length=24,
+        choices=ReportingLevels.choices,
+        default=ReportingLevels.ANONYMOUS_NAMED,
+        db_default=ReportingLevels.ANONYMOUS_NAMED,
+        help_text=_(
+            "Whether reporters may stay anonymous, give their name in confidence (seen only by "
+            "the confidential contact) or give it openly."
+        ),
     )
     acknowledge_within_days = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text=_("Acknowledge receipt within this many days.")
@@ -162,6 +207,14 @@ class CaseType(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def levels(self) -> tuple[ReportingLevel, ...]:
+        """The reporting levels its reporters may choose from, anonymous first."""
+        return LEVELS_OFFERED.get(self.reporting_levels, (ReportingLevel.ANONYMOUS,))
+
+    def allows(self, level: str) -> bool:
+        return level in self.levels
 
     def clean(self) -> None:
         super().clean()
@@ -470,6 +523,42 @@ class SharedItem(models.Model):
 
     def __str__(self) -> str:
         return f"shared {'message' if self.message_id else 'evidence'}"
+
+
+class ReporterIdentity(models.Model):
+    """A confidential reporter's name and any contact details they gave, sealed apart from the
+    report (docs/decisions/0031-confidential-reporting.md). Only the confidential contact
+    (``permissions.predicates.may_see_identity``) is shown it, through its own selectors; those
+    working the case see it once the reporter agrees on their follow-up page
+    (``consented_on``, their day only) or the contact reveals it with a reason (sealed, like
+    the identity, under the case's key). Purged with the case's content."""
+
+    case = models.OneToOneField(
+        Case, on_delete=models.CASCADE, primary_key=True, related_name="reporter_identity"
+    )
+    # Sealed JSON: {"name": ..., "contact": ...}.
+    identity = SealedField()
+    consented_on = models.DateField(null=True, blank=True)
+    revealed_at = models.DateTimeField(null=True, blank=True)
+    revealed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reveal_reason = SealedField(null=True)
+
+    objects = HistoryTrackedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name_plural = "reporter identities"
+
+    def __str__(self) -> str:
+        return "reporter identity"
+
+    @property
+    def shared(self) -> bool:
+        """Whether those working the case may now see it: the reporter agreed, or the
+        confidential contact revealed it."""
+        return self.consented_on is not None or self.revealed_at is not None
 
 
 class NewsDelivery(models.TextChoices):

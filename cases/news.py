@@ -1,6 +1,8 @@
 """The reporter's e-mail: "there is news on your report", and nothing else.
 
-A reporter may give contact details (sealed under the case's key). When those hold an e-mail
+A reporter may give contact details (sealed under the case's key: in the case's
+``reporter_contact``; a confidential reporter's with their name in its ``ReporterIdentity``,
+the case's own then sealed empty, decision 0031). When those hold an e-mail
 address, a message from the handler or a change of stage the reporter can see adds one row
 to the outbox (``ReporterNews``), in the same transaction as the change and without asking
 the broker, so staff work goes on with Redis down. A pending row for the case already
@@ -23,6 +25,7 @@ only while sending, never written anywhere, never logged.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import re
 import smtplib
@@ -40,7 +43,7 @@ from django.utils.translation import gettext_lazy
 
 from cases.exceptions import CryptoError
 from cases.keys import case_cipher
-from cases.models import Case, DataKey, NewsDelivery, ReporterNews
+from cases.models import Case, DataKey, NewsDelivery, ReporterIdentity, ReporterNews
 
 log = logging.getLogger("speakup.news")
 
@@ -77,7 +80,9 @@ def reporter_news_record(case: Case) -> ReporterNews | None:
     """Queue "there is news on your report" for ``case``'s reporter, in the caller's
     transaction: nothing when they left no contact details, or when an e-mail is already
     waiting (it carries this news too). Whether the details hold an address is decided when
-    sending, so nothing here opens them."""
+    sending, so nothing here opens them. (A confidential reporter who gave contact details has
+    them sealed with their name, and the case's own sealed empty: ``cases.services.case_create``,
+    so that this asks nothing more of the database for them than for anyone.)"""
     if case.reporter_contact is None:
         return None
     if ReporterNews.objects.filter(case=case, delivery=NewsDelivery.PENDING).exists():
@@ -107,13 +112,30 @@ def _address(news: ReporterNews) -> str | None:
     case = news.case
     if case.reporter_contact is None:
         return None
-    contact = case_cipher(case.pk).open(
-        bytes(case.reporter_contact),
-        model_label="cases.case",
-        field="reporter_contact",
+    contact = bytes(
+        case_cipher(case.pk).open(
+            bytes(case.reporter_contact),
+            model_label="cases.case",
+            field="reporter_contact",
+            row_id=case.pk,
+        )
+    ).decode()
+    # Empty: a confidential reporter's, sealed with their name (decision 0031).
+    return email_in(contact) if contact else _confidential_address(case)
+
+
+def _confidential_address(case: Case) -> str | None:
+    """The address in a confidential reporter's sealed contact details, if any."""
+    row = ReporterIdentity.objects.filter(case_id=case.pk).first()
+    if row is None:
+        return None
+    opened = case_cipher(case.pk).open(
+        bytes(row.identity),
+        model_label="cases.reporteridentity",
+        field="identity",
         row_id=case.pk,
     )
-    return email_in(bytes(contact).decode())
+    return email_in(str(json.loads(opened).get("contact", "")))
 
 
 def reporter_news_deliver(news_id: int) -> str:

@@ -24,7 +24,16 @@ from cases.audit import event_people, event_record, event_sentence
 from cases.crypto import CaseCipher
 from cases.exceptions import CaseDataUnreadable
 from cases.keys import case_cipher
-from cases.models import Case, CaseEvent, CaseType, Evidence, Message, MessageKind, SharedItem
+from cases.models import (
+    Case,
+    CaseEvent,
+    CaseType,
+    Evidence,
+    Message,
+    MessageKind,
+    ReporterIdentity,
+    SharedItem,
+)
 from cases.services import evidence_path
 
 
@@ -62,6 +71,38 @@ def case_content(case: Case) -> CaseContent:
         reporter_contact=contact.decode() if contact is not None else None,
         redacted_answers=json.loads(redacted) if redacted is not None else None,
     )
+
+
+# --- Confidential reporting (docs/decisions/0031-confidential-reporting.md) -----------------
+# A confidential reporter's identity is never part of ``case_content``: it is opened only
+# here, by pages that asked ``permissions.predicates.may_see_identity`` first.
+
+
+def reporter_identity_of(case: Case) -> ReporterIdentity | None:
+    """The case's confidential reporter's row (whether it is shared, when, by whom), or
+    ``None`` for an anonymous or named report. Opens nothing."""
+    return ReporterIdentity.objects.select_related("revealed_by").filter(case_id=case.pk).first()
+
+
+@dataclass(frozen=True)
+class IdentityView:
+    name: str
+    contact: str
+
+
+def reporter_identity_open(case: Case, row: ReporterIdentity) -> IdentityView:
+    """A confidential reporter's name and contact details, decrypted: for those
+    ``may_see_identity`` allows only."""
+    opened = _open(case_cipher(case.pk), case, row, "identity", row_id=case.pk)
+    values = json.loads(opened or b"{}")
+    return IdentityView(name=str(values.get("name", "")), contact=str(values.get("contact", "")))
+
+
+def reveal_reason_open(case: Case, row: ReporterIdentity) -> str | None:
+    """Why the confidential contact revealed the identity (for the contact and for the
+    reporter), or ``None`` when they have not."""
+    opened = _open(case_cipher(case.pk), case, row, "reveal_reason", row_id=case.pk)
+    return None if opened is None else opened.decode()
 
 
 @dataclass(frozen=True)
@@ -182,7 +223,7 @@ class TimelineEntry:
 
 
 # Events that record a look at the case, not a change to it.
-VIEW_CODES = frozenset({"case.viewed", "case.viewed_by_reporter"})
+VIEW_CODES = frozenset({"case.viewed", "case.viewed_by_reporter", "case.identity_viewed"})
 
 
 def _look(event: CaseEvent) -> tuple[Any, ...]:

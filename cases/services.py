@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
@@ -22,7 +23,7 @@ from django.utils import timezone
 from cases.audit import event_record
 from cases.batch import among
 from cases.checkin import CheckinStatus, checkin_status
-from cases.crypto import Readable
+from cases.crypto import CaseCipher, Readable
 from cases.exceptions import CheckinClosed, SpeakUpError
 from cases.functions import DaysBetween
 from cases.keys import case_cipher, data_key_prepare
@@ -37,6 +38,8 @@ from cases.models import (
     Message,
     MessageKind,
     OrganisationalUnit,
+    ReporterIdentity,
+    ReportingLevel,
     SharedItem,
 )
 from cases.news import reporter_news_record
@@ -74,6 +77,15 @@ def _clean_text(value: str, *, what: str, required: bool = True) -> str:
     return text
 
 
+@dataclass(frozen=True)
+class Confidential:
+    """A confidential reporter's name, and the contact details they gave, sealed apart from
+    the report (``ReporterIdentity``; docs/decisions/0031-confidential-reporting.md)."""
+
+    name: str
+    contact: str = ""
+
+
 def case_create(
     *,
     case_type: CaseType,
@@ -84,6 +96,7 @@ def case_create(
     reporter_contact: str = "",
     received_on: dt.date | None = None,
     channel: str = Channel.WEB,
+    confidential: Confidential | None = None,
 ) -> tuple[Case, str]:
     """File a new case from a report and return it with its token.
 
@@ -91,20 +104,38 @@ def case_create(
     clocks. This is the only moment the token exists in clear: the caller shows it once and
     forgets it. Only its HMAC is stored. The case, its data key and its ``case.created`` event are
     written in one transaction. ``received_on`` is for reports that arrived earlier by
-    another channel (post, phone: ``channel``); it defaults to today. Raises ``InvalidReport`` for a
-    closed case type, a category of another type, or a named report where the type allows
-    none.
+    another channel (post, phone: ``channel``); it defaults to today. ``confidential`` files
+    a confidential report: the name and contact details are sealed in the case's
+    ``ReporterIdentity``, never in its answers or its ``reporter_contact`` (``reporter_contact``
+    given with it is sealed there too, and the case's own sealed empty). Raises
+    ``InvalidReport`` for a closed case type, a category of another type, a level the type does
+    not offer, a confidential report without a name, or one both named and confidential.
     """
     if not case_type.is_active:
         raise InvalidReport("This kind of report is not open.")
     if category is not None and category.case_type_id != case_type.pk:
         raise InvalidReport("The category does not belong to this kind of report.")
-    if reporter_named and not case_type.allows_named_reports:
-        raise InvalidReport("This kind of report can only be made anonymously.")
+    if reporter_named and confidential is not None:
+        raise InvalidReport("A report is either named or confidential, not both.")
+    if reporter_named and not case_type.allows(ReportingLevel.NAMED):
+        raise InvalidReport("This kind of report cannot be made with your name given openly.")
+    if confidential is not None and not case_type.allows(ReportingLevel.CONFIDENTIAL):
+        raise InvalidReport("This kind of report cannot be made confidentially.")
+    if confidential is not None and "name" in answers:
+        raise InvalidReport("A confidential reporter's name is never part of the answers.")
     clean_answers = {
         key: _clean_text(value, what=key, required=False) for key, value in answers.items()
     }
     contact = _clean_text(reporter_contact, what="Contact details", required=False)
+    identity: dict[str, str] | None = None
+    if confidential is not None:
+        identity = {
+            "name": _clean_text(confidential.name, what="The name"),
+            "contact": _clean_text(
+                confidential.contact or contact, what="Contact details", required=False
+            ),
+        }
+        contact = ""
 
     token = token_generate()
     received = reporter_time()
@@ -130,7 +161,10 @@ def case_create(
         field="answers",
         row_id=case_id,
     )
-    if contact:
+    if contact or (identity is not None and identity["contact"]):
+        # A confidential reporter's contact details are sealed with their name; the case's own
+        # are then sealed empty, so that whether there may be an address to tell of news is
+        # known from the case row (cases.news) while nobody who reads the case sees one.
         case.reporter_contact = cipher.seal(
             contact.encode(), model_label="cases.case", field="reporter_contact", row_id=case_id
         )
@@ -141,6 +175,8 @@ def case_create(
             with transaction.atomic():
                 case.save(force_insert=True)
                 data_key.save(force_insert=True)
+                if identity is not None:
+                    _identity_seal(cipher, case, identity, when=received)
                 event_record(
                     case=case,
                     code="case.created",
@@ -156,6 +192,20 @@ def case_create(
             continue
         return case, token
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _identity_seal(
+    cipher: CaseCipher, case: Case, identity: dict[str, str], *, when: dt.datetime
+) -> None:
+    row = ReporterIdentity(case=case)
+    row.identity = cipher.seal(
+        json.dumps(identity).encode(),
+        model_label="cases.reporteridentity",
+        field="identity",
+        row_id=case.pk,
+    )
+    row._history_date = when  # type: ignore[attr-defined]  # the reporter's day only
+    row.save(force_insert=True)
 
 
 def case_redact(*, case: Case, actor: User, answers: Mapping[str, str]) -> Case:
@@ -508,6 +558,57 @@ def item_unshare(
             payload={"item": _shared_kind(message), "id": str(item.pk)},
         )
     return True
+
+
+# --- Confidential reporting (docs/decisions/0031-confidential-reporting.md) -----------------
+
+
+def identity_consent(*, case: Case) -> bool:
+    """Record that a confidential reporter agrees that those working the case may see their
+    name and contact details (from their follow-up page; the day only). Returns whether it
+    changed anything: a case with no confidential reporter, or one already shared, is left
+    as it is. Audits ``case.identity_shared_by_reporter`` (no payload)."""
+    day = reporter_time()
+    with transaction.atomic():
+        locked = _lock(case)
+        row = ReporterIdentity.objects.select_for_update().filter(case=locked).first()
+        if row is None or row.shared:
+            return False
+        row.consented_on = day.date()
+        row._history_date = day  # type: ignore[attr-defined]  # the reporter's day only
+        row.save(update_fields=["consented_on"])
+        event_record(case=locked, code="case.identity_shared_by_reporter", at=day)
+    return True
+
+
+def identity_reveal(*, case: Case, actor: User, reason: str) -> ReporterIdentity:
+    """The confidential contact reveals a confidential reporter's identity to those working
+    the case, for ``reason`` (required; sealed under the case's key and shown to the reporter
+    on their follow-up page). Queues the reporter's "there is news" e-mail when they left an
+    address (no content). Audits ``case.identity_revealed`` (no payload: the reason stays
+    sealed). Raises ``InvalidReport`` without a reason, without a confidential reporter, or
+    when already shared. Checks nobody: interfaces call
+    ``permissions.services.case_identity_reveal``, which does."""
+    text = _clean_text(reason, what="The reason")
+    with transaction.atomic():
+        locked = _lock(case)
+        row = ReporterIdentity.objects.select_for_update().filter(case=locked).first()
+        if row is None:
+            raise InvalidReport("This report was not made confidentially.")
+        if row.shared:
+            raise InvalidReport("The reporter's identity is already shared.")
+        row.revealed_at = timezone.now()
+        row.revealed_by = actor
+        row.reveal_reason = case_cipher(locked.pk).seal(
+            text.encode(),
+            model_label="cases.reporteridentity",
+            field="reveal_reason",
+            row_id=locked.pk,
+        )
+        row.save(update_fields=["revealed_at", "revealed_by", "reveal_reason"])
+        event_record(case=locked, code="case.identity_revealed", actor=actor)
+        reporter_news_record(locked)  # "there is news on your report", if they left an address
+    return row
 
 
 # --- The anonymous stub a purge leaves (retention/purge.py) ---------------------------------

@@ -9,7 +9,8 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import CaseType, Category, CheckinAnswer, OrganisationalUnit
+from cases.models import CaseType, Category, CheckinAnswer, OrganisationalUnit, ReportingLevel
+from cases.services import Confidential
 from intake.configuration import configuration
 from intake.language import in_english, org_text
 from reports.models import PREFER_NOT_TO_SAY
@@ -24,6 +25,33 @@ WHEN_CHOICES = [
 ]
 NOT_SAY = "not-say"
 MONITORING_PREFIX = "monitoring_"
+
+# The reporting levels in plain words (docs/decisions/0031-confidential-reporting.md): what
+# the radio says, and the hint under it saying who will see what.
+LEVEL_LABELS = {
+    ReportingLevel.ANONYMOUS: _("Stay anonymous"),
+    ReportingLevel.CONFIDENTIAL: _("Give your name in confidence"),
+    ReportingLevel.NAMED: _("Give your name openly"),
+}
+LEVEL_HINTS = {
+    ReportingLevel.ANONYMOUS: _(
+        "Nobody will know who you are. Leave out anything in your report that would identify you."
+    ),
+    ReportingLevel.CONFIDENTIAL: _(
+        "Only our confidential contact (for example a Freedom to Speak Up Guardian) will see "
+        "your name and any contact details you give. The people handling your report will not "
+        "see them unless you agree, or unless the confidential contact has to tell them; if "
+        "that happens, we will tell you why on your follow-up page."
+    ),
+    ReportingLevel.NAMED: _(
+        "The people handling your report will see your name with your report. It can help "
+        "them look into it."
+    ),
+}
+# The "Your name" box each level asks, shown under its radio (a conditional reveal: shown to
+# everyone without JavaScript, and read only for the level chosen).
+NAME_FIELDS = {ReportingLevel.CONFIDENTIAL: "confidential_name", ReportingLevel.NAMED: "name"}
+LEVEL_ERROR = _("Select whether you want to stay anonymous or give your name")
 
 
 class ReportForm(forms.Form):
@@ -73,14 +101,21 @@ class ReportForm(forms.Form):
         required=False,
     )
     identity = forms.ChoiceField(
-        label=_("Do you want to give your name?"),
-        choices=[
-            ("anonymous", _("No, keep me anonymous")),
-            ("named", _("Yes, I want to give my name")),
-        ],
-        initial="anonymous",
+        label=_("Do you want to tell us who you are?"),
+        help_text=_(
+            "Choose who can see your name. If you give it in confidence, you can agree later "
+            "to share it with the people handling your report."
+        ),
+        choices=[],
+        initial=ReportingLevel.ANONYMOUS.value,
         widget=forms.RadioSelect,
-        error_messages={"required": _("Select whether you want to give your name")},
+        error_messages={"required": LEVEL_ERROR, "invalid_choice": LEVEL_ERROR},
+    )
+    confidential_name = forms.CharField(
+        label=_("Your name"),
+        help_text=_("Only the confidential contact will see it."),
+        max_length=200,
+        required=False,
     )
     name = forms.CharField(label=_("Your name"), max_length=200, required=False)
     contact = forms.CharField(
@@ -111,9 +146,18 @@ class ReportForm(forms.Form):
             *[(k, org_text(u, "name")) for k, u in self.units.items()],
             (NOT_SAY, _("I'd rather not say")),
         ]
-        if not case_type.allows_named_reports:
-            del self.fields["identity"]
-            del self.fields["name"]
+        levels = case_type.levels
+        if len(levels) < 2:
+            # Anonymous only: nothing to choose.
+            for name in ("identity", *NAME_FIELDS.values()):
+                del self.fields[name]
+        else:
+            self.fields["identity"].choices = [  # type: ignore[attr-defined]
+                (level.value, LEVEL_LABELS[level]) for level in levels
+            ]
+            for level, name in NAME_FIELDS.items():
+                if level not in levels:
+                    del self.fields[name]
         if not self.categories:
             del self.fields["category"]
         # Optional equality monitoring, counted apart from the report (reports/monitoring.py).
@@ -139,13 +183,64 @@ class ReportForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("identity") == "named" and not data.get("name", "").strip():
-            self.add_error("name", _("Enter your name, or choose to stay anonymous"))
+        asked = NAME_FIELDS.get(data.get("identity", ""))
+        if asked is not None and not data.get(asked, "").strip():
+            self.add_error(asked, _("Enter your name, or choose to stay anonymous"))
         return data
 
     @property
+    def level(self) -> str:
+        return str(self.cleaned_data.get("identity") or ReportingLevel.ANONYMOUS)
+
+    @property
     def named(self) -> bool:
-        return self.cleaned_data.get("identity") == "named"
+        return self.level == ReportingLevel.NAMED
+
+    def confidential(self) -> Confidential | None:
+        """A confidential reporter's name and contact details, sealed apart from the report."""
+        if self.level != ReportingLevel.CONFIDENTIAL:
+            return None
+        return Confidential(
+            name=self.cleaned_data["confidential_name"].strip(),
+            contact=self.cleaned_data.get("contact", ""),
+        )
+
+    def kept_contact(self) -> str:
+        """The contact details kept with the report: none for a confidential report, whose
+        details go with the name (``confidential``)."""
+        if self.level == ReportingLevel.CONFIDENTIAL:
+            return ""
+        return str(self.cleaned_data.get("contact", ""))
+
+    def _unasked(self) -> set[str]:
+        """The name boxes of the levels not chosen: what they hold is never kept or carried."""
+        chosen = NAME_FIELDS.get(self.data.get("identity", ""))
+        return set(NAME_FIELDS.values()) - {chosen}
+
+    def carried(self) -> dict[str, str]:
+        """The answers check-your-answers carries on to "Send" (and back to "Change")."""
+        unasked = self._unasked()
+        return {k: v for k, v in self.data.items() if k in self.fields and k not in unasked}
+
+    def level_options(self) -> list[dict[str, Any]]:
+        """The reporting levels as the page shows them: each radio with its hint and the name
+        box it reveals."""
+        field = self["identity"]
+        current = str(field.value() or "")
+        options = []
+        for n, (value, label) in enumerate(self.fields["identity"].choices, 1):  # type: ignore[attr-defined]
+            name = NAME_FIELDS.get(value)
+            options.append(
+                {
+                    "value": value,
+                    "label": label,
+                    "hint": LEVEL_HINTS[ReportingLevel(value)],
+                    "id": field.auto_id if n == 1 else f"{field.auto_id}-{n}",
+                    "checked": current == value,
+                    "name_field": self[name] if name else None,
+                }
+            )
+        return options
 
     def chosen_category(self) -> Category | None:
         return self.categories.get(self.cleaned_data.get("category", ""))
@@ -179,8 +274,9 @@ class ReportForm(forms.Form):
     def summary(self) -> list[tuple[str, str]]:
         """Question and answer pairs for the check-your-answers page."""
         rows: list[tuple[str, str]] = []
+        unasked = self._unasked()
         for name, field in self.fields.items():
-            if name == "name" and not self.named:
+            if name in unasked:
                 continue
             value = self.cleaned_data.get(name, "")
             choices = dict(getattr(field, "choices", []) or [])

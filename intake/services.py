@@ -30,6 +30,7 @@ from cases.checkin import CheckinStatus, checkin_status
 from cases.exceptions import CheckinClosed, SpeakUpError
 from cases.models import Case, CaseType, Category, CheckinAnswer, Evidence, OrganisationalUnit
 from cases.services import (
+    Confidential,
     case_checkin_record,
     case_lock,
     evidence_attach,
@@ -111,6 +112,7 @@ def report_file(
     reporter_contact: str,
     files: list[CleanedFile],
     submission_key: str,
+    confidential: Confidential | None = None,
 ) -> Filed:
     """File a report and return everything its token page needs.
 
@@ -138,6 +140,7 @@ def report_file(
                 reporter_named=reporter_named,
                 reporter_contact=reporter_contact,
                 started=started,
+                confidential=confidential,
             )
             outcomes = []
             for cleaned in files:

@@ -19,6 +19,7 @@ urlpatterns = [
     path("follow-up/reply/", views.follow_up_reply, name="follow_up_reply"),
     path("follow-up/evidence/", views.follow_up_evidence, name="follow_up_evidence"),
     path("follow-up/keep/", views.follow_up_keep, name="follow_up_keep"),
+    path("follow-up/your-name/", views.follow_up_identity, name="follow_up_identity"),
     path("follow-up/check-in/", views.follow_up_checkin, name="follow_up_checkin"),
     path("follow-up/sign-out/", views.follow_up_sign_out, name="follow_up_sign_out"),
 ]

@@ -40,8 +40,8 @@ from cases.audit import event_record
 from cases.checkin import CheckinStatus, checkin_status
 from cases.exceptions import CaseNotFound, CheckinClosed
 from cases.models import Case, CaseType, CheckinAnswer, MessageKind
-from cases.selectors import message_list_for_case
-from cases.services import message_add, reporter_time
+from cases.selectors import message_list_for_case, reporter_identity_of, reveal_reason_open
+from cases.services import identity_consent, message_add, reporter_time
 from intake.configuration import campaigns_on, case_type_open
 from intake.errors import branding_or_default, permission_denied, reporter_headers
 from intake.files import CleanedFile, FileRejected, clean_evidence
@@ -238,7 +238,7 @@ def _check_answers(
             "case_type": form.case_type,
             "form": form,
             "summary": form.summary(),
-            "hidden": {k: v for k, v in form.data.items() if k in form.fields},
+            "hidden": form.carried(),
             "submission_key": _submission_key(request),
             "file_error": file_error,
             "max_files": MAX_FILES,
@@ -313,7 +313,8 @@ def send(request: HttpRequest, slug: str) -> HttpResponse:
             category=form.chosen_category(),
             org_unit=form.chosen_unit(),
             reporter_named=form.named,
-            reporter_contact=form.cleaned_data.get("contact", ""),
+            reporter_contact=form.kept_contact(),
+            confidential=form.confidential(),
             files=files,
             submission_key=key,
         )
@@ -541,9 +542,11 @@ def _follow_up_page(
     reply_form: ReplyForm | None = None,
     file_error: str = "",
     files: list[CleanedFile] | None = None,
+    identity_error: str = "",
     status: int = 200,
 ) -> HttpResponse:
     messages = message_list_for_case(case, include_internal=False)
+    identity = reporter_identity_of(case)
     return _render(
         request,
         "intake/follow_up_case.html",
@@ -564,6 +567,9 @@ def _follow_up_page(
             "sent": request.method == "GET" and request.GET.get("sent") == "1",
             "idle_minutes": IDLE_SECONDS // 60,
             "idle_seconds": IDLE_SECONDS,
+            "identity": identity,
+            "reveal_reason": reveal_reason_open(case, identity) if identity else None,
+            "identity_error": identity_error,
         },
         status=status,
     )
@@ -714,6 +720,29 @@ def follow_up_checkin(request: HttpRequest) -> HttpResponse:
             status=503,
         )
     return _checkin_page(request, session, case, thanks=thanks)
+
+
+@follow_up_action
+def follow_up_identity(request: HttpRequest, session: FollowUp, case: Case) -> HttpResponse:
+    """A confidential reporter agrees that the people handling their report may see their
+    name and contact details (docs/decisions/0031-confidential-reporting.md): only with the
+    box ticked, once; a report made anonymously or by name has nothing to share."""
+    if reporter_identity_of(case) is None:
+        return redirect("intake:follow_up_case")
+    if request.POST.get("agree") != "yes":
+        return _follow_up_page(
+            request,
+            session,
+            case,
+            identity_error=_(
+                "Tick the box to agree that the people handling your report may see your name"
+            ),
+            status=400,
+        )
+    identity_consent(case=case)
+    response = redirect("intake:follow_up_case")
+    follow_up_refresh(response, session)
+    return response
 
 
 @follow_up_action

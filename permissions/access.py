@@ -13,6 +13,10 @@ The rules, each one ``if`` or one clause below:
 4. a per-case grant of the permission to a team the user is in grants it;
 5. a triage lead may view the new (received) cases of the case types they triage;
 6. an exclusion (conflict of interest) overrides every rule above.
+
+The confidential contact reaches a confidential reporter's identity, never the case's content,
+through ``case_for_confidential_contact`` (its own rules: the role, a confidential reporter, no
+exclusion; decision 0031).
 """
 
 from __future__ import annotations
@@ -312,6 +316,45 @@ def case_for_legal_hold(user: AnyUser, reference: object) -> Case:
     if case is None:
         record_refusal(user, None, "legal_hold")
         raise CaseNotFound()
+    return case
+
+
+def cases_for_confidential_contact(user: AnyUser) -> QuerySet[Case]:
+    """The cases with a confidential reporter whose identity ``user`` is shown, as the
+    confidential contact (docs/decisions/0031-confidential-reporting.md): every such case
+    they are not excluded from. Nothing for anyone else."""
+    from permissions.roles import Role, roles_of
+
+    # Rule: only an active holder of the confidential contact's role.
+    if not (
+        user.is_authenticated and user.is_active and Role.CONFIDENTIAL_CONTACT in roles_of(user)
+    ):
+        return Case.objects.none()
+    excluded = CaseExclusion.objects.filter(case=OuterRef("pk"), user_id=user.pk)
+    # Rule: only a case with a confidential reporter, never one they are excluded from.
+    return Case.objects.filter(reporter_identity__isnull=False).filter(~Exists(excluded))
+
+
+def case_for_confidential_contact(
+    user: AnyUser, case_id: object, *, action: str, audit: bool = True
+) -> Case:
+    """One case of ``cases_for_confidential_contact(user)``, else ``CaseNotFound`` (recorded
+    as a refusal). With ``audit``, a ``case.identity_viewed`` event: the page shows the
+    reporter's identity."""
+    parsed = parse_id(case_id)
+    case = None
+    if parsed is not None:
+        case = (
+            cases_for_confidential_contact(user)
+            .select_related("case_type", "reporter_identity")
+            .filter(pk=parsed)
+            .first()
+        )
+    if case is None:
+        record_refusal(user, parsed, action)
+        raise CaseNotFound()
+    if audit:
+        event_record(case=case, code="case.identity_viewed", actor=user)  # type: ignore[arg-type]
     return case
 
 

@@ -211,6 +211,39 @@ def may_hold_cases(user: User) -> bool:
     return _active(user) and Role.GOVERNANCE_LEAD in roles_of(user)
 
 
+# --- Confidential reporting (docs/decisions/0031-confidential-reporting.md) -----------------
+
+
+def is_confidential_contact(user: User) -> bool:
+    """Holds the confidential contact's role (active): shown the confidential reporters of
+    every case type that offers confidential reporting, on a page of their own."""
+    return _active(user) and Role.CONFIDENTIAL_CONTACT in roles_of(user)
+
+
+def _contact_for(user: User, case: Case) -> bool:
+    # An exclusion (conflict of interest) overrides the role, as it overrides every grant.
+    return (
+        is_confidential_contact(user)
+        and not CaseExclusion.objects.filter(case=case, user_id=user.pk).exists()
+    )
+
+
+def may_see_identity(user: User, case: Case, *, shared: bool) -> bool:
+    """See a confidential reporter's name and contact details: the confidential contact,
+    always; once ``shared`` (the reporter agreed, or the contact revealed it), whoever may
+    see how to contact the reporter (the handlers working the case). Never an external
+    investigator or a triage lead by their role alone."""
+    if _contact_for(user, case):
+        return True
+    return shared and may_see_contact(user, case)
+
+
+def may_reveal_identity(user: User, case: Case, *, shared: bool) -> bool:
+    """Reveal a confidential reporter's identity to those working the case, with a reason:
+    the confidential contact, while it is not shared yet."""
+    return not shared and _contact_for(user, case)
+
+
 def may_record_on_behalf(user: User, case_type: CaseType) -> bool:
     """Record a report received by phone, in person or by post, and hand its token over: a
     member of the team that triages the case type (who would see the new case first anyway)."""

@@ -21,6 +21,9 @@ class Role(StrEnum):
     EXTERNAL_INVESTIGATOR = "External investigator"
     GOVERNANCE_LEAD = "Governance lead"
     ADMINISTRATOR = "Administrator"
+    # Shown a confidential reporter's identity, which nobody else sees until it is shared
+    # (e.g. a Freedom to Speak Up Guardian; docs/decisions/0031-confidential-reporting.md).
+    CONFIDENTIAL_CONTACT = "Confidential contact"
 
 
 class CasePerm(StrEnum):
@@ -33,7 +36,13 @@ class CasePerm(StrEnum):
 
 # Roles that bring someone near case content: granted and removed only by two people.
 CONTENT_ROLES = frozenset(
-    {Role.TRIAGE_LEAD, Role.HANDLER, Role.EXTERNAL_INVESTIGATOR, Role.GOVERNANCE_LEAD}
+    {
+        Role.TRIAGE_LEAD,
+        Role.HANDLER,
+        Role.EXTERNAL_INVESTIGATOR,
+        Role.GOVERNANCE_LEAD,
+        Role.CONFIDENTIAL_CONTACT,
+    }
 )
 ROLE_NAMES = frozenset(role.value for role in Role)
 

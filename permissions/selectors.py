@@ -26,7 +26,9 @@ from permissions.roles import ROLE_NAMES, CasePerm, Role
 
 # Roles whose holders may be put on a case, or must be kept off one.
 ASSIGNABLE_ROLES = (Role.HANDLER.value, Role.EXTERNAL_INVESTIGATOR.value)
-CASE_ROLES = (*ASSIGNABLE_ROLES, Role.TRIAGE_LEAD.value)
+# Whose role could bring them to a case: the confidential contact too, who sees a
+# confidential reporter's identity (decision 0031) and so can be excluded for a conflict.
+CASE_ROLES = (*ASSIGNABLE_ROLES, Role.TRIAGE_LEAD.value, Role.CONFIDENTIAL_CONTACT.value)
 
 
 def _excluded_from(case: Case) -> Exists:
@@ -46,7 +48,8 @@ def people_assignable(case: Case) -> QuerySet[User]:
 
 def people_excludable(case: Case) -> QuerySet[User]:
     """Active people whose role could bring them to ``case`` (handlers, investigators, triage
-    leads), not already excluded: whom a triage lead may exclude for a conflict."""
+    leads, confidential contacts), not already excluded: whom a triage lead may exclude for a
+    conflict."""
     return (
         User.objects.filter(is_active=True, groups__name__in=CASE_ROLES)
         .exclude(_excluded_from(case))

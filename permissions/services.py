@@ -23,6 +23,9 @@ from cases.audit import event_record
 from cases.exceptions import SpeakUpError
 from cases.keys import case_cipher
 from cases.models import Case, CaseType
+from cases.selectors import reporter_identity_of
+from cases.services import InvalidReport, identity_reveal
+from permissions.access import case_for_confidential_contact
 from permissions.audit import staff_event_record
 from permissions.models import (
     AccessChange,
@@ -38,6 +41,7 @@ from permissions.predicates import (
     case_being_worked,
     may_assign,
     may_confirm_exclusion,
+    may_reveal_identity,
 )
 from permissions.roles import (
     ADMINISTRATOR_MODEL_PERMISSIONS,
@@ -287,6 +291,33 @@ class AccessChangeRefused(SpeakUpError):
 
 ROLE_KINDS = (ChangeKind.ROLE_GRANT, ChangeKind.ROLE_REMOVE)
 ACCOUNT_KINDS = (ChangeKind.ACCOUNT_REACTIVATE, ChangeKind.SECOND_FACTOR_RESET)
+
+
+# --- Confidential reporting (docs/decisions/0031-confidential-reporting.md) -----------------
+
+
+class RevealRefused(SpeakUpError):
+    message = "Give the reason for revealing the reporter's identity."
+
+
+def case_identity_reveal(*, actor: User, case_id: object, reason: str) -> Case:
+    """The confidential contact reveals a confidential reporter's identity to those working
+    the case, with a reason (``cases.services.identity_reveal``: sealed, audited, the reporter
+    told). The case comes through the gate (``case_for_confidential_contact``: anyone else gets
+    the recorded not-found), and ``may_reveal_identity`` must say yes (it says no once the
+    identity is shared: ``RevealRefused``, with words to show; so does an empty reason)."""
+    if not reason.strip():
+        raise RevealRefused()
+    with transaction.atomic():
+        case = case_for_confidential_contact(actor, case_id, action="reveal_identity", audit=False)
+        row = reporter_identity_of(case)
+        if row is None or not may_reveal_identity(actor, case, shared=row.shared):
+            raise RevealRefused("The reporter's identity is already shared.")
+        try:
+            identity_reveal(case=case, actor=actor, reason=reason)
+        except InvalidReport as error:
+            raise RevealRefused(error.message) from None
+    return case
 
 
 def _team_or_refuse(team: Group | None) -> Group:

@@ -20,8 +20,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from cases.models import CaseType, Category, Channel, OrganisationalUnit
-from cases.services import InvalidReport
+from cases.models import CaseType, Category, Channel, OrganisationalUnit, ReportingLevel
+from cases.services import Confidential, InvalidReport
 from cases.tokens import token_display
 from permissions.selectors import case_types_recordable_by
 from staff.views import _user  # the signed-in member of staff, as every staff page reads them
@@ -30,6 +30,12 @@ from workflows.spec import ClockKind
 
 # How the receipt says it came: "received by phone on ...".
 CHANNEL_WORDS = {Channel.PHONE: "by phone", Channel.IN_PERSON: "in person", Channel.POST: "by post"}
+# Why a reporting level the kind of report does not offer is refused.
+LEVEL_REFUSALS = {
+    ReportingLevel.ANONYMOUS: "This kind of report cannot be made anonymously.",
+    ReportingLevel.CONFIDENTIAL: "This kind of report cannot be made in confidence.",
+    ReportingLevel.NAMED: "This kind of report cannot be made with the name given openly.",
+}
 
 
 class RecordForm(forms.Form):
@@ -88,9 +94,18 @@ class RecordForm(forms.Form):
     )
     identity = forms.ChoiceField(
         label="Does the reporter want to give their name?",
-        choices=[("anonymous", "No, they stay anonymous"), ("named", "Yes")],
-        initial="anonymous",
+        help_text=(
+            "In confidence: only the confidential contact sees their name and contact details, "
+            "not those handling the report (decision 0031). Ask which the kind of report allows."
+        ),
+        choices=[
+            (ReportingLevel.ANONYMOUS.value, "No, they stay anonymous"),
+            (ReportingLevel.CONFIDENTIAL.value, "Yes, in confidence"),
+            (ReportingLevel.NAMED.value, "Yes, openly"),
+        ],
+        initial=ReportingLevel.ANONYMOUS.value,
         widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "Choose whether they stay anonymous or give their name."},
     )
     name = forms.CharField(
         label="Their name (only if they want to give it)", max_length=200, required=False
@@ -117,11 +132,11 @@ class RecordForm(forms.Form):
         case_type, category = data.get("case_type"), data.get("category")
         if case_type and category and category.case_type_id != case_type.pk:
             self.add_error("category", "Choose a concern of this kind of report.")
-        named = data.get("identity") == "named"
-        if named and not (data.get("name") or "").strip():
+        level = data.get("identity") or ReportingLevel.ANONYMOUS
+        if level != ReportingLevel.ANONYMOUS and not (data.get("name") or "").strip():
             self.add_error("name", "Give their name, or record the report as anonymous.")
-        if named and case_type and not case_type.allows_named_reports:
-            self.add_error("identity", "This kind of report can only be made anonymously.")
+        if case_type and not case_type.allows(level):
+            self.add_error("identity", LEVEL_REFUSALS[level])
         received = data.get("received_on")
         if received and received > timezone.localdate():
             self.add_error("received_on", "The day it was received cannot be in the future.")
@@ -136,9 +151,17 @@ class RecordForm(forms.Form):
             "people_involved": data.get("people_involved", ""),
             "not_to_handle": data.get("not_to_handle", ""),
         }
-        if data.get("identity") == "named":
+        if data.get("identity") == ReportingLevel.NAMED:
             answers["name"] = data["name"].strip()
         return answers
+
+    def confidential(self) -> Confidential | None:
+        """The name and contact details of a reporter who gives their name in confidence,
+        sealed apart from the answers (never in them)."""
+        data = self.cleaned_data
+        if data.get("identity") != ReportingLevel.CONFIDENTIAL:
+            return None
+        return Confidential(name=data["name"].strip(), contact=data.get("contact", ""))
 
 
 @never_cache
@@ -160,8 +183,9 @@ def report_record(request: HttpRequest) -> HttpResponse:
                 answers=form.answers(),
                 category=data.get("category"),
                 org_unit=data.get("where"),
-                reporter_named=data.get("identity") == "named",
-                reporter_contact=data.get("contact", ""),
+                reporter_named=data.get("identity") == ReportingLevel.NAMED,
+                reporter_contact=data.get("contact", "") if form.confidential() is None else "",
+                confidential=form.confidential(),
             )
         except MayNotRecord:
             raise Http404() from None

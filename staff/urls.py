@@ -2,6 +2,7 @@ from django.urls import path
 
 from staff import (
     access_views,
+    confidential_views,
     notification_views,
     operations_views,
     record_views,
@@ -26,6 +27,18 @@ urlpatterns = [
     path("cases/", views.case_list, name="case_list"),
     path("cases/record/", record_views.report_record, name="report_record"),
     path("workflows/", views.workflows_page, name="workflows"),
+    # The confidential contact's pages (decision 0031).
+    path("confidential/", confidential_views.confidential_list, name="confidential_list"),
+    path(
+        "confidential/<str:case_id>/",
+        confidential_views.confidential_case,
+        name="confidential_case",
+    ),
+    path(
+        "confidential/<str:case_id>/reveal/",
+        confidential_views.confidential_reveal,
+        name="confidential_reveal",
+    ),
     path("account/", signin.account, name="account"),
     path("health/", operations_views.operations_page, name="operations"),
     path("account/email/", notification_views.email_choice, name="email_choice"),

@@ -35,6 +35,8 @@ from cases.selectors import (
     evidence_list_for_staff,
     evidence_read,
     message_list_for_staff,
+    reporter_identity_of,
+    reporter_identity_open,
 )
 from cases.services import message_add
 from permissions.access import (
@@ -52,6 +54,7 @@ from permissions.predicates import (
     may_confirm_exclusion,
     may_redact,
     may_see_contact,
+    may_see_identity,
     may_see_reports,
     may_share,
     may_steer,
@@ -332,6 +335,14 @@ def case_page(
     # An external investigator sees only what a handler shared, and their own notes (0024).
     shared_only = sees_shared_only(user)
     can_steer = may_steer(user, case)
+    # A confidential reporter's identity: only once shared, to those who may see how to
+    # contact the reporter (and to the confidential contact), decision 0031.
+    identity_row = reporter_identity_of(case)
+    identity = (
+        reporter_identity_open(case, identity_row)
+        if identity_row is not None and may_see_identity(user, case, shared=identity_row.shared)
+        else None
+    )
     context: dict[str, Any] = {
         "case": case,
         "state_label": _state_label(case),
@@ -359,6 +370,8 @@ def case_page(
         "can_unassign": can_triage and may_unassign(user, case),
         "support_parties": SUPPORT_PARTIES,
         "contact": content.reporter_contact if may_see_contact(user, case) else None,
+        "identity_row": identity_row,
+        "identity": identity,
         "messages_": message_list_for_staff(
             case, request.GET.get("messages"), shared_only_for=user.pk if shared_only else None
         ),

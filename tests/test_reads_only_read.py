@@ -46,12 +46,15 @@ AUDIENCES = {
     "reports": "governance_lead",  # the reports pages, their downloads and stored packs
     "retention": "administrator",
     "holds": "governance_lead",
+    # The confidential contact's pages, on the cast's case made confidential (decision 0031).
+    "confidential": "confidential_contact",
 }
 BATCH = 4
 FIRST_PAGE = {
     "access": "/staff/access/",
     "retention": "/staff/retention/",
     "holds": "/staff/holds/",
+    "confidential": "/staff/confidential/",
 }
 
 
@@ -64,6 +67,8 @@ def _audience(name: str) -> str:
         return "retention"
     if name.startswith("staff:hold"):
         return "holds"
+    if name.startswith("staff:confidential"):
+        return "confidential"
     return "staff" if name.startswith("staff:") else "reporter"
 
 
@@ -94,6 +99,7 @@ def ids(cast):
     from permissions.services import access_change_propose
 
     heartbeat_record(name="beat")  # a running scheduler, so that /healthz answers 200
+    _confidential(cast)
     change = access_change_propose(
         actor=cast.administrator,
         kind=ChangeKind.ROLE_GRANT,
@@ -144,6 +150,30 @@ def ids(cast):
             csv=b"c",
         ).pk,
     }
+
+
+def _confidential(cast) -> None:
+    """The cast's case with a confidential reporter's identity (sealed as ``case_create`` seals
+    it) and a confidential contact, ``cast.confidential_contact``."""
+    import json
+
+    from django.contrib.auth.models import Group, User
+
+    from cases.keys import case_cipher
+    from cases.models import ReporterIdentity
+    from permissions.roles import Role
+
+    row = ReporterIdentity(case=cast.case)
+    row.identity = case_cipher(cast.case.pk).seal(
+        json.dumps({"name": "Sam", "contact": ""}).encode(),
+        model_label="cases.reporteridentity",
+        field="identity",
+        row_id=cast.case.pk,
+    )
+    row.save(force_insert=True)
+    contact = User.objects.create_user(username="guardian", password="a-long-password-1")
+    contact.groups.add(Group.objects.get(name=Role.CONFIDENTIAL_CONTACT))
+    cast.confidential_contact = contact
 
 
 def test_every_audience_has_urls():

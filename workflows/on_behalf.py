@@ -20,7 +20,7 @@ from django.db import transaction
 from cases.audit import event_record
 from cases.exceptions import SpeakUpError
 from cases.models import Case, CaseType, Category, Channel, OrganisationalUnit
-from cases.services import InvalidReport
+from cases.services import Confidential, InvalidReport
 from permissions.predicates import may_record_on_behalf
 from workflows.models import Clock
 from workflows.services import case_file
@@ -54,6 +54,7 @@ def report_record_on_behalf(
     org_unit: OrganisationalUnit | None = None,
     reporter_named: bool = False,
     reporter_contact: str = "",
+    confidential: Confidential | None = None,
 ) -> Recorded:
     """File a report received by ``channel`` on ``received_on``. Raises ``MayNotRecord`` for
     someone outside the case type's triage team, and ``InvalidReport`` for the form's own
@@ -74,6 +75,7 @@ def report_record_on_behalf(
             received_on=received_on,
             started=started,
             channel=channel,
+            confidential=confidential,
         )
         event_record(
             case=case, code="case.recorded_on_behalf", actor=actor, payload={"channel": channel}

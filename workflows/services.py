@@ -41,6 +41,7 @@ from cases.models import (
 )
 from cases.news import reporter_news_record
 from cases.services import (
+    Confidential,
     action_add,
     action_complete,
     case_attention_clear,
@@ -77,6 +78,7 @@ def case_file(
     received_on: dt.date | None = None,
     started: list[Clock] | None = None,
     channel: str = "web",
+    confidential: Confidential | None = None,
 ) -> tuple[Case, str]:
     """File a new case (``cases.services.case_create``) and start the clocks its workflow
     starts on filing, from the day of receipt, in one transaction: no case is ever without
@@ -95,6 +97,7 @@ def case_file(
             reporter_contact=reporter_contact,
             received_on=received_on,
             channel=channel,
+            confidential=confidential,
         )
         # The report is the reporter's action: its clocks' history rows carry its day only.
         received = timezone.make_aware(dt.datetime.combine(case.received_on, dt.time.min))

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0016_welsh'),
+        ('cases', '0017_confidential_reporting'),
     ]
 
     operations = [

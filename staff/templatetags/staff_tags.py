@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 
 from permissions.predicates import (
+    is_confidential_contact,
     may_configure,
     may_hold_cases,
     may_manage_retention,
@@ -62,3 +63,8 @@ def idle_seconds() -> int:
 @register.filter
 def configures(user: Any) -> bool:
     return isinstance(user, User) and may_configure(user)
+
+
+@register.filter
+def confidential_contact(user: Any) -> bool:
+    return isinstance(user, User) and is_confidential_contact(user)

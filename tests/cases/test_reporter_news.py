@@ -10,6 +10,7 @@ from django.core import mail
 
 from cases.models import MessageKind, NewsDelivery, ReporterNews
 from cases.news import MAX_ATTEMPTS, email_in, reporter_news_deliver, reporter_news_scan
+from cases.selectors import case_content
 from cases.services import message_add
 from cases.tasks import send_reporter_news
 from tests.builders import make_case, make_case_type, make_handler
@@ -193,3 +194,54 @@ def test_a_row_a_dead_worker_left_sending_is_recorded_failed_not_sent_again(db):
     news.refresh_from_db()
     assert (news.delivery, news.outcome) == ("failed", "interrupted") and handed == []
     assert reporter_news_deliver(news.pk) == "already" and mail.outbox == []
+
+
+# --- A confidential reporter's address is sealed with their name (decision 0031) ------------
+
+
+def _confidential_case(contact):
+    from cases.services import Confidential
+
+    case_type = make_case_type(reporting_levels="anonymous_confidential")
+    case = make_case(
+        case_type=case_type,
+        answers={"what_happened": SECRET_WORDS},
+        confidential=Confidential(name="Sam Quiet", contact=contact),
+    )
+    ReporterNews.objects.filter(case=case).delete()
+    return case
+
+
+def test_a_confidential_reporter_hears_there_is_news_at_their_sealed_address(db):
+    case = _confidential_case(f"email me at {ADDRESS}")
+    assert case_content(case).reporter_contact == ""  # the address is not the case's
+    _message(case)
+    news = ReporterNews.objects.get(case=case)
+    assert reporter_news_deliver(news.pk) == "sent"
+    [email] = mail.outbox
+    assert email.to == [ADDRESS]
+    assert "Sam Quiet" not in f"{email.subject}\n{email.body}"
+
+
+def test_a_confidential_reporter_with_a_phone_number_only_gets_no_email(db):
+    case = _confidential_case("07700 900123")
+    _message(case)
+    # Queued (whether the sealed details hold an address is decided when sending), not sent.
+    news = ReporterNews.objects.get(case=case)
+    assert reporter_news_deliver(news.pk) == "skipped"
+    news.refresh_from_db()
+    assert news.outcome == "no_address"
+    assert mail.outbox == []
+
+
+def test_a_confidential_reporter_without_contact_details_queues_nothing(db):
+    case = _confidential_case("")
+    assert case.reporter_contact is None
+    _message(case)
+    assert not ReporterNews.objects.filter(case=case).exists()
+
+
+def test_an_anonymous_reporter_without_contact_details_queues_nothing(db):
+    case, _ = _case(contact="")
+    _message(case)
+    assert not ReporterNews.objects.filter(case=case).exists()

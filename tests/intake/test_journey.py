@@ -121,8 +121,8 @@ def test_the_questions_page_starts_the_key_that_recognises_a_repeat(client, whis
 
 
 def test_a_named_report_only_where_the_case_type_allows_it(client, whistleblowing):
-    whistleblowing.allows_named_reports = False
-    whistleblowing.save(update_fields=["allows_named_reports"])
+    whistleblowing.reporting_levels = "anonymous"
+    whistleblowing.save(update_fields=["reporting_levels"])
     _send(client, whistleblowing, identity="named", name="Alex")
     case = Case.objects.get()
     assert not case.reporter_named and "name" not in case_content(case).answers

@@ -12,10 +12,12 @@ from django.utils import timezone
 from cases.exceptions import CaseNotFound
 from cases.models import CaseEvent
 from permissions.access import (
+    case_for_confidential_contact,
     case_for_triage,
     case_for_user,
     case_locked_for_user,
     case_queryset_for_user,
+    cases_for_confidential_contact,
     record_refusal,
     refusals_flush,
     user_has_case_perm,
@@ -333,3 +335,65 @@ def test_asked_about_one_case_each_rule_reads_that_cases_rows_only(cast):
     (sql,) = [q["sql"] for q in captured if "cases_case" in q["sql"]]
     # The outer filter, the user's grants, the team's grants and the exclusions.
     assert sql.count(cast.case.pk.hex) == 4
+
+
+# --- The confidential contact (docs/decisions/0031-confidential-reporting.md) ---------------
+
+
+@pytest.fixture
+def confidential(cast, django_user_model):
+    """A confidential report on the cast's case type, its contact, and another contact who is
+    excluded from it (named by the reporter)."""
+    from django.contrib.auth.models import Group
+
+    from cases.services import Confidential
+    from permissions.models import ExclusionKind
+    from permissions.roles import Role
+    from permissions.services import exclusion_add
+
+    cast.case_type.reporting_levels = "all"
+    cast.case_type.save(update_fields=["reporting_levels"])
+    case = make_case(case_type=cast.case_type, confidential=Confidential(name="Ann Other"))
+    group = Group.objects.get(name=Role.CONFIDENTIAL_CONTACT)
+    contact = django_user_model.objects.create_user(username="guardian", password="x-long-pw-1")
+    excluded = django_user_model.objects.create_user(username="guardian-2", password="x-long-pw")
+    for user in (contact, excluded):
+        user.groups.add(group)
+    exclusion_add(
+        case=case, user=excluded, kind=ExclusionKind.NAMED_BY_REPORTER, actor=cast.triage_lead
+    )
+    return type("Confidential", (), {"case": case, "contact": contact, "excluded": excluded})
+
+
+def test_the_confidential_contact_lists_and_obtains_only_confidential_reports(cast, confidential):
+    contact, case = confidential.contact, confidential.case
+    assert list(cases_for_confidential_contact(contact)) == [case]  # not the cast's own case
+    before = CaseEvent.objects.filter(case=case).count()
+    assert case_for_confidential_contact(contact, str(case.pk), action="identity") == case
+    looked = CaseEvent.objects.filter(case=case).order_by("id").last()
+    assert (looked.code, looked.actor, looked.payload) == ("case.identity_viewed", contact, {})
+    assert case_for_confidential_contact(contact, case.pk, action="x", audit=False) == case
+    assert CaseEvent.objects.filter(case=case).count() == before + 1
+    with pytest.raises(CaseNotFound):
+        case_for_confidential_contact(contact, cast.case.pk, action="identity")  # not confidential
+
+
+@pytest.mark.parametrize("who", [*OUTSIDERS, "assigned_handler", "triage_lead", "excluded"])
+def test_everyone_but_the_confidential_contact_gets_the_recorded_not_found(cast, confidential, who):
+    user = getattr(confidential, who, None) or getattr(cast, who)
+    case = confidential.case
+    assert not cases_for_confidential_contact(user).exists()
+    with pytest.raises(CaseNotFound):
+        case_for_confidential_contact(user, case.pk, action="identity")
+    refusal = AccessRefusal.objects.order_by("id").last()
+    assert (refusal.actor, refusal.case_id, refusal.action) == (user, case.pk, "identity")
+
+
+def test_a_disabled_or_signed_out_contact_and_a_malformed_id_get_not_found(cast, confidential):
+    with pytest.raises(CaseNotFound):
+        case_for_confidential_contact(confidential.contact, "not-an-id", action="identity")
+    confidential.contact.is_active = False
+    for user in (confidential.contact, AnonymousUser()):
+        assert not cases_for_confidential_contact(user).exists()
+        with pytest.raises(CaseNotFound):
+            case_for_confidential_contact(user, confidential.case.pk, action="identity")

@@ -8,13 +8,16 @@ from django.contrib.auth.models import Group, User
 from permissions.models import AccessChange, CaseExclusion, ChangeKind, ExclusionKind
 from permissions.predicates import (
     access_change_refusal,
+    is_confidential_contact,
     may_assign,
     may_change_deadline,
     may_confirm_access_change,
     may_confirm_exclusion,
     may_record_on_behalf,
     may_redact,
+    may_reveal_identity,
     may_see_contact,
+    may_see_identity,
     may_see_operations,
     may_see_reports,
     may_share,
@@ -247,3 +250,78 @@ def test_only_governance_leads_and_administrators_may_see_the_reports(cast):
     assert {who: may_see_reports(getattr(cast, who)) for who in SEES_REPORTS} == SEES_REPORTS
     cast.governance_lead.is_active = False
     assert may_see_reports(cast.governance_lead) is False
+
+
+# --- Confidential reporting (docs/decisions/0031-confidential-reporting.md) -----------------
+
+
+@pytest.fixture
+def contacts(cast, django_user_model):
+    """The case made confidential (its reporter's name sealed apart), a confidential contact,
+    one excluded from the case and one whose account is disabled."""
+    from cases.models import ReporterIdentity
+
+    ReporterIdentity.objects.create(case=cast.case, identity=b"sealed elsewhere in these tests")
+    made = {
+        name: User.objects.create_user(username=name, password="a-long-password-1")
+        for name in ("contact", "excluded-contact", "off-contact")
+    }
+    group = Group.objects.get(name=Role.CONFIDENTIAL_CONTACT)
+    for user in made.values():
+        user.groups.add(group)
+    made["off-contact"].is_active = False
+    made["off-contact"].save(update_fields=["is_active"])
+    exclusion_add(
+        case=cast.case,
+        user=made["excluded-contact"],
+        kind=ExclusionKind.NAMED_BY_REPORTER,
+        actor=cast.triage_lead,
+    )
+    return made
+
+
+# who: (sees the identity before it is shared, after it is shared,
+#       may reveal it before it is shared, after it is shared)
+IDENTITY_ON_THE_CAST_CASE = {
+    "triage_lead": (False, False, False, False),
+    "assigned_handler": (False, True, False, False),
+    "team_handler": (False, True, False, False),
+    "external_investigator": (False, False, False, False),
+    "unassigned_investigator": (False, False, False, False),
+    "unassigned_handler": (False, False, False, False),
+    "conflicted_handler": (False, False, False, False),
+    "governance_lead": (False, False, False, False),
+    "administrator": (False, False, False, False),
+    "superuser": (False, False, False, False),
+    "other_triage_lead": (False, False, False, False),
+    "contact": (True, True, True, False),
+    "excluded-contact": (False, False, False, False),
+    "off-contact": (False, False, False, False),
+}
+
+
+@pytest.mark.parametrize(("who", "expected"), IDENTITY_ON_THE_CAST_CASE.items())
+def test_who_sees_and_reveals_a_confidential_reporters_identity(cast, contacts, who, expected):
+    user = contacts.get(who) or getattr(cast, who)
+    answers = (
+        may_see_identity(user, cast.case, shared=False),
+        may_see_identity(user, cast.case, shared=True),
+        may_reveal_identity(user, cast.case, shared=False),
+        may_reveal_identity(user, cast.case, shared=True),
+    )
+    assert answers == expected
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    {
+        "contact": True,
+        "excluded-contact": True,  # the role; the case's exclusion is the case's predicates'
+        "off-contact": False,
+        "assigned_handler": False,
+        "administrator": False,
+        "superuser": False,
+    }.items(),
+)
+def test_who_is_a_confidential_contact(cast, contacts, who, expected):
+    assert is_confidential_contact(contacts.get(who) or getattr(cast, who)) is expected

@@ -15,6 +15,7 @@ from cases.services import (
     action_add,
     case_redact,
     evidence_attach,
+    identity_reveal,
     item_share,
     item_unshare,
     message_add,
@@ -64,7 +65,8 @@ def marked_case(
     """A closed whistleblowing case with ``tag`` in its answers, contact details, redaction,
     messages of every kind and their copies shared with investigators, evidence name,
     shared name and content, action, deadline reason, recusal
-    reason and a lifted legal hold's reason; plus a guardian generic permission row and an
+    reason, a lifted legal hold's reason, and a confidential reporter's sealed name and contact
+    details revealed with a reason (decision 0031); plus a guardian generic permission row and an
     admin log row naming it (what another app might add)."""
     from django.contrib.admin.models import LogEntry
     from django.contrib.contenttypes.models import ContentType
@@ -95,6 +97,8 @@ def marked_case(
     )
     item_share(case=case, actor=handler, evidence=evidence, redacted=f"{tag}-shared-name.txt")
     action_add(case=case, title=f"{tag} action", actor=handler)
+    _confidential(case, tag)
+    identity_reveal(case=case, actor=handler, reason=f"{tag} reveal reason")
     case_redact(case=case, actor=handler, answers={"what_happened": f"{tag} redacted"})
     running = [clock for clock in clocks_of(case) if not clock.stopped_on]
     clock_pause(clock=running[0], actor=handler, reason=f"{tag} pause reason")
@@ -121,6 +125,25 @@ def marked_case(
         action_flag=2,
     )
     return close(Case.objects.get(pk=case.pk))
+
+
+def _confidential(case: Case, tag: str) -> None:
+    """A confidential reporter's identity on ``case``, sealed as ``case_create`` seals it for
+    a confidential report (which keeps no contact details on the case row, and this case's
+    row holds the marker there too)."""
+    import json
+
+    from cases.keys import case_cipher
+    from cases.models import ReporterIdentity
+
+    row = ReporterIdentity(case=case)
+    row.identity = case_cipher(case.pk).seal(
+        json.dumps({"name": f"{tag} confidential name", "contact": f"{tag}@example.net"}).encode(),
+        model_label="cases.reporteridentity",
+        field="identity",
+        row_id=case.pk,
+    )
+    row.save(force_insert=True)
 
 
 @pytest.fixture

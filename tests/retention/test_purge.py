@@ -81,6 +81,8 @@ def test_a_purged_case_leaves_only_its_stub_events_clocks_and_one_record(
         "retention_legalhold",
         "cases_shareditem",  # shared with investigators, with redacted copies (0024)
         "cases_historicalshareditem",
+        "cases_reporteridentity",  # a confidential reporter, revealed with a reason (0031)
+        "cases_historicalreporteridentity",
     }
     assert len(_files(_evidence_dir)) == 1
 
@@ -104,6 +106,9 @@ def test_a_purged_case_leaves_only_its_stub_events_clocks_and_one_record(
     # until the purge): four history rows of creation and one of removal.
     assert record.rows["cases.shareditem"] == 3
     assert record.rows["cases.historicalshareditem"] == 5
+    # The confidential reporter's identity, and its history: made, then revealed.
+    assert record.rows["cases.reporteridentity"] == 1
+    assert record.rows["cases.historicalreporteridentity"] == 2
     assert record.rows["cases.historicalcase"] >= 3
     assert record.rows["guardian.userobjectpermission"] == 1
     assert record.rows["admin.logentry"] == 1

@@ -93,17 +93,17 @@ def test_a_phone_report_is_filed_from_the_day_received_and_its_token_opens_follo
 
 
 def test_a_named_report_keeps_the_name_only_where_the_type_allows_it(client, lead):
-    lead.case_type.allows_named_reports = True
-    lead.case_type.save(update_fields=["allows_named_reports"])
+    lead.case_type.reporting_levels = "anonymous_named"
+    lead.case_type.save(update_fields=["reporting_levels"])
     client.post(RECORD, _form(lead, identity="named", name="Sam Jones", contact="sam@example.org"))
     case = Case.objects.exclude(pk=lead.case.pk).get()
     assert case.reporter_named is True
 
-    lead.case_type.allows_named_reports = False
-    lead.case_type.save(update_fields=["allows_named_reports"])
+    lead.case_type.reporting_levels = "anonymous"
+    lead.case_type.save(update_fields=["reporting_levels"])
     refused = client.post(RECORD, _form(lead, identity="named", name="Sam Jones"))
     assert refused.status_code == 400
-    assert "can only be made anonymously" in refused.content.decode()
+    assert "cannot be made with the name given openly" in refused.content.decode()
     assert Case.objects.count() == 2
 
 

@@ -20,9 +20,17 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
-from cases.models import Case, CaseType, Category, MessageKind, OrganisationalUnit
+from cases.models import (
+    Case,
+    CaseType,
+    Category,
+    MessageKind,
+    OrganisationalUnit,
+    ReportingLevel,
+    ReportingLevels,
+)
 from cases.selectors import case_count
-from cases.services import message_add
+from cases.services import Confidential, identity_consent, message_add
 from intake.models import Branding, SupportResource
 from permissions.roles import Role, roles_of
 from permissions.services import case_assign, role_grant, roles_ensure, team_join
@@ -49,7 +57,9 @@ CASE_TYPES: list[dict[str, Any]] = [
         "description": "Wrongdoing in the public interest: fraud, danger to health and safety, "
         "damage to the environment, a breach of the law, or a cover-up of any of these.",
         "workflow": "whistleblowing",
-        "allows_named_reports": True,
+        # All three levels: the demo's confidential contact ("guardian") sees the names given
+        # in confidence (docs/decisions/0031-confidential-reporting.md).
+        "reporting_levels": ReportingLevels.ALL,
         "acknowledge_within_days": 7,
         "feedback_within_months": 3,
         "retention_days": 5 * 365,
@@ -69,7 +79,7 @@ CASE_TYPES: list[dict[str, Any]] = [
         "description": "Behaviour towards you or someone else that is offensive, intimidating, "
         "or unfair because of who they are.",
         "workflow": "bullying",
-        "allows_named_reports": True,
+        "reporting_levels": ReportingLevels.ALL,
         "acknowledge_within_days": 5,
         "feedback_within_days": 60,
         "deadlines_in_working_days": True,
@@ -95,7 +105,7 @@ CASE_TYPES: list[dict[str, Any]] = [
         "description": "Tell us what happened so that we can see patterns and offer support "
         "where it is needed. Nobody will investigate or contact you.",
         "workflow": "trend_only",
-        "allows_named_reports": False,
+        "reporting_levels": ReportingLevels.ANONYMOUS,
         "retention_days": 365,
         "token_days": 180,
         "position": 3,
@@ -125,7 +135,12 @@ ROLES = [
     ("admin", Role.ADMINISTRATOR),
     # A second administrator: role and team changes need two (the access page).
     ("admin2", Role.ADMINISTRATOR),
+    # The confidential contact (a Freedom to Speak Up Guardian): sees who the confidential
+    # reporters are, and nothing of their reports.
+    ("guardian", Role.CONFIDENTIAL_CONTACT),
 ]
+# The names demo reporters give in confidence (made up).
+CONFIDENTIAL_NAMES = ["Sam Carter", "Priya Shah", "Owen Hughes", "Ffion Evans", "Tom Becker"]
 
 SUPPORT = [
     (
@@ -221,6 +236,11 @@ class Command(BaseCommand):
                 team_join(user=triage_lead, team=team, actor=None)
             fields["triage_team"] = team
             case_type, _ = CaseType.objects.get_or_create(slug=spec["slug"], defaults=fields)
+            if case_type.reporting_levels != spec["reporting_levels"]:
+                # A demo database made before confidential reporting (cases/0017 gave its
+                # types "anonymous or named"): offer the demo's levels.
+                case_type.reporting_levels = spec["reporting_levels"]
+                case_type.save(update_fields=["reporting_levels"])
             if not RetentionPolicy.objects.filter(case_type=case_type).exists():
                 policy_seed(
                     case_type=case_type,
@@ -273,7 +293,14 @@ class Command(BaseCommand):
         categories = list(case_type.categories.all())
         units = list(OrganisationalUnit.objects.all())
         received = timezone.localdate() - dt.timedelta(days=rng.randint(0, 540))
-        named = case_type.allows_named_reports and rng.random() < 0.2
+        level = rng.random()
+        named = case_type.allows(ReportingLevel.NAMED) and level < 0.15
+        confidential = None
+        if not named and case_type.allows(ReportingLevel.CONFIDENTIAL) and level < 0.3:
+            confidential = Confidential(
+                name=rng.choice(CONFIDENTIAL_NAMES),
+                contact="demo.confidential@example.invalid" if level < 0.22 else "",
+            )
         answers = {
             "what_happened": rng.choice(WHAT_HAPPENED),
             "when": rng.choice(WHEN),
@@ -287,7 +314,10 @@ class Command(BaseCommand):
             reporter_named=named,
             reporter_contact="demo.reporter@example.invalid" if named else "",
             received_on=received,
+            confidential=confidential,
         )
+        if confidential is not None and rng.random() < 0.3:
+            identity_consent(case=case)  # the reporter agreed to share it
         # Most cases are assigned to the demo handler, a few also to the investigator.
         assigned = rng.random() < 0.7
         investigated = False

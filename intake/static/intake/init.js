@@ -20,6 +20,30 @@ if (copyButton && navigator.clipboard && window.isSecureContext) {
   });
 }
 
+// The reporting levels (docs/decisions/0031-confidential-reporting.md): a level that asks for
+// a name reveals its box, which follows its radio. Not GOV.UK's data-aria-controls, which also
+// sets aria-expanded on the radios: not allowed on a radio (axe: aria-allowed-attr; a known
+// issue, alphagov/govuk-frontend#979). Without this script every box is shown.
+const revealing = document.querySelectorAll("input[type=radio][data-reveals]");
+const syncReveals = () => {
+  revealing.forEach((input) => {
+    const box = document.getElementById(input.dataset.reveals);
+    if (box) {
+      box.classList.toggle("govuk-radios__conditional--hidden", !input.checked);
+    }
+  });
+};
+if (revealing.length) {
+  const groups = new Set(Array.from(revealing, (input) => input.name));
+  groups.forEach((name) => {
+    document.querySelectorAll(`input[type=radio][name="${name}"]`).forEach((input) => {
+      input.addEventListener("change", syncReveals);
+    });
+  });
+  window.addEventListener("pageshow", syncReveals);
+  syncReveals();
+}
+
 const keptForm = document.getElementById("kept-form");
 if (keptForm) {
   // This page answered a form. Give its history entry the token page's own address, so that
