@@ -65,7 +65,10 @@ def levels_from_named(apps, schema_editor):
     # what each version already offered, it is not a change of its own.
     for name in ("CaseType", "HistoricalCaseType"):
         model = apps.get_model("cases", name)
-        model._default_manager.filter(allows_named_reports=False).update(
+        # On the connection migrating (the owner's): the application's would wait for the
+        # lock this transaction's ALTER TABLE holds, for ever.
+        rows = model._default_manager.db_manager(schema_editor.connection.alias)
+        rows.filter(allows_named_reports=False).update(
             reporting_levels="anonymous"
         )
 
