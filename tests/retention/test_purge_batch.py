@@ -26,12 +26,12 @@ from tests.retention.conftest import close
 # staff event: its head read, made (savepoint, insert, release), moved, and the event.
 POSTGRESQL_STATEMENTS = 2 + 2 + 1 + 1 + 1 + 1 + 5 + 4 + 1 + 1 + 1 + 1 + 3 + 6
 # SQLite asks each way of pointing on its own (in-process, no round trips) instead of the 5
-# searches: 23 ways at the cases (two of them a confidential reporter's identity and its
-# history, decision 0031); at each of the other 4 levels the 3 generic pairs (admin
-# log, guardian's user and group permissions), and at the messages their history's key and
-# the two keys of the shares with investigators (the share and its history, decision 0024).
-# It needs no planner setting.
-SQLITE_STATEMENTS = POSTGRESQL_STATEMENTS - 2 - 5 + 23 + 3 * 4 + 1 + 2
+# searches: 27 ways at the cases (two of them a confidential reporter's identity and its
+# history, decision 0031; four a link's two cases and its history's, decision 0033); at each
+# of the other 4 levels the 3 generic pairs (admin log, guardian's user and group
+# permissions), and at the messages their history's key and the two keys of the shares with
+# investigators (the share and its history, decision 0024). It needs no planner setting.
+SQLITE_STATEMENTS = POSTGRESQL_STATEMENTS - 2 - 5 + 27 + 3 * 4 + 1 + 2
 
 
 def _closed_cases(n: int) -> list[Case]:
