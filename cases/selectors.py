@@ -257,8 +257,10 @@ def event_list_for_staff(
     case is in ``others_seen`` (the cases the reader may see, from the gate), named by its
     reference; without it, none is. They are left out in SQL, so the pages and the count of
     entries say nothing of them either (docs/decisions/0033-linked-cases.md)."""
-    events = case.events.exclude(code__in=VIEW_CODES) if changes_only else case.events.all()
-    events = _links_seen(events, others_seen)
+    events = _links_seen(
+        case.events.exclude(code__in=VIEW_CODES) if changes_only else case.events.all(),
+        others_seen,
+    )
     ordered = _ids_in_staff_order(events.values_list("pk", "at"))
     shown = Paginator(ordered, TIMELINE_PER_PAGE).get_page(page)
     rows = {e.pk: e for e in case.events.select_related("actor").filter(pk__in=shown.object_list)}
