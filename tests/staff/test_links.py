@@ -274,6 +274,8 @@ def _everything(client, case):
     return "\n".join(received)
 
 
+# Every page of the case fetched three times over, as two people: over the fast pass's budget.
+@pytest.mark.slow
 def test_someone_who_sees_one_case_but_not_the_other_sees_no_trace_of_their_link(
     cast, hidden, sign_in, client
 ):
@@ -395,6 +397,7 @@ def _queries(client, url: str) -> int:
     return len(captured)
 
 
+@pytest.mark.slow
 def test_the_case_page_and_timeline_cost_the_same_for_few_and_many_links(cast, sign_in, client):
     """The panel is one query whatever the number of links, seen or hidden; so is the
     timeline's filter (it is part of the events' own query)."""
@@ -405,7 +408,7 @@ def test_the_case_page_and_timeline_cost_the_same_for_few_and_many_links(cast, s
             seen = make_case(case_type=cast.case_type)
             case_assign(case=seen, assignee=cast.assigned_handler, actor=cast.triage_lead)
             link_add(case=cast.case, other=seen, kind="other", note=f"n{i}", actor=cast.triage_lead)
-            unseen = make_case(case_type=cast.case_type, state="acknowledged")
+            unseen = make_case(case_type=cast.case_type)  # new: only its triage team sees it
             link_add(
                 case=cast.case, other=unseen, kind="other", note=f"h{i}", actor=cast.triage_lead
             )
@@ -415,6 +418,6 @@ def test_the_case_page_and_timeline_cost_the_same_for_few_and_many_links(cast, s
     _queries(client, page)  # the session's first request does its own work once
     more_links(1)
     few = (_queries(client, page), _queries(client, history))
-    more_links(5)
+    more_links(3)
     assert (_queries(client, page), _queries(client, history)) == few
-    assert client.get(page).content.decode().count("Remove link") == 6
+    assert client.get(page).content.decode().count("Remove link") == 4
