@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.audit import event_record
-from cases.exceptions import SpeakUpError
+from cases.exceptions import LinkRefused
 from cases.keys import case_cipher
 from cases.models import Case, CaseLink, LinkKind
 
@@ -27,17 +27,6 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 MAX_NOTE_CHARS = 2000
-
-
-class LinkRefused(SpeakUpError):
-    """The cases could not be linked (or a link removed). ``field`` is the form field the
-    message is about. No message names a case the person cannot see."""
-
-    message = "The cases could not be linked."
-
-    def __init__(self, message: str | None = None, *, field: str = "reference") -> None:
-        super().__init__(message)
-        self.field = field
 
 
 def _lock_both(case: Case, other: Case) -> None:

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet, Value
 
-from cases.links import LinkRefused, link_add, link_remove
+from cases.exceptions import LinkRefused
+from cases.links import link_add, link_remove
 from cases.models import Case, CaseLink
 from permissions.access import case_queryset_for_user, case_refuse, parse_id, record_refusal
 from permissions.predicates import may_link, may_work
@@ -43,7 +44,7 @@ def reference_normalise(typed: object) -> str | None:
     return text if _REFERENCE.fullmatch(text) else None
 
 
-def links_for_user(user: User, case: Case) -> QuerySet[CaseLink]:
+def link_list_for_user(user: User, case: Case) -> QuerySet[CaseLink]:
     """The links of ``case`` (a case ``user`` already reaches through the gate) to the cases
     ``user`` may see too, oldest first, each with its other case and that case's type, and
     ``may_unlink``: whether ``user`` may remove it (``predicates.may_link``, answered in the
@@ -97,7 +98,7 @@ def case_unlink(*, case: Case, link_id: object, actor: User) -> bool:
     (``CaseNotFound``) like a missing one; ``LinkRefused`` unless ``predicates.may_link``."""
     parsed = parse_id(link_id)
     link = (
-        links_for_user(actor, case).select_related("case").filter(pk=parsed).first()
+        link_list_for_user(actor, case).select_related("case").filter(pk=parsed).first()
         if parsed is not None
         else None
     )

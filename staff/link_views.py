@@ -16,12 +16,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cases.exceptions import CaseNotFound
-from cases.links import MAX_NOTE_CHARS, LinkRefused
+from cases.exceptions import CaseNotFound, LinkRefused
+from cases.links import MAX_NOTE_CHARS
 from cases.models import Case, LinkKind
 from cases.selectors import link_notes_open
 from permissions.access import case_for_user, case_refuse
-from permissions.links import NOT_FOUND, case_link, case_unlink, links_for_user
+from permissions.links import NOT_FOUND, case_link, case_unlink, link_list_for_user
 from permissions.predicates import may_work
 from permissions.roles import CasePerm
 from workflows import registry
@@ -38,7 +38,7 @@ def links_panel(user: User, case: Case, *, shared_only: bool) -> list[dict[str, 
     """The case page's "Linked cases": the links to cases ``user`` may see too (filtered by the
     gate in SQL, one query), each with the other case's stage in staff's words and the link's
     note (only their own notes for someone who sees only what is shared)."""
-    links = list(links_for_user(user, case))
+    links = list(link_list_for_user(user, case))
     notes = link_notes_open(case, links, own_only_for=user.pk if shared_only else None)
     return [
         {

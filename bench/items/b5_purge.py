@@ -145,8 +145,8 @@ def _rows_for(case_ids: list[uuid.UUID], case_type: Any, closed: dt.date) -> dic
         rows[Evidence].append(evidence)
         rows[HistoricalEvidence].append({**evidence, "history_date": at, "history_type": "+"})
     # One case in five linked to the next (decision 0033): both sides, each with a sealed note.
-    for first, second in zip(case_ids[::LINK_EVERY], case_ids[1::LINK_EVERY], strict=False):
-        for this, that in ((first, second), (second, first)):
+    for one, two in zip(case_ids[::LINK_EVERY], case_ids[1::LINK_EVERY], strict=False):
+        for this, that in ((one, two), (two, one)):
             link = {
                 "id": uuid.uuid4(),
                 "case_id": this,

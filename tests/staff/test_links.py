@@ -13,7 +13,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from cases.models import CaseEvent, CaseLink
-from permissions.links import links_for_user, reference_normalise
+from permissions.links import link_list_for_user, reference_normalise
 from permissions.models import AccessRefusal
 from permissions.predicates import may_link
 from permissions.services import case_assign
@@ -340,7 +340,7 @@ def test_an_investigator_sees_the_link_but_not_a_handlers_note(cast, other, sign
 
 
 def test_the_panel_offers_removal_exactly_when_the_rule_allows_it(cast, other):
-    """``links_for_user`` answers ``may_link`` in SQL for each link: the two agree for everyone
+    """``link_list_for_user`` answers ``may_link`` in SQL for each link: the two agree for everyone
     in the cast who sees the link."""
     from cases.links import link_add
 
@@ -349,7 +349,7 @@ def test_the_panel_offers_removal_exactly_when_the_rule_allows_it(cast, other):
     seen = {}
     for who in ("assigned_handler", "external_investigator", "team_handler", "triage_lead"):
         user = getattr(cast, who)
-        rows = list(links_for_user(user, cast.case))
+        rows = list(link_list_for_user(user, cast.case))
         offered = [(row.other_id, row.may_unlink) for row in rows]  # type: ignore[attr-defined]
         seen[who] = offered
         for row, (_, may_unlink) in zip(rows, offered, strict=True):
