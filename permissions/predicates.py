@@ -102,6 +102,13 @@ def may_write_to_reporter(user: User, case: Case) -> bool:
     return _handler_working(user, case)
 
 
+def may_link(user: User, case: Case, other: Case) -> bool:
+    """Link two cases, or remove their link: someone who works both (a link joins two records,
+    so it is made by someone answerable for each; docs/decisions/0033-linked-cases.md). Who
+    *sees* a link is the gate's answer for both cases (``permissions.links``)."""
+    return may_work(user, case) and may_work(user, other)
+
+
 def case_being_worked(case: Case) -> bool:
     """Whether anyone has taken a step of the case's workflow yet: from then on, the people on
     it stay (``permissions.services.case_unassign``)."""
