@@ -31,6 +31,7 @@ from administration.forms import (
     CategoryForm,
     ClocksForm,
     NetworksForm,
+    ReportingLevelsForm,
     SupportForm,
     UnitForm,
     stage_choices,
@@ -50,6 +51,11 @@ from permissions.settings_changes import (
 from workflows.registry import spec_of, state_label
 
 PREVIEW_KEY = "settings_branding_draft"
+# The reporting levels in the words of their form.
+LEVEL_WORDS: dict[str, str] = {
+    str(value): str(label)
+    for value, label in ReportingLevelsForm.base_fields["reporting_levels"].choices  # type: ignore[attr-defined]
+}
 
 
 def _administrator(request: HttpRequest) -> User:
@@ -69,6 +75,7 @@ def _found[M: Model](rows: QuerySet[M], pk: int) -> M:
 # What each kind of setting is called on the pages.
 SUBJECT_NAMES = {
     "case_type": "Kind of report",
+    "reporting_levels": "Reporting levels of a kind of report",
     "clocks": "Deadlines of a kind of report",
     "category": "Category",
     "unit": "Unit",
@@ -147,6 +154,8 @@ def _edit(
 
 
 def _shown(key: str, value: Any) -> str:
+    if key == "reporting_levels":
+        return LEVEL_WORDS.get(value, str(value))
     if key == "logo":
         return f"a picture of {len(value) * 3 // 4 // 1000} KB" if value else "none"
     if value in (None, "", [], {}):
@@ -248,6 +257,31 @@ def case_type_edit(request: HttpRequest, case_type_id: int | None = None) -> Htt
     )
 
 
+@never_cache
+@require_http_methods(["GET", "POST"])
+def levels_edit(request: HttpRequest, case_type_id: int) -> HttpResponse:
+    """The reporting levels of a kind of report: offering confidential or named reporting
+    where it was not waits for a second administrator; taking a level away is made at once."""
+    _administrator(request)
+    case_type = _found(CaseType.objects.all(), case_type_id)
+    return _edit(
+        request,
+        ReportingLevelsForm,
+        initial={"reporting_levels": case_type.reporting_levels},
+        subject="reporting_levels",
+        target_id=case_type.pk,
+        title=f"Reporting levels for {case_type.name}",
+        back=_back(case_type),
+        intro=(
+            "Anonymous: nobody knows who the reporter is. In confidence: only the confidential "
+            "contact sees their name. Openly: those handling the report see it. Offering "
+            "confidential or named reporting where it was not waits for a second "
+            "administrator; taking a level away is made at once. A report for trends only is "
+            "always anonymous."
+        ),
+    )
+
+
 def _back(case_type: CaseType | None) -> str:
     if case_type is None:
         return reverse("administration:index")
@@ -294,6 +328,7 @@ def case_type_page(request: HttpRequest, case_type_id: int) -> HttpResponse:
             "process": spec_of(case_type.workflow).label,
             "categories": Category.objects.filter(case_type=case_type).order_by("name"),
             "clocks": clock_rows(case_type),
+            "levels": LEVEL_WORDS.get(case_type.reporting_levels, case_type.reporting_levels),
         },
     )
 
