@@ -9,9 +9,9 @@ import pytest
 from django.test import Client
 
 from cases.models import CaseType
-from permissions.models import SettingsChange, SettingsStatus, StaffEvent
+from permissions.models import SettingsChange, SettingsStatus
 from permissions.settings_changes import SettingsRefused, settings_change_make
-from tests.administration.test_settings_pages import OUTSIDERS
+from tests.administration.test_settings_pages import OUTSIDERS, _settings_events
 from tests.builders import make_case_type
 from tests.staff.htmlforms import form_data
 from workflows.settings_subjects import levels_weaken
@@ -52,12 +52,6 @@ def _url(cast) -> str:
     return f"/staff/settings/kinds/{cast.case_type.pk}/levels/"
 
 
-def _events() -> list[str]:
-    return list(
-        StaffEvent.objects.filter(code__startswith="settings.").values_list("code", flat=True)
-    )
-
-
 def _level(cast) -> str:
     return CaseType.objects.get(pk=cast.case_type.pk).reporting_levels
 
@@ -94,7 +88,7 @@ def test_taking_a_level_away_is_made_at_once_and_recorded(cast, sign_in, client)
     )
     assert change.before == {"reporting_levels": "anonymous_named"}
     assert change.after == {"reporting_levels": "anonymous"}
-    assert _events() == ["settings.changed"]
+    assert _settings_events() == ["settings.changed"]
     index = client.get("/staff/settings/").content.decode()
     assert "Reporting levels of a kind of report" in index
     assert "Stay anonymous or give their name openly → Stay anonymous only" in index
@@ -141,7 +135,7 @@ def test_opening_a_level_waits_for_a_second_administrator(
     assert _level(cast) == "all"
     change.refresh_from_db()
     assert (change.status, change.confirmed_by) == (SettingsStatus.CONFIRMED, second_administrator)
-    assert _events() == ["settings.proposed", "settings.confirmed"]
+    assert _settings_events() == ["settings.proposed", "settings.confirmed"]
     reporter_form = Client().get(f"/report/{cast.case_type.slug}/").content.decode()
     assert "Give your name in confidence" in reporter_form
 
