@@ -20,7 +20,7 @@ from cases.exceptions import LinkRefused
 from cases.links import link_add, link_remove
 from cases.models import Case, CaseLink
 from permissions.access import case_queryset_for_user, case_refuse, parse_id, record_refusal
-from permissions.predicates import may_link, may_work
+from permissions.predicates import may_link, may_link_from
 from permissions.roles import CasePerm
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 # The one answer for a reference that is malformed, unknown, or names a case the person
 # cannot see: it confirms nothing.
 NOT_FOUND = "No case you can open has that reference. Check it on the other case's page."
-NOT_BOTH = "You can only link cases you both work on. Ask someone who works both cases."
+NOT_BOTH = "Only a handler who works on both cases can link them. Ask the handler of both cases."
 _REFERENCE = re.compile(r"[A-Z0-9]{4}-[A-Z0-9]{4}")
 
 
@@ -57,7 +57,7 @@ def link_list_for_user(user: User, case: Case) -> QuerySet[CaseLink]:
         .select_related("other__case_type")
         .order_by("linked_at", "pk")
     )
-    if not may_work(user, case):
+    if not may_link_from(user, case):
         return links.annotate(may_unlink=Value(False, output_field=BooleanField()))
     worked = case_queryset_for_user(user, CasePerm.WORK).values("pk")
     return links.annotate(
@@ -105,5 +105,5 @@ def case_unlink(*, case: Case, link_id: object, actor: User) -> bool:
     if link is None:
         case_refuse(actor, case.pk, "unlink")
     if not may_link(actor, case, link.other):
-        raise LinkRefused("You can only remove a link between cases you both work on.")
+        raise LinkRefused("Only a handler who works on both cases can remove their link.")
     return link_remove(link=link, actor=actor)

@@ -53,6 +53,7 @@ from permissions.predicates import (
     may_assign,
     may_change_deadline,
     may_confirm_exclusion,
+    may_link_from,
     may_redact,
     may_see_contact,
     may_see_identity,
@@ -389,7 +390,7 @@ def case_page(
         "can_change_deadline": may_change_deadline(user, case),
         # Linked cases (decision 0033): only those the user may see too, filtered in SQL.
         "links": links_panel(user, case, shared_only=shared_only),
-        "can_link": can_work,
+        "can_link": may_link_from(user, case),
         "steps": steps,
         "leaving_steps": any(step["leaving"] for step in steps),
         "outcomes": Outcome.choices,

@@ -97,7 +97,7 @@ LINKING = {
     "triage_lead": False,  # sees both while they are new, works neither
     "assigned_handler": True,
     "team_handler": False,  # works the cast's case through the team, not the second
-    "external_investigator": True,
+    "external_investigator": False,
     "unassigned_investigator": False,
     "unassigned_handler": False,
     "conflicted_handler": False,

@@ -13,7 +13,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from cases.models import CaseEvent, CaseLink
-from permissions.links import link_list_for_user, reference_normalise
+from permissions.links import NOT_BOTH, link_list_for_user, reference_normalise
 from permissions.models import AccessRefusal
 from permissions.predicates import may_link
 from permissions.services import case_assign
@@ -188,7 +188,7 @@ def test_a_case_one_may_see_but_not_work_cannot_be_linked(cast, sign_in, client)
     cast.assigned_handler.groups.add(Group.objects.get(name="Whistleblowing triage"))
     sign_in(cast.assigned_handler)
     page = _refused(client, cast.case, new.reference)
-    assert "You can only link cases you both work on. Ask someone who works both cases." in page
+    assert NOT_BOTH in page
     assert not CaseLink.objects.exists()
 
 
@@ -261,7 +261,8 @@ def test_someone_who_sees_both_but_works_one_is_not_offered_removal_and_is_refus
     assert new.reference in page and NOTE in page
     assert "Remove link" not in page
     answer = client.post(_url(cast.case, f"links/{link.pk}/remove/"), follow=True)
-    assert "You can only remove a link between cases you both work on." in answer.content.decode()
+    refusal = "Only a handler who works on both cases can remove their link."
+    assert refusal in answer.content.decode()
     assert CaseLink.objects.count() == 2
     assert not CaseEvent.objects.filter(code="case.unlinked").exists()
 
@@ -324,19 +325,26 @@ def test_someone_who_sees_one_case_but_not_the_other_sees_no_trace_of_their_link
     assert changes.count(f"removed the link between this case and {hidden.reference}") == 1
 
 
-def test_an_investigator_sees_the_link_but_not_a_handlers_note(cast, other, sign_in, client):
+def test_an_investigator_sees_the_link_not_its_note_and_may_not_link(cast, other, sign_in, client):
     """An external investigator sees what a handler shares (decision 0024): a link's note is
-    case content the handler has not shared; their own notes they see."""
+    case content the handler has not shared. Linking is a handler's (decision 0033)."""
     sign_in(cast.assigned_handler)
     _link(client, cast.case, other.reference)
     sign_in(cast.external_investigator)
     page = client.get(_url(cast.case)).content.decode()
     assert other.reference in page
     assert "QZLINKNOTE" not in page
+    assert "Remove link" not in page
+    # Investigators take the investigation's steps only: a handler links and unlinks.
     link = CaseLink.objects.get(case=cast.case)
-    assert client.post(_url(cast.case, f"links/{link.pk}/remove/")).status_code == 302
-    assert _link(client, cast.case, other.reference, note="QZOWNLINKNOTE").status_code == 302
-    assert "QZOWNLINKNOTE" in client.get(_url(cast.case)).content.decode()
+    answer = client.post(_url(cast.case, f"links/{link.pk}/remove/"), follow=True)
+    assert "Only a handler who works on both cases can remove their link." in (
+        answer.content.decode()
+    )
+    assert CaseLink.objects.filter(pk=link.pk).exists()
+    refused = _link(client, cast.case, other.reference, note="QZOWNLINKNOTE")
+    assert refused.status_code == 400
+    assert CaseLink.objects.count() == 2  # the handler's link, one row on each case
 
 
 def test_the_panel_offers_removal_exactly_when_the_rule_allows_it(cast, other):
@@ -356,7 +364,7 @@ def test_the_panel_offers_removal_exactly_when_the_rule_allows_it(cast, other):
             assert may_unlink == may_link(user, cast.case, row.other), who
     assert seen == {
         "assigned_handler": [(other.pk, True)],
-        "external_investigator": [(other.pk, True)],
+        "external_investigator": [(other.pk, False)],  # investigates; a handler links
         "team_handler": [(other.pk, False)],  # sees the new case as triage, works only one
         "triage_lead": [(other.pk, False)],
     }
