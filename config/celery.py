@@ -14,8 +14,9 @@ from typing import Any
 from celery import Celery
 from celery.schedules import crontab
 from celery.signals import beat_init, worker_ready
+from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_int
+from config.env import env_int, env_list
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -28,6 +29,22 @@ _scan_seconds = env_int("SPEAKUP_REMINDER_SCAN_SECONDS", 300, minimum=5)
 
 app = Celery("speakup")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+
+
+def _hours(name: str, default: list[str]) -> str:
+    """Hours of the day (0 to 23) from a comma-separated setting, for a crontab; a value that
+    is not one stops the start with the setting's name."""
+    values = env_list(name, default)
+    if not values or not all(v.isdigit() and 0 <= int(v) <= 23 for v in values):
+        raise ImproperlyConfigured(f"{name} must list hours of the day from 0 to 23, e.g. 8,12,16")
+    return ",".join(sorted({str(int(v)) for v in values}, key=int))
+
+
+# The day's fixed rounds at which staff are told what reporters did (a new report, a reply,
+# a file, a check-in answer): never at the moment, which would tell them its time of day
+# (docs/decisions/0009-reporter-time-of-day.md).
+STAFF_NEWS_HOURS = _hours("SPEAKUP_STAFF_NEWS_HOURS", ["8", "12", "16"])
+
 app.conf.beat_schedule = {
     # Every minute, prove that the worker and the scheduler are alive; the health page
     # reads the heartbeat row this writes.
@@ -76,6 +93,13 @@ app.conf.beat_schedule = {
         "task": "cases.tasks.scan_reporter_news",
         "schedule": 120.0,
         "options": {"expires": 110},
+    },
+    # At the day's fixed hours (STAFF_NEWS_HOURS), tell the holders of each case what its
+    # reporter did since the last round (notifications.services.staff_news_send).
+    "send-staff-news": {
+        "task": "notifications.tasks.send_staff_news",
+        "schedule": crontab(hour=STAFF_NEWS_HOURS, minute=0),
+        "options": {"expires": 3000},
     },
     # Once a day at 02:30, delete the content of cases whose retention period has passed
     # (each case alone, so a stopped run loses nothing), then stale sessions and submission

@@ -28,13 +28,22 @@ from django.utils.translation import gettext_lazy
 
 from cases.checkin import CheckinStatus, checkin_status
 from cases.exceptions import CheckinClosed, SpeakUpError
-from cases.models import Case, CaseType, Category, CheckinAnswer, Evidence, OrganisationalUnit
+from cases.models import (
+    Case,
+    CaseType,
+    Category,
+    CheckinAnswer,
+    Evidence,
+    MessageKind,
+    OrganisationalUnit,
+)
 from cases.services import (
     Confidential,
     case_checkin_record,
     case_lock,
     evidence_attach,
     evidence_staging,
+    message_add,
     reporter_time,
 )
 from cases.tokens import token_display
@@ -45,8 +54,8 @@ from intake.models import Branding, SubmissionKey, SupportResource
 from intake.progress import progress_of
 from intake.receipts import receipt_make
 from intake.selectors import support_list_for
-from notifications.kinds import CASE_NEWS, CHECKIN_CONCERN
-from notifications.services import notify_case_holders
+from notifications.kinds import CASE_NEWS, CHECKIN_CONCERN, NEW_REPORT
+from notifications.services import staff_news_record
 from workflows.models import Clock
 from workflows.services import case_file
 
@@ -145,6 +154,7 @@ def report_file(
             outcomes = []
             for cleaned in files:
                 outcomes.append(_attach(case, cleaned))
+            staff_news_record(case, NEW_REPORT)  # told at the next round, not now (0009)
             # A new case has only the clocks just started; the branding is read once.
             progress = progress_of(case, clocks=started)
             brand = configuration().branding
@@ -208,10 +218,19 @@ def evidence_add_for_reporter(*, case: Case, files: list[CleanedFile]) -> None:
         with evidence_staging(), transaction.atomic():
             for cleaned in files:
                 _store(case, cleaned)
+            staff_news_record(case, CASE_NEWS)
             _refuse_silent_rollback()
     except Exception as error:
         logger.warning("evidence files could not be added (%s)", type(error).__name__)
         raise FilesNotSaved() from error
+
+
+def reporter_message_send(*, case: Case, body: str) -> None:
+    """A reporter's message on follow-up, and the news of it for the people who hold the
+    case (told at the next of the day's rounds). Audits through ``message_add``."""
+    with transaction.atomic():
+        message_add(case=case, kind=MessageKind.FROM_REPORTER, body=body)
+        staff_news_record(case, CASE_NEWS)
 
 
 # --- The check-in after closure -------------------------------------------------------------
@@ -238,8 +257,9 @@ def checkin_answer(*, case: Case, answer: CheckinAnswer, message: str) -> Checki
     handlers could follow) and linked from this one. In one transaction, so a fault keeps
     nothing (``CheckinNotSaved``); ``CheckinClosed`` when the question is not asked or was
     answered before. Everything the thank-you page shows is read before the commit. The
-    people working the case hear of a "yes" after the commit, with no content
-    (``notifications``). Audits through ``cases.services.case_checkin_record``.
+    people working the case hear of a "yes" at the next of the day's rounds, with no content
+    (``notifications.services.staff_news_record``). Audits through
+    ``cases.services.case_checkin_record``.
     """
     try:
         with transaction.atomic():
@@ -261,11 +281,11 @@ def checkin_answer(*, case: Case, answer: CheckinAnswer, message: str) -> Checki
                 support=support_list_for([locked.category_id] if locked.category_id else []),
             )
             if answer == CheckinAnswer.YES:
-                # Outbox rows in this transaction (the broker is never asked here): the
+                # Told at the next of the day's rounds, not at once (decision 0009): the
                 # handlers of the closed case, and whoever triages the new one.
-                notify_case_holders(locked, CHECKIN_CONCERN)
+                staff_news_record(locked, CHECKIN_CONCERN)
                 if linked is not None:
-                    notify_case_holders(linked, CASE_NEWS)
+                    staff_news_record(linked, NEW_REPORT)
             _refuse_silent_rollback()
     except CheckinClosed:
         raise

@@ -39,9 +39,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cases.audit import event_record
 from cases.checkin import CheckinStatus, checkin_status
 from cases.exceptions import CaseNotFound, CheckinClosed
-from cases.models import Case, CaseType, CheckinAnswer, MessageKind
+from cases.models import Case, CaseType, CheckinAnswer
 from cases.selectors import message_list_for_case, reporter_identity_of, reveal_reason_open
-from cases.services import identity_consent, message_add, reporter_time
+from cases.services import identity_consent, reporter_time
 from intake.configuration import campaigns_on, case_type_open
 from intake.errors import branding_or_default, permission_denied, reporter_headers
 from intake.files import CleanedFile, FileRejected, clean_evidence
@@ -69,6 +69,7 @@ from intake.services import (
     checkin_answer,
     evidence_add_for_reporter,
     report_file,
+    reporter_message_send,
     submission_digest,
 )
 from intake.showagain import (
@@ -491,7 +492,7 @@ def follow_up(request: HttpRequest) -> HttpResponse:
     # A trend-only report takes no messages: its page has no message form to keep one from.
     kept = "" if progress_of(case).trend_only else form.cleaned_data["body"].strip()
     if kept:
-        message_add(case=case, kind=MessageKind.FROM_REPORTER, body=kept)
+        reporter_message_send(case=case, body=kept)
     response = _to_case_page(sent=bool(kept))
     follow_up_start(response, case.pk)
     return response
@@ -603,7 +604,7 @@ def follow_up_reply(request: HttpRequest, session: FollowUp, case: Case) -> Http
     form = ReplyForm(request.POST)
     if not form.is_valid():
         return _follow_up_page(request, session, case, reply_form=form, status=400)
-    message_add(case=case, kind=MessageKind.FROM_REPORTER, body=form.cleaned_data["body"])
+    reporter_message_send(case=case, body=form.cleaned_data["body"])
     response = _to_case_page(sent=True)
     follow_up_refresh(response, session)
     return response

@@ -34,6 +34,7 @@ ACTION_OVERDUE = "action_overdue"
 ESCALATION = "escalation"
 CASE_NEWS = "case_news"
 CHECKIN_CONCERN = "checkin_concern"
+NEW_REPORT = "new_report"
 REPORT_PACK_READY = "report_pack_ready"
 HOLD_REVIEW_DUE = "hold_review_due"
 
@@ -47,6 +48,7 @@ KINDS: dict[str, Kind] = {
         Kind(ACTION_TODAY, _("An action on a case is due today")),
         Kind(ACTION_OVERDUE, _("An action on a case is overdue")),
         Kind(ESCALATION, _("A case is long overdue and needs attention"), audience="named"),
+        Kind(NEW_REPORT, _("A new report has arrived")),
         Kind(CASE_NEWS, _("There is something new on a case")),
         Kind(CHECKIN_CONCERN, _("A case needs your attention again")),
         Kind(

@@ -75,6 +75,29 @@ class Notification(models.Model):
         return f"{self.kind} for user {self.recipient_id}"
 
 
+class StaffNews(models.Model):
+    """Something a reporter did (a new report, a reply, a file, a check-in answer) that the
+    people who hold the case are still to be told of. It waits for the next of the day's
+    fixed rounds (``notifications.services.staff_news_send``): a notification made the
+    moment a reporter acts would tell staff the time of day they acted, which the case keeps
+    to the day (docs/decisions/0009-reporter-time-of-day.md). One row per case and kind, so a
+    reporter's three replies before the round are one notification. Holds a day, no time."""
+
+    id = models.BigAutoField(primary_key=True)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    # One of ``notifications.kinds.KINDS`` whose audience is the case's holders.
+    kind = models.CharField(max_length=32)
+    since = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=("case", "kind"), name="staff_news_once_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on case {self.case_id}"
+
+
 class Digest(models.Model):
     """One person's daily digest e-mail: claimed once per person and day."""
 

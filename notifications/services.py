@@ -19,7 +19,13 @@ from cases.exceptions import SpeakUpError
 from cases.models import Case
 from notifications.kinds import kind_of
 from notifications.logs import log
-from notifications.models import Delivery, EmailChoice, EmailPreference, Notification
+from notifications.models import (
+    Delivery,
+    EmailChoice,
+    EmailPreference,
+    Notification,
+    StaffNews,
+)
 from notifications.selectors import case_holders
 from permissions.audit import staff_event_record, staff_event_register
 
@@ -83,6 +89,45 @@ def notify_case_holders(case: Case, kind: str) -> list[Notification]:
     """Notify the people who hold ``case`` now (its handlers by the per-case grants; nobody,
     then the triage leads of its case type)."""
     return notify(case_holders(case), kind, case)
+
+
+# --- What reporters did, told to staff at the day's fixed rounds ---------------------------
+
+# Rows handed out per transaction of a round: a round of any size holds one batch in memory.
+_NEWS_BATCH = 200
+
+
+def staff_news_record(case: Case, kind: str) -> None:
+    """Note that the reporter of ``case`` did something its holders are to be told of
+    (``kind``: a new report, news on a case, a check-in concern), in the caller's
+    transaction: one insert, nothing if the same news already waits. Told at the next round
+    (``staff_news_send``), never at once: see ``notifications.models.StaffNews``."""
+    if kind_of(kind).audience != "holders":
+        raise ValueError(f"{kind!r} is not told to a case's holders")
+    StaffNews.objects.bulk_create(
+        [StaffNews(case=case, kind=kind, since=timezone.localdate())], ignore_conflicts=True
+    )
+
+
+def staff_news_send() -> int:
+    """One of the day's rounds: notify the holders of each case with news waiting (its
+    handlers; nobody yet, then the triage leads of its type) and clear the news, a batch per
+    transaction; returns how many pieces of news were told. Safe on two workers at once (each
+    row is taken under ``SKIP LOCKED``, or the whole database on SQLite) and after a crash
+    (a batch's notifications and its deletes commit together, so news is told once)."""
+    told = 0
+    while True:
+        with transaction.atomic():
+            rows = StaffNews.objects.select_related("case__case_type").order_by("pk")
+            if transaction.get_connection().features.has_select_for_update_skip_locked:
+                rows = rows.select_for_update(skip_locked=True, of=("self",))
+            batch = list(rows[:_NEWS_BATCH])
+            if not batch:
+                return told
+            for news in batch:
+                notify_case_holders(news.case, news.kind)
+            StaffNews.objects.filter(pk__in=[news.pk for news in batch]).delete()
+            told += len(batch)
 
 
 def notification_mark_read(*, user: User, notification_id: int) -> Notification:

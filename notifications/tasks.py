@@ -15,6 +15,7 @@ from celery import shared_task
 from notifications.delivery import Outcome, digest_deliver, notification_deliver
 from notifications.logs import log
 from notifications.reminders import Enqueue, reminder_process, scan
+from notifications.services import staff_news_send
 
 
 def _an_id(task: str, value: object) -> int | None:
@@ -36,6 +37,12 @@ def _enqueue() -> Enqueue:
 @shared_task(name="notifications.tasks.scan_reminders", time_limit=300, ignore_result=True)
 def scan_reminders() -> None:
     scan(_enqueue())
+
+
+@shared_task(name="notifications.tasks.send_staff_news", time_limit=300, ignore_result=True)
+def send_staff_news() -> None:
+    """One of the day's fixed rounds: tell staff what reporters did since the last."""
+    staff_news_send()
 
 
 @shared_task(name="notifications.tasks.send_reminder", time_limit=60, ignore_result=True)

@@ -43,6 +43,7 @@ from intake.configuration import configuration
 from intake.forms import ReportForm
 from intake.models import SubmissionKey
 from intake.services import submission_digest
+from notifications.models import StaffNews
 from permissions.access import case_for_reporter_token
 from workflows.calendar import Period, add_period
 from workflows.models import Clock
@@ -210,6 +211,10 @@ def raw_report(setting: Setting, prepared: tuple[Client, dict[str, str]]) -> str
             " WHERE case_id = %s",
             [stamp, cid],
         )
+        cursor.execute(  # the news for the triage team's next round (decision 0009)
+            "INSERT INTO notifications_staffnews (case_id, kind, since) VALUES (%s, %s, %s)",
+            [cid, "new_report", on],
+        )
     return token
 
 
@@ -248,6 +253,7 @@ def rows_of(case: Case) -> dict[str, Any]:
             )
         ),
         "events": [(e.seq, e.code, e.actor_id, e.at, e.payload) for e in events],
+        "staff news": list(StaffNews.objects.filter(case=case).values_list("kind", "since")),
         "chain problems": chain_problems(case.pk),
     }
 

@@ -26,14 +26,15 @@ COMMON_STATEMENTS = 2 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 3 + 6
 # search that finds and deletes at once (the cases; their history, clocks and messages; the
 # messages' history; the messages; the history rows: 5 levels).
 POSTGRESQL_STATEMENTS = COMMON_STATEMENTS + 2 + 5
-# SQLite asks each way of pointing on its own (in-process, no round trips): 27 ways at the
+# SQLite asks each way of pointing on its own (in-process, no round trips): 28 ways at the
 # cases (two of them a confidential reporter's identity and its history, decision 0031; four
-# a link's two cases and its history's, decision 0033); at each of the other 4 levels the 3
-# generic pairs (admin log, guardian's user and group permissions), and at the messages
-# their history's key and the two keys of the shares with investigators (the share and its
-# history, decision 0024); then a delete per model with rows (the cases' history, the
-# clocks' history, the messages and their history: 4). It needs no planner setting.
-SQLITE_STATEMENTS = COMMON_STATEMENTS + 27 + 3 * 4 + 1 + 2 + 4
+# a link's two cases and its history's, decision 0033; one the news waiting for staff's
+# next round); at each of the other 4 levels the 3 generic pairs (admin log, guardian's
+# user and group permissions), and at the messages their history's key and the two keys of
+# the shares with investigators (the share and its history, decision 0024); then a delete
+# per model with rows (the cases' history, the clocks' history, the messages and their
+# history: 4). It needs no planner setting.
+SQLITE_STATEMENTS = COMMON_STATEMENTS + 28 + 3 * 4 + 1 + 2 + 4
 
 
 def _closed_cases(n: int) -> list[Case]:

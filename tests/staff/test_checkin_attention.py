@@ -43,8 +43,13 @@ def answered(db):
     return case, handler
 
 
-def test_a_yes_reaches_the_handlers_notifications_with_no_content(answered):
+def test_a_yes_reaches_the_handlers_notifications_at_the_next_round_with_no_content(answered):
+    """Not at the moment of the answer, which would tell its time of day (decision 0009)."""
+    from notifications.services import staff_news_send
+
     case, handler = answered
+    assert not Notification.objects.exists()
+    staff_news_send()
     found = Notification.objects.filter(recipient=handler)
     assert [(n.kind, n.case_id) for n in found] == [("checkin_concern", case.pk)]
 
@@ -57,6 +62,9 @@ def test_a_no_notifies_nobody(db):
         checkin_answer(case=case, answer=CheckinAnswer.NO, message="Fine")
         checkin_answer_other = make_case(case_type=case_type, state="closed")
         checkin_answer(case=checkin_answer_other, answer=CheckinAnswer.PREFER_NOT, message="")
+    from notifications.services import staff_news_send
+
+    assert staff_news_send() == 0
     assert Notification.objects.count() == 0
 
 
