@@ -184,11 +184,13 @@ def settings_change_confirm(*, change: SettingsChange, actor: User) -> SettingsC
                 "the change again."
             )
         kind.check(change.target_id, change.before, change.after)
-        kind.apply(change.target_id, change.after)
+        # A proposed new row (a monitoring question, say) is named once it is made: the
+        # confirmation's event vouches for the change as made, the proposal's as proposed.
+        change.target_id = kind.apply(change.target_id, change.after)
         change.status = SettingsStatus.CONFIRMED
         change.confirmed_by = change.closed_by = actor
         change.closed_at = timezone.now()
-        change.save(update_fields=["status", "confirmed_by", "closed_by", "closed_at"])
+        change.save(update_fields=["target_id", "status", "confirmed_by", "closed_by", "closed_at"])
         _record("settings.confirmed", actor, change)
     return change
 
