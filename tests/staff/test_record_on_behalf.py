@@ -186,7 +186,7 @@ def _fields(page: str) -> set[str]:
 def test_the_kind_is_chosen_first_when_the_team_records_several(client, two_kinds):
     lead, trends = two_kinds
     page = client.get(RECORD).content.decode()
-    assert _fields(page) == {"kind"}  # the kind alone: it decides the questions
+    assert _fields(page) == {"kind", "step"}  # the kind alone: it decides the questions
     assert 'method="get"' in page and "Trends only" in page
 
     investigated = client.get(f"{RECORD}?kind={lead.case_type.pk}").content.decode()
@@ -216,15 +216,17 @@ def test_a_team_with_one_kind_goes_straight_to_its_questions(client, lead):
     assert 'href="/staff/cases/record/"' not in page  # nothing else to choose
 
 
-@pytest.mark.parametrize("forged", ["999999", "x", "", "{other}"])
-def test_a_kind_not_recorded_by_the_team_is_asked_again(client, two_kinds, forged):
+@pytest.mark.parametrize(
+    "query", ["step=kind&kind=999999", "kind=x", "kind=", "kind={other}", "step=kind"]
+)
+def test_a_kind_not_recorded_by_the_team_is_asked_again(client, two_kinds, query):
     assert two_kinds  # the team records two kinds, so the choice is asked again
     other = make_case_type()  # no triage team
-    answer = client.get(f"{RECORD}?kind={forged.format(other=other.pk)}")
+    answer = client.get(f"{RECORD}?{query.format(other=other.pk)}")
     page = html.unescape(answer.content.decode())
     assert answer.status_code == 400
     assert '<a href="#id_kind">Choose the kind of report.</a>' in page
-    assert _fields(page) == {"kind"}
+    assert _fields(page) == {"kind", "step"}
 
 
 def test_a_trend_report_recorded_by_phone_keeps_no_forged_contact_name_or_exclusion(
