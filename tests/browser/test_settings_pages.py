@@ -266,7 +266,10 @@ def test_an_administrator_configures_a_kind_that_a_reporter_then_uses(
     card.get_by_role("button", name="Confirm").click()
     page.get_by_text("The change was confirmed.").wait_for()
     _accessible(page)
-    assert MonitoringQuestion.objects.get().slug == "age"
+    question = MonitoringQuestion.objects.get()
+    assert question.slug == "age"
+    page.goto(live_server.url + f"/staff/settings/monitoring/{question.pk}/")
+    _accessible(page)  # its change form, the answers one a line
 
     # A reporter sees the branding and the campaign, files a report of the new kind, answers
     # the question, and is signposted to the support for its category and stage.
