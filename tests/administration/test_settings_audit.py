@@ -53,7 +53,7 @@ KIND_BEFORE = {
     "is_active": True,
     "position": 0,
 }
-CLOCKS_BEFORE = {
+CLOCKS_BEFORE: dict[str, Any] = {
     "acknowledge_within_days": 7,
     "feedback_within_days": None,
     "feedback_within_months": 3,
@@ -155,7 +155,8 @@ QUESTION_FORM = {
 
 S = "/staff/settings"
 # (what it is, what is posted [(address, data)], subject, row, before, after, waits?)
-CHANGES: list[tuple[str, list[tuple[str, dict[str, Any]]], str, Row, dict, dict, bool]] = [
+Posts = list[tuple[str, dict[str, Any]]]
+CHANGES: list[tuple[str, Posts, str, Row, dict[str, Any], dict[str, Any], bool]] = [
     (
         "a kind of report added",
         [
@@ -572,13 +573,14 @@ def _filled(data: dict[str, Any], ids: dict[str, int]) -> dict[str, Any]:
     return {key: fill(value) for key, value in data.items()}
 
 
-def _current(subject: str, target: int) -> dict[str, Any]:
+def _current(subject: str, target: int | None) -> dict[str, Any]:
     return SUBJECTS[subject].current(target)
 
 
-def _holds(subject: str, target: int, expected: dict[str, Any]) -> None:
+def _holds(subject: str, target: int | None, expected: dict[str, Any]) -> None:
     """The setting now holds ``expected`` (a new kind's level, which its own page changes, is
     read from the row)."""
+    assert target is not None
     if subject == "case_type" and "reporting_levels" in expected:
         expected = dict(expected)
         assert CaseType.objects.get(pk=target).reporting_levels == expected.pop("reporting_levels")
