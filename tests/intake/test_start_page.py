@@ -154,7 +154,7 @@ class _Blocks(HTMLParser):
             self.blocks.append(text)
         self._text = []
 
-    def handle_starttag(self, tag: str, attrs: list) -> None:
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in ("head", "script", "style"):
             self._skip += 1
         elif tag in _BLOCKS:

@@ -28,9 +28,10 @@ COMMON_STATEMENTS = 2 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 3 + 6
 POSTGRESQL_STATEMENTS = COMMON_STATEMENTS + 2 + 5
 # SQLite asks each way of pointing on its own (in-process, no round trips): 27 ways at the
 # cases (two of them a confidential reporter's identity and its history, decision 0031; four
-# a link's two cases and its history's, decision 0033); at each of the other 4 levels the 3 generic pairs (admin log, guardian's user and group
-# permissions), and at the messages their history's key and the two keys of the shares with
-# investigators (the share and its history, decision 0024); then a delete per model with
+# a link's two cases and its history's, decision 0033); at each of the other 4 levels the 3
+# generic pairs (admin log, guardian's user and group permissions), and at the messages their
+# history's key and the two keys of the shares with investigators (the share and its history,
+# decision 0024); then a delete per model with
 # rows (the cases' history, the clocks' history, the messages and their history: 4). It
 # needs no planner setting.
 SQLITE_STATEMENTS = COMMON_STATEMENTS + 27 + 3 * 4 + 1 + 2 + 4
