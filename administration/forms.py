@@ -13,8 +13,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 
 from cases.models import CaseType, Category, OrganisationalUnit, ReportingLevels
+from reports.models import PREFER_NOT_TO_SAY, MonitoringQuestion
+from reports.settings_subjects import MAX_ANSWER_CHARS, MAX_ANSWERS, MIN_ANSWERS
 from workflows.registry import spec_of, specs
-from workflows.settings_subjects import stage_names, unit_ancestors
+from workflows.settings_subjects import MAX_CHECKIN_WEEKS, stage_names, unit_ancestors
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 DAYS_KINDS = [("days", "Calendar days"), ("working_days", "Working days")]
@@ -82,6 +84,21 @@ def _yes_no(label: str, help_text: str = "") -> Any:
     )
 
 
+def _place(label: str, help_text: str = "") -> Any:
+    return forms.IntegerField(
+        label=label,
+        min_value=0,
+        max_value=999,
+        required=False,
+        help_text=help_text,
+        error_messages={
+            "invalid": "The place must be a whole number, like 1.",
+            "min_value": "The place must be 0 or more.",
+            "max_value": "The place must be 999 or fewer.",
+        },
+    )
+
+
 def _slug(label: str) -> Any:
     return forms.CharField(
         label=label,
@@ -108,18 +125,7 @@ class CaseTypeForm(forms.Form):
         error_messages={"required": "Choose a process.", "invalid_choice": "Choose a process."},
     )
     is_active = _yes_no("Open for reports", "Closed kinds are not offered on the start page.")
-    position = forms.IntegerField(
-        label="Place on the start page",
-        min_value=0,
-        max_value=999,
-        required=False,
-        help_text="Lower numbers come first.",
-        error_messages={
-            "invalid": "The place must be a whole number, like 1.",
-            "min_value": "The place must be 0 or more.",
-            "max_value": "The place must be 999 or fewer.",
-        },
-    )
+    position = _place("Place on the start page", "Lower numbers come first.")
 
     def __init__(self, *args: Any, case_type: CaseType | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -349,6 +355,157 @@ class ClocksForm(forms.Form):
         }
 
 
+# --- The reporter's check-in after closure ---------------------------------------------------
+
+ON_YES = [
+    ("attention", "Mark the closed case as needing attention, for those who held it"),
+    ("new_case", "Open a new case of this kind, which goes to triage like any report"),
+]
+
+
+class CheckinForm(forms.Form):
+    """Whether, and when, a closed case's reporter is asked if anyone has treated them worse
+    since (decision 0020), and what a "yes" does."""
+
+    ask = _yes_no(
+        "Ask the reporter after closure",
+        "On their follow-up page: has anyone treated you worse because of your report?",
+    )
+    weeks = _whole(
+        "Weeks after closure",
+        maximum=MAX_CHECKIN_WEEKS,
+        help_text="Only if asked. The reporter's token must still work then (see retention).",
+    )
+    on_yes = forms.ChoiceField(
+        label="When the reporter answers yes",
+        choices=ON_YES,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what a yes does."},
+    )
+
+    @staticmethod
+    def initial_for(case_type: CaseType) -> dict[str, Any]:
+        return {
+            "ask": "yes" if case_type.checkin_after_weeks else "no",
+            "weeks": case_type.checkin_after_weeks,
+            "on_yes": "new_case" if case_type.checkin_yes_opens_case else "attention",
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("ask") == "yes" and not data.get("weeks") and "weeks" not in self.errors:
+            self.add_error("weeks", "Enter how many weeks after closure to ask, like 12.")
+        return data
+
+    def values(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "checkin_after_weeks": data["weeks"] if data["ask"] == "yes" else None,
+            "checkin_yes_opens_case": data["on_yes"] == "new_case",
+        }
+
+
+# --- Equality monitoring questions --------------------------------------------------------------
+
+
+def answer_slug(label: str, taken: set[str]) -> str:
+    """A short name for a new answer, from its words, not one in ``taken``."""
+    base = re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")[:40] or "answer"
+    if base == PREFER_NOT_TO_SAY:
+        base = "answer"
+    slug, n = base, 1
+    while slug in taken:
+        n += 1
+        slug = f"{base}_{n}"
+    return slug
+
+
+class MonitoringQuestionForm(forms.Form):
+    text = _text("Question", max_length=200, help_text="Like: What is your age?")
+    slug = _slug("Short name")
+    hint = _text(
+        "Hint",
+        required=False,
+        max_length=300,
+        help_text="Leave empty for: Optional. Counted for equality monitoring only, never kept "
+        "with your report.",
+    )
+    answers = forms.CharField(
+        label="Answers, one a line",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=(
+            "“Prefer not to say” is always offered first, and chosen unless the reporter "
+            "chooses another. Keep answers broad: the finer they are, the nearer a count "
+            "comes to a person."
+        ),
+        error_messages={"required": "Enter the answers, one a line."},
+    )
+    is_active = _yes_no("Asked on the report form")
+    position = _place("Place on the form", "Lower numbers come first.")
+
+    def __init__(
+        self, *args: Any, question: MonitoringQuestion | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.question = question
+        if question is not None:
+            del self.fields["slug"]  # its counts are kept under it
+
+    def clean_slug(self) -> str:
+        slug: str = self.cleaned_data["slug"]
+        if MonitoringQuestion.objects.filter(slug=slug).exists():
+            raise ValidationError("That short name is already used by another question.")
+        return slug
+
+    def clean_answers(self) -> list[str]:
+        labels = [line.strip() for line in self.cleaned_data["answers"].splitlines()]
+        labels = [label for label in labels if label]
+        if len({label.casefold() for label in labels}) != len(labels):
+            raise ValidationError("Give each answer once.")
+        if any(label.casefold() == "prefer not to say" for label in labels):
+            raise ValidationError("Leave out “Prefer not to say”: it is always offered.")
+        if not MIN_ANSWERS <= len(labels) <= MAX_ANSWERS:
+            raise ValidationError(f"Give {MIN_ANSWERS} to {MAX_ANSWERS} answers, one a line.")
+        long = [label for label in labels if len(label) > MAX_ANSWER_CHARS]
+        if long:
+            raise ValidationError(
+                f"Each answer must be {MAX_ANSWER_CHARS} characters or fewer: “{long[0][:40]}…” "
+                "is longer."
+            )
+        return labels
+
+    @staticmethod
+    def initial_for(question: MonitoringQuestion) -> dict[str, Any]:
+        return {
+            "text": question.text,
+            "hint": question.hint,
+            "answers": "\n".join(str(a[1]) for a in question.answers),
+            "is_active": "yes" if question.is_active else "no",
+            "position": question.position,
+        }
+
+    def values(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        # An answer keeps its short name while its words stay the same (its counts are kept
+        # under it); new words are a new answer.
+        kept = {str(a[1]): str(a[0]) for a in (self.question.answers if self.question else [])}
+        taken = set(kept.values())
+        answers = []
+        for label in data["answers"]:
+            slug = kept.get(label) or answer_slug(label, taken)
+            taken.add(slug)
+            answers.append([slug, label])
+        return {
+            "slug": self.question.slug if self.question else data["slug"],
+            "text": data["text"],
+            "hint": data["hint"],
+            "answers": answers,
+            "is_active": data["is_active"] == "yes",
+            "position": data["position"] or 0,
+        }
+
+
 # --- Branding -----------------------------------------------------------------------------------
 
 
@@ -495,17 +652,7 @@ class SupportForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text="None chosen: at every stage, and beside the form.",
     )
-    position = forms.IntegerField(
-        label="Place in the list",
-        min_value=0,
-        max_value=999,
-        required=False,
-        error_messages={
-            "invalid": "The place must be a whole number, like 1.",
-            "min_value": "The place must be 0 or more.",
-            "max_value": "The place must be 999 or fewer.",
-        },
-    )
+    position = _place("Place in the list")
     is_active = _yes_no("Shown to reporters")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

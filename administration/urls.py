@@ -16,6 +16,7 @@ urlpatterns = [
     path("kinds/<int:case_type_id>/levels/", views.levels_edit, name="levels"),
     path("kinds/<int:case_type_id>/deadlines/", views.clocks_edit, name="clocks"),
     path("kinds/<int:case_type_id>/reminders/", views.reminders_edit, name="reminders"),
+    path("kinds/<int:case_type_id>/check-in/", views.checkin_edit, name="checkin"),
     path("kinds/<int:case_type_id>/categories/new/", views.category_edit, name="category_new"),
     path(
         "kinds/<int:case_type_id>/categories/<int:category_id>/",
@@ -42,4 +43,7 @@ urlpatterns = [
     path("campaigns/", views.campaigns_page, name="campaigns"),
     path("campaigns/new/", views.campaign_edit, name="campaign_new"),
     path("campaigns/<int:campaign_id>/", views.campaign_edit, name="campaign_edit"),
+    path("monitoring/", views.monitoring_page, name="monitoring"),
+    path("monitoring/new/", views.monitoring_edit, name="monitoring_new"),
+    path("monitoring/<int:question_id>/", views.monitoring_edit, name="monitoring_edit"),
 ]

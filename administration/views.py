@@ -29,7 +29,9 @@ from administration.forms import (
     CampaignForm,
     CaseTypeForm,
     CategoryForm,
+    CheckinForm,
     ClocksForm,
+    MonitoringQuestionForm,
     NetworksForm,
     ReportingLevelsForm,
     SupportForm,
@@ -49,6 +51,7 @@ from permissions.settings_changes import (
     settings_change_make,
     settings_change_weakens,
 )
+from reports.models import MonitoringQuestion
 from retention.models import RetentionPolicy
 from workflows.registry import spec_of, state_label
 
@@ -79,6 +82,7 @@ SUBJECT_NAMES = {
     "case_type": "Kind of report",
     "reporting_levels": "Reporting levels of a kind of report",
     "clocks": "Deadlines of a kind of report",
+    "checkin": "Check-in after closure of a kind of report",
     "reminders": "Reminders of a kind of report",
     "category": "Category",
     "unit": "Unit",
@@ -86,6 +90,7 @@ SUBJECT_NAMES = {
     "networks": "Corporate network ranges",
     "support": "Support resource",
     "campaign": "Campaign",
+    "monitoring": "Equality monitoring question",
 }
 
 
@@ -161,6 +166,8 @@ def _shown(key: str, value: Any) -> str:
         return LEVEL_WORDS.get(value, str(value))
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if key == "answers" and isinstance(value, list):
+        value = ", ".join(str(pair[1]) for pair in value if isinstance(pair, list) and pair[1:])
     if key == "logo":
         return f"a picture of {len(value) * 3 // 4 // 1000} KB" if value else "none"
     if value in (None, "", [], {}):
@@ -358,6 +365,7 @@ def case_type_page(request: HttpRequest, case_type_id: int) -> HttpResponse:
             "clocks": clock_rows(case_type),
             "levels": LEVEL_WORDS.get(case_type.reporting_levels, case_type.reporting_levels),
             "reminders": reminder_rows(case_type),
+            "checkin": checkin_rows(case_type),
             "retention": RetentionPolicy.objects.filter(case_type=case_type).first(),
         },
     )
@@ -440,6 +448,40 @@ def reminders_edit(request: HttpRequest, case_type_id: int) -> HttpResponse:
             "triage leads and then the escalation contact are told. A later or missing "
             "reminder or escalation, or another escalation contact, waits for a second "
             "administrator."
+        ),
+    )
+
+
+def checkin_rows(case_type: CaseType) -> list[tuple[str, str]]:
+    """The check-in after closure in words, for the kind's page."""
+    weeks = case_type.checkin_after_weeks
+    return [
+        ("Asked", f"{weeks} weeks after closure" if weeks else "Never"),
+        (
+            "When the reporter answers yes",
+            "A new case of this kind is opened"
+            if case_type.checkin_yes_opens_case
+            else "The closed case is marked as needing attention",
+        ),
+    ]
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def checkin_edit(request: HttpRequest, case_type_id: int) -> HttpResponse:
+    """The reporter's check-in after closure (decision 0020): switching it off or asking later
+    waits for a second administrator; switching it on or asking sooner is made at once."""
+    return _kind_setting(
+        request,
+        case_type_id,
+        subject="checkin",
+        title="Check-in after closure",
+        make_form=lambda case_type: CheckinForm,
+        initial=CheckinForm.initial_for,
+        intro=(
+            "Some weeks after a case closes, its reporter's follow-up page asks whether anyone "
+            "has treated them worse because of their report. Switching it off, or asking "
+            "later, waits for a second administrator."
         ),
     )
 
@@ -731,4 +773,42 @@ def campaign_edit(request: HttpRequest, campaign_id: int | None = None) -> HttpR
         target_id=campaign_id,
         title=f"Change {campaign.title}" if campaign else "Add a campaign",
         back=reverse("administration:campaigns"),
+    )
+
+
+# --- Equality monitoring questions ------------------------------------------------------------
+
+
+@never_cache
+@require_GET
+def monitoring_page(request: HttpRequest) -> HttpResponse:
+    _administrator(request)
+    return render(
+        request,
+        "administration/monitoring.html",
+        {"questions": MonitoringQuestion.objects.order_by("position", "slug")},
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def monitoring_edit(request: HttpRequest, question_id: int | None = None) -> HttpResponse:
+    """An equality monitoring question: asking one, rewording it, or adding or renaming an
+    answer waits for a second administrator (its answers could say more about who gave them);
+    retiring it, taking an answer away, a hint or its place are made at once."""
+    _administrator(request)
+    question = _found(MonitoringQuestion.objects.all(), question_id) if question_id else None
+    return _edit(
+        request,
+        lambda *a, **k: MonitoringQuestionForm(*a, question=question, **k),
+        initial=MonitoringQuestionForm.initial_for(question) if question else {"is_active": "yes"},
+        subject="monitoring",
+        target_id=question_id,
+        title=f"Change “{question.text}”" if question else "Add an equality monitoring question",
+        back=reverse("administration:monitoring"),
+        intro=(
+            "Asked on the report form and counted apart from the report, never with it. Asking "
+            "a question, rewording it, or adding or renaming an answer waits for a second "
+            "administrator: the more an answer says, the nearer a count comes to a person."
+        ),
     )

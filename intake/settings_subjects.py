@@ -15,11 +15,8 @@ import datetime as dt
 import ipaddress
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.db import models
-
 from intake.models import Branding, Campaign, SupportResource
-from permissions.settings_changes import SettingsRefused, Subject, Values
+from permissions.settings_changes import SettingsRefused, Subject, Values, settings_row_save
 from permissions.settings_changes import settings_row_locked as _locked
 
 BRANDING_FIELDS = (
@@ -46,15 +43,6 @@ SUPPORT_FIELDS = (
 CAMPAIGN_FIELDS = ("title", "title_cy", "message", "message_cy", "starts_on", "ends_on")
 
 
-def _clean_save(row: models.Model) -> int:
-    try:
-        row.full_clean(validate_unique=False, validate_constraints=False)
-    except ValidationError as error:
-        raise SettingsRefused(" ".join(error.messages)) from None
-    row.save()
-    return int(row.pk)
-
-
 def _branding_locked() -> Branding | None:
     return Branding.objects.select_for_update().order_by("pk").first()
 
@@ -77,7 +65,7 @@ def _branding_apply(target_id: int | None, after: Values) -> int:
             setattr(row, name, after[name])
     if "logo" in after:
         row.logo = base64.b64decode(after["logo"]) if after["logo"] else None
-    return _clean_save(row)
+    return settings_row_save(row)
 
 
 BRANDING = Subject(
@@ -119,7 +107,7 @@ def _networks_values(row: Branding | None) -> Values:
 def _networks_apply(target_id: int | None, after: Values) -> int:
     row = _branding_locked() or Branding()
     row.corporate_networks = after["corporate_networks"]
-    return _clean_save(row)
+    return settings_row_save(row)
 
 
 NETWORKS = Subject(
@@ -147,7 +135,7 @@ def _support_apply(target_id: int | None, after: Values) -> int:
     for name in SUPPORT_FIELDS:
         if name != "categories":
             setattr(row, name, after[name])
-    pk = _clean_save(row)
+    pk = settings_row_save(row)
     row.categories.set(after["categories"])
     return pk
 
@@ -176,7 +164,7 @@ def _campaign_apply(target_id: int | None, after: Values) -> int:
     row.ends_on = dt.date.fromisoformat(after["ends_on"])
     if row.ends_on < row.starts_on:
         raise SettingsRefused("A campaign must end on or after the day it starts.")
-    return _clean_save(row)
+    return settings_row_save(row)
 
 
 CAMPAIGN = Subject(

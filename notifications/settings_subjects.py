@@ -12,13 +12,12 @@ silence the last escalation). Those wait for a second administrator.
 from __future__ import annotations
 
 from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from cases.models import CaseType
 from notifications.models import ReminderPolicy
 from permissions.roles import ROLE_NAMES
-from permissions.settings_changes import SettingsRefused, Subject, Values
+from permissions.settings_changes import SettingsRefused, Subject, Values, settings_row_save
 from permissions.settings_changes import settings_row_locked as _locked
 
 REMINDER_FIELDS = (
@@ -76,11 +75,7 @@ def _apply(target_id: int | None, after: Values) -> int:
     row = row or ReminderPolicy(case_type_id=target_id)
     for name in REMINDER_FIELDS:
         setattr(row, "escalation_contact_id" if name == "escalation_contact" else name, after[name])
-    try:
-        row.full_clean(validate_unique=False, validate_constraints=False)
-    except ValidationError as error:
-        raise SettingsRefused(" ".join(error.messages)) from None
-    row.save()
+    settings_row_save(row)
     return target_id
 
 

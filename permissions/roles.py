@@ -62,9 +62,8 @@ CONFIGURATION_MODELS = frozenset({"casetype", "category", "organisationalunit"})
 # configuration, and staff accounts' names and e-mail. Nothing that holds case data or a
 # credential, and never groups (roles and teams change on the access page, by two people).
 ADMINISTRATOR_MODEL_PERMISSIONS = (
-    # The rest of the configuration is changed on the settings pages (/staff/settings/).
-    ("cases", "casetype", ("view", "change")),
-    ("reports", "monitoringquestion", ("view", "add", "change")),
+    # Configuration is changed on the settings pages (/staff/settings/), which ask for the
+    # role itself (``may_configure``), not a model permission.
     ("auth", "user", ("view", "add", "change")),
 )
 CASE_DATA_APPS = ("cases", "permissions", "workflows", "guardian")

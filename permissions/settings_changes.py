@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.utils import timezone
@@ -78,6 +79,17 @@ def settings_row_locked[M: Model](rows: QuerySet[M], target_id: int | None) -> M
     if found is None:
         raise SettingsRefused("That setting no longer exists.")
     return found
+
+
+def settings_row_save(row: Model) -> int:
+    """Check ``row`` by its model's own rules (fields, ``clean``) and save it; its id. Raises
+    ``SettingsRefused`` with the rules' words when one refuses."""
+    try:
+        row.full_clean(validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        raise SettingsRefused(" ".join(error.messages)) from None
+    row.save()
+    return int(row.pk)
 
 
 def _subject(key: str) -> Subject:
@@ -172,11 +184,13 @@ def settings_change_confirm(*, change: SettingsChange, actor: User) -> SettingsC
                 "the change again."
             )
         kind.check(change.target_id, change.before, change.after)
-        kind.apply(change.target_id, change.after)
+        # A proposed new row (a monitoring question, say) is named once it is made: the
+        # confirmation's event vouches for the change as made, the proposal's as proposed.
+        change.target_id = kind.apply(change.target_id, change.after)
         change.status = SettingsStatus.CONFIRMED
         change.confirmed_by = change.closed_by = actor
         change.closed_at = timezone.now()
-        change.save(update_fields=["status", "confirmed_by", "closed_by", "closed_at"])
+        change.save(update_fields=["target_id", "status", "confirmed_by", "closed_by", "closed_at"])
         _record("settings.confirmed", actor, change)
     return change
 

@@ -1,12 +1,6 @@
-from django.contrib import admin
+"""Nothing of the reports app is registered in the administration site.
 
-from reports.models import MonitoringQuestion
-
-
-@admin.register(MonitoringQuestion)
-class MonitoringQuestionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    """The organisation's optional equality monitoring questions. ``answers`` is a list of
-    ``["slug", "Label"]`` pairs; "Prefer not to say" is always added first by the form."""
-
-    list_display = ("text", "slug", "is_active", "position")
-    fields = ("slug", "text", "hint", "answers", "is_active", "position")
+The equality monitoring questions are changed on the settings pages
+(/staff/settings/monitoring/): asking a question, rewording it or adding an answer waits for a
+second administrator there, and a form here would be a way around that (decision 0030).
+"""

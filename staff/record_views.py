@@ -5,6 +5,12 @@ writes the answers; the report is filed through ``workflows.on_behalf`` from the
 received, and the response shows the reporter's token on a receipt to print or read out. The
 token is in that one response only: never in an address, a redirect, the session or a log, and
 the page is not cached. Anyone outside every triage team gets not-found.
+
+The kind of report is chosen first (on its own page, when the person records more than one),
+because it decides which questions are asked, by the rule the reporter's form follows
+(decision 0034): a kind whose process does not investigate (a report for trends only) is asked
+no contact details, no name and nobody who must not handle it; nobody will contact its
+reporter. Those fields do not exist on its form, so a value posted for one is dropped.
 """
 
 from __future__ import annotations
@@ -25,7 +31,13 @@ from cases.services import Confidential, InvalidReport
 from cases.tokens import token_display
 from permissions.selectors import case_types_recordable_by
 from staff.views import _user  # the signed-in member of staff, as every staff page reads them
-from workflows.on_behalf import OTHER_CHANNELS, MayNotRecord, report_record_on_behalf
+from workflows.on_behalf import (
+    ASKED_WHEN_INVESTIGATED,
+    OTHER_CHANNELS,
+    MayNotRecord,
+    report_record_on_behalf,
+)
+from workflows.registry import spec_of
 from workflows.spec import ClockKind
 
 # How the receipt says it came: "received by phone on ...".
@@ -117,15 +129,39 @@ class RecordForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args: Any, case_types: QuerySet[CaseType], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        case_types: QuerySet[CaseType],
+        kind: CaseType | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """``kind``: the kind of report chosen (its questions only, the kind carried in a hidden
+        field); ``None`` when the posted kind is not one the person records, so that the form
+        comes back with every answer kept and the kind to choose again."""
         super().__init__(*args, **kwargs)
+        self.kind = kind
         self.fields["case_type"].queryset = case_types  # type: ignore[attr-defined]
-        self.fields["category"].queryset = Category.objects.filter(  # type: ignore[attr-defined]
-            case_type__in=case_types, is_active=True
-        ).order_by("case_type__name", "name")
+        categories = Category.objects.filter(case_type__in=case_types, is_active=True)
+        if kind is not None:
+            self.fields["case_type"].widget = forms.HiddenInput()
+            self.fields["case_type"].initial = kind.pk
+            categories = categories.filter(case_type=kind)
+            if not self.investigated:
+                for name in ASKED_WHEN_INVESTIGATED:
+                    del self.fields[name]
+        self.fields["category"].queryset = categories.order_by(  # type: ignore[attr-defined]
+            "case_type__name", "name"
+        )
         self.fields["category"].label_from_instance = (  # type: ignore[attr-defined]
             lambda c: f"{c.case_type.name}: {c.name}"
         )
+
+    @property
+    def investigated(self) -> bool:
+        """Whether someone looks into reports of the chosen kind and may contact the reporter
+        (the process says: ``WorkflowSpec.investigates``)."""
+        return self.kind is None or spec_of(self.kind.workflow).investigates
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -151,6 +187,8 @@ class RecordForm(forms.Form):
             "people_involved": data.get("people_involved", ""),
             "not_to_handle": data.get("not_to_handle", ""),
         }
+        if not self.investigated:
+            del answers["not_to_handle"]
         if data.get("identity") == ReportingLevel.NAMED:
             answers["name"] = data["name"].strip()
         return answers
@@ -164,15 +202,56 @@ class RecordForm(forms.Form):
         return Confidential(name=data["name"].strip(), contact=data.get("contact", ""))
 
 
+class KindForm(forms.Form):
+    """The first question, on its own page: which kind of report it is."""
+
+    kind = forms.ModelChoiceField(
+        queryset=CaseType.objects.none(),
+        label="Kind of report",
+        help_text="It decides which questions the next page asks.",
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose the kind of report.",
+            "invalid_choice": "Choose the kind of report.",
+        },
+    )
+
+    def __init__(self, *args: Any, case_types: QuerySet[CaseType], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].queryset = case_types  # type: ignore[attr-defined]
+
+
+def _kind(case_types: QuerySet[CaseType], chosen: str | None) -> CaseType | None:
+    """The kind of report ``chosen`` names, if the person records it; else ``None``."""
+    if not chosen or not chosen.isdigit():
+        return None
+    return case_types.filter(pk=int(chosen)).first()
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def report_record(request: HttpRequest) -> HttpResponse:
+    """GET: the kind of report to choose (``?kind=`` chosen, or the only one the person
+    records), then its questions. POST: the answers, filed; the receipt with the token."""
     user = _user(request)
     case_types = case_types_recordable_by(user)
     if not case_types.exists():
         raise Http404()
-    form = RecordForm(request.POST or None, case_types=case_types)
-    if request.method == "POST" and form.is_valid():
+    several = case_types.count() > 1
+    if request.method == "GET":
+        chosen = request.GET.get("kind")
+        kind = _kind(case_types, chosen) if several or chosen else case_types.first()
+        if kind is None:
+            choice = KindForm(request.GET or None, case_types=case_types)
+            status = 400 if choice.is_bound else 200
+            if choice.is_bound:
+                choice.is_valid()  # its errors, for the summary
+            return render(request, "staff/record_kind.html", {"form": choice}, status=status)
+        form = RecordForm(case_types=case_types, kind=kind)
+        return render(request, "staff/record.html", {"form": form, "several": several})
+    kind = _kind(case_types, request.POST.get("case_type"))
+    form = RecordForm(request.POST, case_types=case_types, kind=kind)
+    if form.is_valid():
         data = form.cleaned_data
         try:
             recorded = report_record_on_behalf(
@@ -193,8 +272,7 @@ def report_record(request: HttpRequest) -> HttpResponse:
             form.add_error(None, str(error))
         else:
             return _receipt(request, recorded.case, recorded.token, recorded.clocks)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "staff/record.html", {"form": form}, status=status)
+    return render(request, "staff/record.html", {"form": form, "several": several}, status=400)
 
 
 def _receipt(request: HttpRequest, case: Any, token: str, clocks: Any) -> HttpResponse:

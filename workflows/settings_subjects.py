@@ -1,9 +1,11 @@
 """The case type settings as kinds of setting (``permissions.settings_changes``): a case type
-(name, intro, workflow, open or not), its reporting levels, its deadlines, its categories, and
-the organisational units. Each reads its row's values, makes new ones, and says when a change
-weakens protection: a deadline that is removed, made longer or counted on a different calendar
-(the reporter waits longer for an answer the law or the policy promised), and a reporting
-level opened that lets reporters give their name (confidential or named) where they could not.
+(name, intro, workflow, open or not), its reporting levels, its deadlines, its check-in after
+closure, its categories, and the organisational units. Each reads its row's values, makes new
+ones, and says when a change weakens protection: a deadline that is removed, made longer or
+counted on a different calendar (the reporter waits longer for an answer the law or the policy
+promised), a reporting level opened that lets reporters give their name (confidential or named)
+where they could not, and a check-in after closure switched off or asked later (retaliation
+after a case closes would go unasked about, or longer).
 A new case type offers anonymous reporting only: any other level is opened afterwards, by two
 administrators.
 """
@@ -12,7 +14,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import models
 
 from cases.models import (
@@ -24,7 +25,7 @@ from cases.models import (
     ReportingLevels,
 )
 from cases.selectors import case_count
-from permissions.settings_changes import SettingsRefused, Subject, Values
+from permissions.settings_changes import SettingsRefused, Subject, Values, settings_row_save
 from permissions.settings_changes import settings_row_locked as _locked
 from workflows.registry import spec_of, specs
 
@@ -54,18 +55,21 @@ def _values(row: models.Model | None, fields: tuple[str, ...]) -> Values:
 def _save(row: models.Model, after: Values) -> int:
     for name, value in after.items():
         setattr(row, getattr(row._meta.get_field(name), "attname", name), value)
-    try:
-        row.full_clean(validate_unique=False, validate_constraints=False)
-    except ValidationError as error:
-        raise SettingsRefused(" ".join(error.messages)) from None
-    row.save()
-    return int(row.pk)
+    return settings_row_save(row)
+
+
+def _only(after: Values, fields: tuple[str, ...]) -> None:
+    # Each kind of setting changes its own fields only: otherwise one of them (a name, say)
+    # could carry a deadline, a level or the check-in past the rule that guards it.
+    if not set(after) <= set(fields):
+        raise SettingsRefused("That setting is changed on its own page.")
 
 
 # --- Case types -------------------------------------------------------------------------------
 
 
 def _case_type_check(target_id: int | None, before: Values, after: Values) -> None:
+    _only(after, (*CASE_TYPE_FIELDS_ALL, "reporting_levels"))
     if after.get("workflow") not in {spec.key for spec in specs()}:
         raise SettingsRefused("Choose a process from the list.")
     # The reporting levels change on their own (``REPORTING_LEVELS``), where opening one waits
@@ -202,6 +206,7 @@ def clocks_weaken(before: Values, after: Values) -> str:
 def _clocks_check(target_id: int | None, before: Values, after: Values) -> None:
     if target_id is None:
         raise SettingsRefused("Deadlines belong to a kind of report that exists.")
+    _only(after, CLOCK_FIELDS)
     case_type = CaseType.objects.get(pk=target_id)
     stages = set(stage_names(case_type.workflow))
     unknown = set(after.get("stage_limits") or {}) - stages
@@ -230,10 +235,60 @@ CLOCKS = Subject(
 )
 
 
+# --- The reporter's check-in after closure (decision 0020) -------------------------------------
+
+CHECKIN_FIELDS = ("checkin_after_weeks", "checkin_yes_opens_case")
+# The latest a check-in may be asked: anything later is a typing mistake, not a policy (the
+# reporter's token must still work then too: ``retention.services.checkin_within_token_period``).
+MAX_CHECKIN_WEEKS = 104
+
+
+def checkin_weaken(before: Values, after: Values) -> str:
+    """Whether the check-in after closure asks less than before: switched off, or asked later
+    (retaliation after a case closes would go unasked about, or unasked about for longer).
+    Switching it on, asking sooner, or changing what a "yes" does is not (either way a "yes"
+    reaches those who held the case: decision 0020)."""
+    old, new = before.get("checkin_after_weeks"), after.get("checkin_after_weeks")
+    if old and not new:
+        return "It stops asking reporters, after closure, whether anyone has treated them worse."
+    if old and new and new > old:
+        return (
+            f"It asks reporters {new} weeks after closure instead of {old}: retaliation would "
+            "go unasked about for longer."
+        )
+    return ""
+
+
+def _checkin_check(target_id: int | None, before: Values, after: Values) -> None:
+    if target_id is None:
+        raise SettingsRefused("The check-in belongs to a kind of report that exists.")
+    if set(after) != set(CHECKIN_FIELDS):
+        raise SettingsRefused("Only the check-in after closure changes here.")
+    weeks = after["checkin_after_weeks"]
+    if weeks is not None and not (
+        isinstance(weeks, int) and not isinstance(weeks, bool) and 1 <= weeks <= MAX_CHECKIN_WEEKS
+    ):
+        raise SettingsRefused(f"Ask the check-in 1 to {MAX_CHECKIN_WEEKS} weeks after closure.")
+    if not isinstance(after["checkin_yes_opens_case"], bool):
+        raise SettingsRefused('Choose what a "yes" does.')
+
+
+CHECKIN = Subject(
+    key="checkin",
+    current=lambda target: _values(_locked(CaseType.objects.all(), target), CHECKIN_FIELDS),
+    # Saved through the case type's own rules (``CaseType.clean``): retention refuses a check-in
+    # asked after the reporter's token has stopped working.
+    apply=lambda target, after: _save(_locked(CaseType.objects.all(), target) or CaseType(), after),
+    weakens=checkin_weaken,
+    check=_checkin_check,
+)
+
+
 # --- Categories and units -----------------------------------------------------------------------
 
 
 def _category_check(target_id: int | None, before: Values, after: Values) -> None:
+    _only(after, CATEGORY_FIELDS)
     if target_id is not None and before.get("case_type") != after.get("case_type"):
         raise SettingsRefused("A category stays with its kind of report.")
     taken = Category.objects.filter(case_type_id=after.get("case_type"), slug=after.get("slug"))
@@ -262,6 +317,7 @@ def unit_ancestors(parent_id: int | None) -> list[int]:
 
 
 def _unit_check(target_id: int | None, before: Values, after: Values) -> None:
+    _only(after, UNIT_FIELDS)
     parent = after.get("parent")
     if parent is not None and not OrganisationalUnit.objects.filter(pk=parent).exists():
         raise SettingsRefused("Choose a unit from the list as its parent.")
@@ -283,4 +339,4 @@ UNIT = Subject(
     check=_unit_check,
 )
 
-SUBJECTS = (CASE_TYPE, REPORTING_LEVELS, CLOCKS, CATEGORY, UNIT)
+SUBJECTS = (CASE_TYPE, REPORTING_LEVELS, CLOCKS, CHECKIN, CATEGORY, UNIT)

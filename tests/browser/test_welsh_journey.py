@@ -1,9 +1,12 @@
 """A reporter's whole journey in Welsh, in Chromium (docs/decisions/0025-welsh.md): report,
-switch language on check-your-answers and back with the answers kept, keep the token, follow
-up, read the handler's message, reply, sign out. On every page axe-core passes, the page is
-``lang="cy"``, no English string of the reporter side shows (organisation texts without a
-Welsh version are marked ``lang="en"`` and left out of the check), and no cookie is set
-before the token page's own short-lived one."""
+go back to a question with "Change" from check-your-answers and on again, switch language
+there and back with the answers kept, keep the token, follow up, read the handler's message,
+reply, sign out; and the other reporter pages: a kind for trends only (no contact question),
+the check-in after closure with its error and thank-you, the receipt check. On every page
+axe-core passes, the page is ``lang="cy"``, no English string of the reporter side shows
+(organisation texts without a Welsh version, like the equality monitoring questions, are
+marked ``lang="en"`` and left out of the check), and no cookie is set before the token page's
+own short-lived one."""
 
 import functools
 import re
@@ -16,8 +19,9 @@ from cases.selectors import message_list_for_case
 from cases.services import message_add
 from intake.messages import read_po, reporter_messages
 from intake.models import Branding, SupportResource
+from reports.models import MonitoringQuestion
 from tests.browser.conftest import axe_violations
-from tests.builders import make_case_type
+from tests.builders import make_case, make_case_type
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -83,6 +87,18 @@ def open_in_welsh(transactional_db):
     SupportResource.objects.create(
         title="Staff counselling", title_cy="Cwnsela i staff", description="Free and private."
     )
+    # An equality monitoring question has no Welsh version: shown marked as English, with the
+    # form's own words ("Prefer not to say", the hint) in Welsh.
+    MonitoringQuestion.objects.create(
+        slug="age", text="What is your age?", answers=[["a", "Under 30"], ["b", "30 and over"]]
+    )
+    make_case_type(
+        slug="trends",
+        name="Trends only",
+        name_cy="Tueddiadau yn unig",
+        description_cy="I weld patrymau.",
+        workflow="trend_only",
+    )
     return case_type
 
 
@@ -104,6 +120,18 @@ def test_a_reporter_files_and_follows_up_in_welsh(page, live_server, open_in_wel
     page.get_by_role("heading", name="Gwiriwch eich atebion cyn anfon eich adroddiad").wait_for()
     _check(page)
     assert page.context.cookies() == []
+
+    # "Change" (Newid) goes back to its question, in Welsh, with every answer kept; on again.
+    page.locator('button[name="change"][value="id_what_happened"]').click()
+    page.wait_for_url("**/cy/report/whistleblowing/#id_what_happened")
+    assert page.get_by_label("Beth ddigwyddodd?").input_value() == (
+        "Mae anfonebau un cyflenwr yn osgoi pob gwiriad."
+    )
+    assert page.get_by_label("Twyll").is_checked()
+    _check(page)
+    page.get_by_role("button", name="Parhau").click()
+    page.get_by_role("heading", name="Gwiriwch eich atebion cyn anfon eich adroddiad").wait_for()
+    assert page.context.cookies() == [] and Case.objects.count() == 0
 
     # To English and back: the answers come along, nothing is stored, no cookie.
     page.get_by_role("button", name="English").click()
@@ -155,12 +183,43 @@ def test_a_reporter_files_and_follows_up_in_welsh(page, live_server, open_in_wel
 
 
 def test_the_other_welsh_pages_pass_too(page, live_server, open_in_welsh):
-    for path in ("/cy/anonymity/", "/cy/receipt/check/", "/cy/follow-up/case/", "/cy/nowhere/"):
+    for path in (
+        "/cy/anonymity/",
+        "/cy/receipt/check/",
+        "/cy/follow-up/case/",
+        "/cy/nowhere/",
+        "/cy/report/trends/",
+    ):
         page.goto(live_server.url + path)
         _check(page)
+    # A kind for trends only asks no contact, exclusion or name (decision 0034).
+    assert page.locator('[name="contact"], [name="not_to_handle"], [name="identity"]').count() == 0
+    assert page.context.cookies() == []
     page.goto(live_server.url + "/cy/follow-up/")
     page.get_by_label("Eich tocyn achos").fill("dim-tocyn")
     page.get_by_role("button", name="Parhau").click()
     page.get_by_text("Nid oes adroddiad sy'n cyfateb i'r tocyn hwnnw").first.wait_for()
     _check(page)
     assert page.context.cookies() == []
+
+
+def test_the_check_in_after_closure_is_asked_in_welsh(page, live_server, open_in_welsh):
+    kind = make_case_type(slug="asked", name="Asked", name_cy="Gofynnwyd", checkin_after_weeks=0)
+    _, token = make_case(case_type=kind, state="closed", with_token=True)
+    page.goto(live_server.url + "/cy/follow-up/")
+    assert page.context.cookies() == []
+    page.get_by_label("Eich tocyn achos").fill(token)
+    page.get_by_role("button", name="Parhau").click()
+    page.wait_for_url("**/cy/follow-up/case/")
+    _check(page)  # with the question's inset
+    page.locator('a[href="/cy/follow-up/check-in/"]').first.click()
+    page.wait_for_url("**/cy/follow-up/check-in/")
+    _check(page)
+    page.locator("form button[type=submit]").first.click()  # no answer: its error, in Welsh
+    page.locator(".govuk-error-summary").wait_for()
+    _check(page)
+    page.get_by_label("Nac oes").check()
+    page.locator("form button[type=submit]").first.click()
+    page.locator(".govuk-panel--confirmation").wait_for()
+    _check(page)
+    assert Case.objects.get(case_type=kind).checkin_answer == "no"

@@ -168,17 +168,10 @@ def test_an_administrator_tries_every_admin_page_form_and_action_and_gains_nothi
                 path
             )
             assert not case_queryset_for_user(administrator).exists(), path
-    # The registry was really walked: every configuration model and the accounts, with the
-    # forms that used to open the way (the user form, the case type form and its history).
-    # Units, branding and support are no longer here: the settings pages change them
+    # The registry was really walked: the accounts, with the form that used to open the way.
+    # Configuration is no longer here: the settings pages change it
     # (tests/administration/test_settings_pages.py).
-    assert {
-        ("auth.User", "change"),
-        ("auth.User", "add"),
-        ("cases.CaseType", "change"),
-        ("cases.CaseType", "revert"),
-        ("reports.MonitoringQuestion", "add"),
-    } <= tried
+    assert {("auth.User", "change"), ("auth.User", "add")} <= tried
     # Accounts made here have no role, no password and no second factor.
     for new in User.objects.exclude(pk__in=known):
         assert not new.groups.exists() and not new.has_usable_password()
@@ -206,13 +199,9 @@ def test_no_credential_model_is_in_the_admin(cast, sign_in, client, label):
 
 def test_the_admin_registers_exactly_the_configuration_models_and_accounts():
     registered = {model._meta.label for model in admin.site._registry}
-    # Units, branding, support and reminder policies are changed on the settings pages
-    # (/staff/settings/), and of a case type only what those pages do not cover is left here.
-    assert registered == {
-        "cases.CaseType",
-        "reports.MonitoringQuestion",
-        "auth.User",
-    }
+    # Every setting (kinds of report with their check-in, units, branding, support, reminder
+    # policies, monitoring questions) is changed on the settings pages (/staff/settings/).
+    assert registered == {"auth.User"}
 
 
 def test_the_account_form_offers_no_role_credential_or_superuser_field(cast, sign_in, client):

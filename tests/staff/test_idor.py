@@ -36,6 +36,7 @@ NOT_CASE_IDS = {
     "unit_id",
     "resource_id",
     "campaign_id",
+    "question_id",  # an equality monitoring question
 }
 
 

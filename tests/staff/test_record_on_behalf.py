@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from cases.models import Case, CaseEvent, Category, Channel
+from cases.selectors import case_content, reporter_identity_of
 from cases.tokens import token_digest, token_normalize
 from tests.builders import make_case_type
 from workflows.models import Clock
@@ -155,3 +156,124 @@ def test_the_service_refuses_someone_outside_the_triage_team_and_the_forms_chann
     with pytest.raises(InvalidReport):
         report_record_on_behalf(actor=cast.triage_lead, channel="web", **kwargs)
     assert Case.objects.count() == 1
+
+
+# --- A kind of report for trends only asks no contact, name or exclusion (decision 0034) --------
+
+
+@pytest.fixture
+def two_kinds(lead):
+    """The lead's team triages a second kind, for trends only (whose row, left from before,
+    still says named reporting is allowed: the process decides)."""
+    trends = make_case_type(
+        name="Trends only",
+        workflow="trend_only",
+        reporting_levels="all",
+        triage_team=lead.case_type.triage_team,
+    )
+    return lead, trends
+
+
+# The questions asked only where the report is looked into, by their field names.
+INVESTIGATED_ONLY = {"not_to_handle", "contact", "identity", "name"}
+
+
+def _fields(page: str) -> set[str]:
+    found = re.findall(r'<(?:input|textarea|select)[^>]* name="([a-z_]+)"', page)
+    return set(found) - {"csrfmiddlewaretoken"}
+
+
+def test_the_kind_is_chosen_first_when_the_team_records_several(client, two_kinds):
+    lead, trends = two_kinds
+    page = client.get(RECORD).content.decode()
+    assert _fields(page) == {"kind", "step"}  # the kind alone: it decides the questions
+    assert 'method="get"' in page and "Trends only" in page
+
+    investigated = client.get(f"{RECORD}?kind={lead.case_type.pk}").content.decode()
+    assert _fields(investigated) >= INVESTIGATED_ONLY
+    assert f'type="hidden" name="case_type" value="{lead.case_type.pk}"' in investigated
+    assert 'href="/staff/cases/record/"' in investigated  # "Change" the kind
+
+    counted = client.get(f"{RECORD}?kind={trends.pk}").content.decode()
+    assert _fields(counted) == {
+        "case_type",
+        "channel",
+        "received_on",
+        "what_happened",
+        "when",
+        "where",
+        "category",
+        "people_involved",
+    }
+    assert "nobody will contact the reporter" in counted
+    assert "How can we contact them?" not in counted
+    assert "anyone who must not handle the report?" not in counted
+
+
+def test_a_team_with_one_kind_goes_straight_to_its_questions(client, lead):
+    page = client.get(RECORD).content.decode()
+    assert _fields(page) >= INVESTIGATED_ONLY and "kind" not in _fields(page)
+    assert 'href="/staff/cases/record/"' not in page  # nothing else to choose
+
+
+@pytest.mark.parametrize(
+    "query", ["step=kind&kind=999999", "kind=x", "kind=", "kind={other}", "step=kind"]
+)
+def test_a_kind_not_recorded_by_the_team_is_asked_again(client, two_kinds, query):
+    assert two_kinds  # the team records two kinds, so the choice is asked again
+    other = make_case_type()  # no triage team
+    answer = client.get(f"{RECORD}?{query.format(other=other.pk)}")
+    page = html.unescape(answer.content.decode())
+    assert answer.status_code == 400
+    assert '<a href="#id_kind">Choose the kind of report.</a>' in page
+    assert _fields(page) == {"kind", "step"}
+
+
+def test_a_trend_report_recorded_by_phone_keeps_no_forged_contact_name_or_exclusion(
+    client, two_kinds
+):
+    lead, trends = two_kinds
+    forged = _form(
+        lead,
+        case_type=str(trends.pk),
+        contact="marker@example.org",
+        not_to_handle="Marker Forged-Exclusion",
+        identity="named",
+        name="Marker Forged-Name",
+    )
+    answer = client.post(RECORD, forged)
+    assert answer.status_code == 200 and 'id="token"' in answer.content.decode()
+    case = Case.objects.get(case_type=trends)
+    content = case_content(case)
+    assert not case.reporter_named
+    assert not content.reporter_contact
+    assert "Marker" not in str(content.answers)
+    assert "not_to_handle" not in content.answers
+    assert reporter_identity_of(case) is None
+    # The same posted as confidential: nothing is sealed for the confidential contact either.
+    client.post(RECORD, {**forged, "identity": "confidential"})
+    assert Case.objects.filter(case_type=trends).count() == 2
+    assert all(reporter_identity_of(c) is None for c in Case.objects.filter(case_type=trends))
+
+
+def test_the_service_refuses_contact_a_name_or_an_exclusion_for_a_trend_report(two_kinds):
+    lead, trends = two_kinds
+    from cases.services import Confidential, InvalidReport
+
+    base = {
+        "actor": lead.triage_lead,
+        "case_type": trends,
+        "channel": "post",
+        "received_on": timezone.localdate(),
+    }
+    what = {"what_happened": "x"}
+    for extra in (
+        {"reporter_contact": "sam@example.org", "answers": what},
+        {"reporter_named": True, "answers": {**what, "name": "Sam"}},
+        {"confidential": Confidential(name="Sam", contact=""), "answers": what},
+        {"answers": {**what, "not_to_handle": "The manager"}},
+    ):
+        with pytest.raises(InvalidReport):
+            report_record_on_behalf(**base, **extra)
+    report_record_on_behalf(**base, answers=what)  # without them, filed
+    assert Case.objects.filter(case_type=trends).count() == 1

@@ -15,7 +15,6 @@ from permissions.models import StaffEvent
 from retention.models import ChangeStatus, LegalHold, PolicyChange, RetentionPolicy
 from retention.services import hold_place
 from tests.retention.conftest import close
-from tests.staff.htmlforms import form_data
 
 ADMIN_PAGES = ["/staff/retention/", "/staff/retention/preview/"]
 HOLD_PAGE = "/staff/holds/"
@@ -285,23 +284,24 @@ def test_a_token_period_that_ends_before_the_check_in_is_refused_through_the_pag
     assert list(proposed) == [(400, 85)]
 
 
-def test_a_check_in_later_than_the_token_works_is_refused_on_the_case_type_form(
+def test_a_check_in_later_than_the_token_works_is_refused_on_the_settings_page(
     cast, sign_in, client
 ):
-    """The same rule from the other side: the case type's form refuses a check-in asked after
-    the reporter's token has stopped working, saying when it stops, and saves nothing."""
+    """The same rule from the other side: the check-in's settings page refuses a check-in asked
+    after the reporter's token has stopped working, saying when it stops, and saves nothing."""
     RetentionPolicy.objects.filter(case_type=cast.case_type).update(token_days=84)
-    sign_in(cast.administrator)  # case types are edited in the Django admin (for now)
-    path = f"/admin/cases/casetype/{cast.case_type.pk}/change/"
-    data = form_data(client.get(path).content.decode())
-    for weeks, status in (("12", 200), ("11", 302)):
-        answer = client.post(path, {**data, "checkin_after_weeks": weeks, "_save": "Save"})
+    cast.case_type.checkin_after_weeks = None
+    cast.case_type.save(update_fields=["checkin_after_weeks"])
+    sign_in(cast.administrator)
+    path = f"/staff/settings/kinds/{cast.case_type.pk}/check-in/"
+    for weeks, status in (("12", 400), ("11", 302)):
+        answer = client.post(path, {"ask": "yes", "weeks": weeks, "on_yes": "attention"})
         assert answer.status_code == status, weeks
-        if status == 200:
+        if status == 400:
             assert "stops working 84 days after closure under this type&#x27;s retention" in (
                 answer.content.decode()
             )
             cast.case_type.refresh_from_db()
-            assert cast.case_type.checkin_after_weeks != 12
+            assert cast.case_type.checkin_after_weeks is None
     cast.case_type.refresh_from_db()
     assert cast.case_type.checkin_after_weeks == 11
