@@ -86,10 +86,14 @@ def test_the_beat_schedule_expires_every_entry():
     assert app.conf.beat_schedule
     for entry in app.conf.beat_schedule.values():
         schedule = entry["schedule"]
-        if isinstance(schedule, crontab):  # once a day at a fixed time
-            fires = (schedule.hour, schedule.minute)  # type: ignore[attr-defined]
-            assert [len(values) for values in fires] == [1, 1]
-            every = 24 * 3600
+        if isinstance(schedule, crontab):  # at fixed hours of the day, on the hour's minute
+            hours = sorted(schedule.hour)  # type: ignore[attr-defined]
+            assert len(schedule.minute) == 1  # type: ignore[attr-defined]
+            # The shortest time between two firings, round the clock.
+            every = 3600 * min(
+                (later - earlier) % 24 or 24
+                for earlier, later in zip(hours, [*hours[1:], hours[0]], strict=True)
+            )
         else:
             every = schedule
         assert entry["options"]["expires"] < every

@@ -4,6 +4,7 @@ import html
 import io
 import re
 
+import pytest
 from django.utils import timezone
 
 from cases.models import CaseEvent, MessageKind
@@ -52,6 +53,7 @@ def _timeline(client, case, query: str = "") -> list[str]:
     return [html.unescape(day or sentence) for day, sentence in lines]
 
 
+@pytest.mark.slow  # about 1.2 s of CPU: the second pass (decision 0017)
 def test_the_timeline_reads_as_sentences_naming_people_grouped_by_day(cast, sign_in, client):
     cast.triage_lead.first_name, cast.triage_lead.last_name = "Tess", "Riley"
     cast.triage_lead.save()
