@@ -71,6 +71,7 @@ SUBJECT_NAMES = {
     "case_type": "Kind of report",
     "clocks": "Deadlines of a kind of report",
     "category": "Category",
+    "outcome": "Outcome",
     "unit": "Unit",
     "branding": "Branding",
     "networks": "Corporate network ranges",

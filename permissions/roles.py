@@ -57,7 +57,7 @@ GRANTS: dict[Role, tuple[CasePerm, ...]] = {
 
 # Models an administrator configures (model-level permissions on these are fine); every
 # other model of the case apps holds case data and is reached only through per-case grants.
-CONFIGURATION_MODELS = frozenset({"casetype", "category", "organisationalunit"})
+CONFIGURATION_MODELS = frozenset({"casetype", "category", "organisationalunit", "outcomecode"})
 # What the Administrator role may do in the administration site, as (app, model, actions):
 # configuration, and staff accounts' names and e-mail. Nothing that holds case data or a
 # credential, and never groups (roles and teams change on the access page, by two people).

@@ -26,7 +26,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from cases.exceptions import CaseNotFound, InvalidTransition, SpeakUpError
-from cases.models import Case, CaseType, Category, MessageKind, OrganisationalUnit, Outcome
+from cases.models import Case, CaseType, Category, MessageKind, OrganisationalUnit
+from cases.outcomes import outcome_label, outcome_offered, outcomes_offered
 from cases.selectors import (
     case_actions,
     case_content,
@@ -386,7 +387,11 @@ def case_page(
         "can_change_deadline": may_change_deadline(user, case),
         "steps": steps,
         "leaving_steps": any(step["leaving"] for step in steps),
-        "outcomes": Outcome.choices,
+        # The active outcomes of the case's type, read only when a step offered records one.
+        "outcomes": outcomes_offered(case.case_type_id)
+        if any(Need.OUTCOME in step.needs for step in available)
+        else [],
+        "outcome_label": outcome_label(case),
         "clocks": clocks_of(case),
         "today": timezone.localdate(),
         "step_problem": step_problem,
@@ -434,7 +439,7 @@ def case_transition_view(request: HttpRequest, case_id: str) -> HttpResponse:
         problem = {
             "step": name,
             "message": error.message,
-            "field": _step_field(step, typed),
+            "field": _step_field(step, typed, case.case_type_id),
             "typed": typed,
         }
         if step is not None and step.leaving and request.POST.get("confirmed") == "yes":
@@ -444,11 +449,14 @@ def case_transition_view(request: HttpRequest, case_id: str) -> HttpResponse:
     return redirect("staff:case_detail", case_id=parse_id(case_id))
 
 
-def _step_field(step: Any, typed: dict[str, Any]) -> str | None:
-    """The field a refused step's error is about: the first thing it needs that is missing."""
+def _step_field(step: Any, typed: dict[str, Any], case_type_id: int) -> str | None:
+    """The field a refused step's error is about: the first thing it needs that is missing
+    (an outcome not offered for the case, retired or forged, is missing too)."""
     if step is None:
         return None
-    if Need.OUTCOME in step.needs and not typed["outcome"]:
+    if Need.OUTCOME in step.needs and not (
+        typed["outcome"] and outcome_offered(case_type_id, typed["outcome"])
+    ):
         return "outcome"
     if Need.CONSENT in step.needs and not typed["consent"]:
         return "consent"

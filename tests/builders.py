@@ -6,7 +6,7 @@ import itertools
 from collections import deque
 from typing import Any
 
-from cases.models import Case, CaseType
+from cases.models import DEFAULT_OUTCOMES, Case, CaseType, OutcomeCode
 from workflows.models import transition_table
 from workflows.services import case_file, case_transition
 
@@ -25,6 +25,15 @@ def make_case_type(*, workflow: str = "whistleblowing", **fields: Any) -> CaseTy
     retention = fields.pop("retention_days", 365)
     defaults.update(fields)
     case_type = CaseType.objects.create(**defaults)
+    # The usual outcomes, as migration cases/0019 gave every case type that existed then: in
+    # one INSERT and without history rows, as the migration wrote them (the settings pages are
+    # the audited way: tests/administration/test_outcome_pages.py).
+    OutcomeCode._base_manager.bulk_create(
+        OutcomeCode(
+            case_type=case_type, code=code, label=label, substantiated=yes, position=position
+        )
+        for position, (code, label, yes) in enumerate(DEFAULT_OUTCOMES, start=1)
+    )
     if retention is not None:
         from django.utils import timezone
 

@@ -36,10 +36,10 @@ from cases.models import (
     Message,
     MessageKind,
     OrganisationalUnit,
-    Outcome,
     SharedItem,
 )
 from cases.news import reporter_news_record
+from cases.outcomes import outcome_offered
 from cases.services import (
     Confidential,
     action_add,
@@ -126,9 +126,17 @@ def _refused(case: Case, actor: User | None, name: str, refusal: _Refusal) -> In
     return InvalidTransition(refusal.message)
 
 
-def _check_data(step: Step, *, outcome: str, consent: bool, reason: str) -> _Refusal | None:
-    if Need.OUTCOME in step.needs and outcome not in Outcome.values:
+def _check_data(
+    step: Step, case_type_id: int, *, outcome: str, consent: bool, reason: str
+) -> _Refusal | None:
+    if Need.OUTCOME in step.needs and not outcome:
         return _Refusal("data", "Choose the outcome before recording it.")
+    # Only an active outcome of the case's own type: a retired code, another type's, or one
+    # typed into a forged form is refused (one query, for the steps that record an outcome).
+    if Need.OUTCOME in step.needs and not outcome_offered(case_type_id, outcome):
+        return _Refusal(
+            "data", "Choose an outcome from the list: that one is not offered for this case."
+        )
     if Need.CONSENT in step.needs and not consent:
         return _Refusal("data", "Mediation needs the recorded consent of both parties.")
     if Need.REASON in step.needs and not reason.strip():
@@ -209,7 +217,9 @@ def _refusal(
     method = getattr(locked, name, None)
     if method is None or not hasattr(method, "_django_fsm") or not can_proceed(method):
         return _Refusal("state", InvalidTransition.message)
-    refusal = _check_data(step, outcome=outcome, consent=consent, reason=reason)
+    refusal = _check_data(
+        step, locked.case_type_id, outcome=outcome, consent=consent, reason=reason
+    )
     if refusal is None and step.independent and actor is not None and took_part(actor, locked):
         return _Refusal(
             "independence", "An appeal must be decided by someone who took no part before."
@@ -231,10 +241,12 @@ def _apply(
     today = timezone.localdate()
     getattr(locked, step.name)()
     fields = ["state", "closed_on"]
-    if outcome:
+    # Only what the step records: an outcome or a consent sent with any other step (a forged
+    # form, a caller passing everything) is ignored, never stored unchecked.
+    if Need.OUTCOME in step.needs:
         locked.outcome = outcome
         fields.append("outcome")
-    if consent:
+    if consent and Need.CONSENT in step.needs:
         locked.mediation_consented_on = today
         fields.append("mediation_consented_on")
     locked.save(update_fields=fields)

@@ -33,6 +33,7 @@ NOT_CASE_IDS = {
     "unit_id",
     "resource_id",
     "campaign_id",
+    "outcome_id",  # an outcome of a kind of report: tests/administration/test_outcome_pages.py
 }
 
 
