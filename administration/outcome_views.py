@@ -107,9 +107,7 @@ def outcomes_usual(request: HttpRequest, case_type_id: int) -> HttpResponse:
     have = set(OutcomeCode.objects.filter(case_type=case_type).values_list("code", flat=True))
     labels = {
         label.lower()
-        for label in OutcomeCode.objects.filter(case_type=case_type).values_list(
-            "label", flat=True
-        )
+        for label in OutcomeCode.objects.filter(case_type=case_type).values_list("label", flat=True)
     }
     added = 0
     for position, (code, label, substantiated) in enumerate(DEFAULT_OUTCOMES, start=1):

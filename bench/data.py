@@ -32,13 +32,13 @@ from django.utils import timezone
 from cases.audit import case_chain, event_body, link_mac
 from cases.keys import data_key_prepare
 from cases.models import (
+    DEFAULT_OUTCOMES,
     AuditHead,
     Case,
     CaseEvent,
     CaseType,
     Category,
     DataKey,
-    DEFAULT_OUTCOMES,
     OrganisationalUnit,
 )
 from cases.tokens import token_digest, token_generate

@@ -408,7 +408,10 @@ class Case(FSMModelMixin, models.Model):
             ),
         ]
         # Object permissions only (permissions/access.py); never granted model-wide.
-        permissions = [("view_reporter_contact", "Can see the reporter's contact details")]
+        permissions = [
+            ("view_reporter_contact", "Can see the reporter's contact details"),
+            ("decide_appeal", "Can decide the case's appeal (and take no other step)"),
+        ]
 
     def __str__(self) -> str:
         return self.reference

@@ -312,9 +312,7 @@ def report_build(
         # no row names by itself, and no outcome last.
         codes = {k[1] for k in by_outcome if k[0] == pk}
         known = {code: outcome_name.get((pk, code)) for code in codes}
-        outcomes = sorted(
-            codes, key=lambda c: (not c, known[c] is None, *_order(known[c]), c)
-        )
+        outcomes = sorted(codes, key=lambda c: (not c, known[c] is None, *_order(known[c]), c))
         view = publish(
             Table(
                 f"{name}: outcomes of the cases closed",

@@ -2,6 +2,7 @@ from django.urls import path
 
 from staff import (
     access_views,
+    appeal_views,
     confidential_views,
     notification_views,
     operations_views,
@@ -110,6 +111,11 @@ urlpatterns = [
         name="evidence_unshare",
     ),
     path("cases/<str:case_id>/assign/", views.case_assign_view, name="case_assign"),
+    path(
+        "cases/<str:case_id>/appeal/decider/",
+        appeal_views.case_decider_view,
+        name="case_decider",
+    ),
     path("cases/<str:case_id>/unassign/", views.case_unassign_view, name="case_unassign"),
     path("cases/<str:case_id>/exclude/", views.case_exclude_view, name="case_exclude"),
     path(

@@ -86,6 +86,7 @@ from staff.forms import (
     AttentionDealtWithForm,
     CategoryForm,
     DeadlineForm,
+    DeciderForm,
     ExcludeForm,
     PoliceReferralForm,
     RecuseForm,
@@ -95,7 +96,7 @@ from staff.forms import (
 )
 from workflows import registry
 from workflows.clocks import clock_extend, clock_pause, clock_resume, clocks_of
-from workflows.predicates import steps_for
+from workflows.predicates import appeal_open, steps_for
 from workflows.selectors import CaseFilters, case_list_for_user
 from workflows.services import (
     SUPPORT_PARTIES,
@@ -396,6 +397,9 @@ def case_page(
         "today": timezone.localdate(),
         "step_problem": step_problem,
     }
+    if can_triage and appeal_open(case):
+        # Who decides the appeal: only people from the pool who took no part (decision 0032).
+        context["decider_form"] = DeciderForm(case=case)
     if can_triage:
         context["assign_form"] = AssignForm(case=case)
         context["exclude_form"] = ExcludeForm(case=case)
@@ -432,7 +436,8 @@ def case_transition_view(request: HttpRequest, case_id: str) -> HttpResponse:
             reason=reason,
         )
     except InvalidTransition as error:
-        case = case_for_user(user, case_id, CasePerm.WORK, action="step", audit=False)
+        perm = registry.step_perm(name)  # an appeal's decision: the decision-maker's grant
+        case = case_for_user(user, case_id, perm, action="step", audit=False)
         step = next(
             (s for s in registry.spec_of(case.case_type.workflow).steps if s.name == name), None
         )

@@ -125,6 +125,30 @@ def make_handler(case: Case, username: str = "handler", *, role: str = "Handler"
     return user
 
 
+def make_decider(case: Case, username: str = "decider", *, days: int = 30) -> Any:
+    """A member of the pool of appeal decision-makers, given access to decide ``case``'s
+    appeal through the granting service (``case_assign`` for an appeal), whatever the case's
+    state: tests of the transition table need a decision-maker at every state (the appeal's
+    own rule is ``workflows.services.case_appoint_decider``'s, tested apart)."""
+    import datetime as dt
+
+    from django.contrib.auth.models import Group, User
+    from django.utils import timezone
+
+    from permissions.services import case_assign
+
+    user, _ = User.objects.get_or_create(username=username)
+    user.groups.add(Group.objects.get_or_create(name="Appeal decision-maker")[0])
+    case_assign(
+        case=case,
+        assignee=user,
+        actor=_builder_triage_lead(case),
+        expires_on=timezone.localdate() + dt.timedelta(days=days),
+        for_appeal=True,
+    )
+    return user
+
+
 # Data that satisfies every step's needs (workflows/machines/), for tests that only move.
 STEP_DATA: dict[str, Any] = {
     "outcome": "substantiated",

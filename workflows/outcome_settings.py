@@ -51,11 +51,7 @@ def _check(target_id: int | None, before: Values, after: Values) -> None:
     if others.filter(label__iexact=str(after.get("label", "")).strip()).exists():
         raise SettingsRefused("That name is already used by an outcome of this kind.")
     retiring = before.get("is_active", False) and not after.get("is_active")
-    if (
-        retiring
-        and records_outcomes(case_type)
-        and not others.filter(is_active=True).exists()
-    ):
+    if retiring and records_outcomes(case_type) and not others.filter(is_active=True).exists():
         raise SettingsRefused(
             "This is the last outcome offered for this kind of report: its cases could not "
             "record a decision without one. Add the new outcome first, then retire this one."

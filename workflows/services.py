@@ -57,10 +57,11 @@ from permissions.access import case_for_user, case_locked_for_user
 from permissions.predicates import may_redact, may_share, may_steer
 from permissions.roles import CasePerm
 from permissions.selectors import people_working_on
+from permissions.services import AssignmentRefused, case_appeal_access_end, case_assign
 from workflows import registry
 from workflows.clocks import ClockChange, clock_start, clock_stopped, clocks_history_write
 from workflows.models import Clock
-from workflows.predicates import holds_step_role, took_part
+from workflows.predicates import appeal_open, holds_step_role, took_part
 from workflows.spec import ClockKind, Need, Step, WorkflowSpec
 
 if TYPE_CHECKING:
@@ -126,6 +127,30 @@ def _refused(case: Case, actor: User | None, name: str, refusal: _Refusal) -> In
     return InvalidTransition(refusal.message)
 
 
+def case_appoint_decider(
+    *, case: Case, assignee: User, actor: User, expires_on: dt.date | None
+) -> None:
+    """Give ``assignee``, from the pool of appeal decision-makers, access to decide the
+    appeal of ``case``, until it is decided or ``expires_on`` (decision 0032): through the one
+    granting service (``permissions.services.case_assign``, which checks the actor triages
+    the case, the person took no part and the end date), once this has checked, under the
+    case's row lock, that its appeal waits for a decision. Raises ``AssignmentRefused``
+    (audited) otherwise."""
+    with transaction.atomic():
+        locked = case_lock(case=case, as_model=Case)
+        if not appeal_open(locked):
+            event_record(
+                case=locked,
+                code="case.assignment_refused",
+                actor=actor,
+                payload={"reason": "no_appeal"},
+            )
+            raise AssignmentRefused("This case has no appeal waiting for a decision.")
+        case_assign(
+            case=locked, assignee=assignee, actor=actor, expires_on=expires_on, for_appeal=True
+        )
+
+
 def _check_data(
     step: Step, case_type_id: int, *, outcome: str, consent: bool, reason: str
 ) -> _Refusal | None:
@@ -161,7 +186,7 @@ def case_transition(
     ``actor`` ``None`` is the system (demo data, imports): no gate, no role check.
     ``expected_state`` is the state the actor saw; if the case has moved on since, the step is
     refused. Raises ``CaseNotFound`` (recorded as a refusal) if the actor cannot work the
-    case, and ``InvalidTransition`` (audited, nothing changed) for an unknown step, the wrong
+    case (for an appeal's decision: holds no live grant to decide it), and ``InvalidTransition`` (audited, nothing changed) for an unknown step, the wrong
     role, the wrong state, missing data, a stale page, or an appeal heard by someone who took
     part before.
     """
@@ -169,7 +194,9 @@ def case_transition(
         locking = _system_lock(case)
     else:
         case_id = case.pk if isinstance(case, Case) else case
-        locking = case_locked_for_user(actor, case_id, CasePerm.WORK, action="transition")
+        # Working the case, or for an appeal's decision the decision-maker's grant for it.
+        perm = registry.step_perm(name)
+        locking = case_locked_for_user(actor, case_id, perm, action="transition")
     with locking as found:
         locked = registry.as_workflow_case(found)
         spec = registry.spec_of(locked.case_type.workflow)
@@ -270,6 +297,9 @@ def _apply(
         )
     _move_clocks(locked, spec, step, source=source, today=today, actor=actor, events=events)
     events_record(case=locked, events=events)
+    # Leaving the appeal (decided, or another way out) ends the decision-makers' access to it.
+    if any(taken.independent for taken in spec.steps_from(source)):
+        case_appeal_access_end(case=locked)
 
 
 def _move_clocks(
