@@ -186,9 +186,10 @@ def case_transition(
     ``actor`` ``None`` is the system (demo data, imports): no gate, no role check.
     ``expected_state`` is the state the actor saw; if the case has moved on since, the step is
     refused. Raises ``CaseNotFound`` (recorded as a refusal) if the actor cannot work the
-    case (for an appeal's decision: holds no live grant to decide it), and ``InvalidTransition`` (audited, nothing changed) for an unknown step, the wrong
-    role, the wrong state, missing data, a stale page, or an appeal heard by someone who took
-    part before.
+    case (for an appeal's decision: holds no live grant to decide it), and
+    ``InvalidTransition`` (audited, nothing changed) for an unknown step, the wrong role, the
+    wrong state, missing data (an outcome not offered for the case's type), a stale page, or
+    an appeal heard by someone who took part before.
     """
     if actor is None:
         locking = _system_lock(case)
