@@ -86,7 +86,6 @@ from staff.forms import (
     AttentionDealtWithForm,
     CategoryForm,
     DeadlineForm,
-    DeciderForm,
     ExcludeForm,
     PoliceReferralForm,
     RecuseForm,
@@ -387,6 +386,8 @@ def case_page(
         "can_write_to_reporter": may_write_to_reporter(user, case),
         "can_change_deadline": may_change_deadline(user, case),
         "steps": steps,
+        # The triage team chooses who decides an appeal, on a page of its own (decision 0032).
+        "appeal_open": appeal_open(case),
         "leaving_steps": any(step["leaving"] for step in steps),
         # The active outcomes of the case's type, read only when a step offered records one.
         "outcomes": outcomes_offered(case.case_type_id)
@@ -397,9 +398,6 @@ def case_page(
         "today": timezone.localdate(),
         "step_problem": step_problem,
     }
-    if can_triage and appeal_open(case):
-        # Who decides the appeal: only people from the pool who took no part (decision 0032).
-        context["decider_form"] = DeciderForm(case=case)
     if can_triage:
         context["assign_form"] = AssignForm(case=case)
         context["exclude_form"] = ExcludeForm(case=case)

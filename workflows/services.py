@@ -136,19 +136,31 @@ def case_appoint_decider(
     the case, the person took no part and the end date), once this has checked, under the
     case's row lock, that its appeal waits for a decision. Raises ``AssignmentRefused``
     (audited) otherwise."""
+    refused: AssignmentRefused | None = None
     with transaction.atomic():
         locked = case_lock(case=case, as_model=Case)
-        if not appeal_open(locked):
+        if appeal_open(locked):
+            try:
+                case_assign(
+                    case=locked,
+                    assignee=assignee,
+                    actor=actor,
+                    expires_on=expires_on,
+                    for_appeal=True,
+                )
+            except AssignmentRefused as refusal:
+                # Refused before anything was granted: its audit event stays (committed).
+                refused = refusal
+        else:
             event_record(
                 case=locked,
                 code="case.assignment_refused",
                 actor=actor,
                 payload={"reason": "no_appeal"},
             )
-            raise AssignmentRefused("This case has no appeal waiting for a decision.")
-        case_assign(
-            case=locked, assignee=assignee, actor=actor, expires_on=expires_on, for_appeal=True
-        )
+            refused = AssignmentRefused("This case has no appeal waiting for a decision.")
+    if refused is not None:
+        raise refused
 
 
 def _check_data(

@@ -78,6 +78,7 @@ def test_the_matrix_knows_every_id_parameter_in_the_urlconf():
         "staff:evidence_share",
         "staff:evidence_unshare",
         "staff:case_step_confirm",
+        "staff:case_decider",
     }
 
 

@@ -141,6 +141,9 @@ ROLES = [
     # The confidential contact (a Freedom to Speak Up Guardian): sees who the confidential
     # reporters are, and nothing of their reports.
     ("guardian", Role.CONFIDENTIAL_CONTACT),
+    # From the pool of appeal decision-makers: decides an appeal the triage team gives them,
+    # on a case they took no part in, and sees nothing else (decision 0032).
+    ("adjudicator", Role.APPEAL_DECISION_MAKER),
 ]
 # The names demo reporters give in confidence (made up).
 CONFIDENTIAL_NAMES = ["Sam Carter", "Priya Shah", "Owen Hughes", "Ffion Evans", "Tom Becker"]
