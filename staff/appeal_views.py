@@ -20,7 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cases.exceptions import CaseNotFound, SpeakUpError
-from permissions.access import case_for_triage, case_refuse
+from permissions.access import case_for_triage
 from permissions.selectors import case_holders
 from staff.forms import DeciderForm
 from workflows import registry
@@ -54,10 +54,12 @@ def case_decider_page(request: HttpRequest, case_id: str) -> HttpResponse:
     """Choose who decides the case's appeal: only people from the pool who took no part in
     the case are offered (and the service refuses anyone else, a forged choice included)."""
     user = _user(request)
+    # Reaching the case is the gate's question (an outsider's attempt is recorded); whether it
+    # has an appeal waiting now is the workflow's, and a no is a plain not-found (as for a
+    # step's confirmation page).
     case = case_for_triage(user, case_id, action="appoint_decider")
-    # A case of theirs that has no appeal waiting: refused like an outsider, and recorded.
     if not may_appoint_decider(user, case):
-        case_refuse(user, case.pk, "appoint_decider")
+        raise CaseNotFound()
     form = DeciderForm(request.POST or None, case=case)
     status = 200
     if request.method == "POST":

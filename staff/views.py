@@ -448,6 +448,10 @@ def case_transition_view(request: HttpRequest, case_id: str) -> HttpResponse:
         if step is not None and step.leaving and request.POST.get("confirmed") == "yes":
             return _step_confirm_page(request, case, step, problem, status=400)
         return case_page(request, user, case, step_problem=problem, status=400)
+    if registry.step_perm(name) == CasePerm.DECIDE_APPEAL:
+        # The decision-maker's access ended with the appeal (decision 0032): to their list.
+        messages.success(request, "The appeal is decided. Your access to the case has ended.")
+        return redirect("staff:case_list")
     messages.success(request, "The case has moved on.")
     return redirect("staff:case_detail", case_id=parse_id(case_id))
 

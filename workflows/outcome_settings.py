@@ -36,7 +36,7 @@ def records_outcomes(case_type: CaseType) -> bool:
 
 def _check(target_id: int | None, before: Values, after: Values) -> None:
     type_id = after.get("case_type")
-    case_type = CaseType.objects.filter(pk=type_id).first()
+    case_type = CaseType.objects.filter(pk=type_id).first() if isinstance(type_id, int) else None
     if case_type is None:
         raise SettingsRefused("An outcome belongs to a kind of report that exists.")
     if target_id is not None and before.get("case_type") != type_id:

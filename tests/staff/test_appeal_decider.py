@@ -187,10 +187,12 @@ def test_only_the_triage_team_reaches_the_picker_and_only_at_the_appeal(
         assert _give(client, appeal.case, appeal.pool["free"], _until()).status_code == 404, who
     sign_in(appeal.pool["free"])
     assert client.get(url).status_code == 404
-    # The triage lead, on a case of theirs with no appeal waiting: not found, and recorded.
+    # Outsiders' attempts are recorded; the triage lead, on a case of theirs with no appeal
+    # waiting, gets a plain not-found (the workflow's no, as for a step's confirmation page).
+    assert AccessRefusal.objects.filter(actor=cast.other_triage_lead, action="appoint_decider")
     sign_in(cast.triage_lead)
     assert client.get(f"/staff/cases/{cast.case.pk}/appeal/decider/").status_code == 404
-    assert AccessRefusal.objects.filter(actor=cast.triage_lead, action="appoint_decider").exists()
+    assert not AccessRefusal.objects.filter(actor=cast.triage_lead).exists()
     assert _grants(appeal.case) == []
 
 
@@ -258,7 +260,7 @@ def test_the_decision_maker_sees_the_case_and_decides_the_appeal_and_nothing_els
         f"{base}/step/",
         {"step": "decide_appeal", "expected_state": "appeal", "outcome": "appeal_dismissed"},
     )
-    assert answer.status_code == 302
+    assert answer.status_code == 302 and answer["Location"] == "/staff/cases/"
     decided = Case.objects.get(pk=case.pk)
     assert (decided.state, decided.outcome) == ("closed", "appeal_dismissed")
     # Their access ended with it, recorded.

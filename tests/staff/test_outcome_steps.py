@@ -152,8 +152,8 @@ def test_the_report_names_outcomes_by_their_labels_retired_ones_too(db):
     _set(case_type, codes=["censure"], is_active=False, label="Censured")
     report = report_build(period=Period.of("month", 2026, 3), case_type_ids=[case_type.pk])
     views = {view.key: view for view in report.sections[0].views}
-    outcome = views["outcome"].table
-    assert list(zip(outcome.rows, [row[0] for row in outcome.cells], strict=True)) == [
+    table = views["outcome"].table
+    assert list(zip(table.rows, [row[0] for row in table.cells], strict=True)) == [
         ("Substantiated", 5),
         ("Censured", 5),
         ("Not substantiated", 5),

@@ -274,8 +274,8 @@ def test_an_appeal_is_decided_by_someone_who_took_no_part_before():
     case = case_transition(case=case, name="record_decision", actor=first, **STEP_DATA)
     case = case_transition(case=case, name="open_appeal", actor=first, **STEP_DATA)
     # A handler who took part, even given a grant to decide the appeal (which the granting
-    # service refuses them: tests/workflows/test_appeal_decider.py), is refused by the step.
-    from django.contrib.auth.models import Group
+    # service refuses them: tests/staff/test_appeal_decider.py), is refused by the step.
+    from django.contrib.auth.models import Group, Permission
 
     from permissions.models import CaseUserPermission
     from permissions.roles import CasePerm
@@ -284,9 +284,7 @@ def test_an_appeal_is_decided_by_someone_who_took_no_part_before():
     CaseUserPermission.objects.create(
         content_object=case,
         user=first,
-        permission=CaseUserPermission._meta.get_field("permission").related_model.objects.get(
-            codename=CasePerm.DECIDE_APPEAL
-        ),
+        permission=Permission.objects.get(codename=CasePerm.DECIDE_APPEAL),
     )
     with pytest.raises(InvalidTransition, match="took no part"):
         case_transition(case=case, name="decide_appeal", actor=first, outcome="appeal_dismissed")
