@@ -189,7 +189,9 @@ def test_only_the_triage_team_reaches_the_picker_and_only_at_the_appeal(
     assert client.get(url).status_code == 404
     # Outsiders' attempts are recorded; the triage lead, on a case of theirs with no appeal
     # waiting, gets a plain not-found (the workflow's no, as for a step's confirmation page).
-    assert AccessRefusal.objects.filter(actor=cast.other_triage_lead, action="appoint_decider")
+    assert AccessRefusal.objects.filter(
+        actor=cast.other_triage_lead, action="appoint_decider"
+    ).exists()
     sign_in(cast.triage_lead)
     assert client.get(f"/staff/cases/{cast.case.pk}/appeal/decider/").status_code == 404
     assert not AccessRefusal.objects.filter(actor=cast.triage_lead).exists()
