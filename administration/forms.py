@@ -12,7 +12,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 
-from cases.models import CaseType, Category, OrganisationalUnit
+from cases.models import CaseType, Category, OrganisationalUnit, ReportingLevels
 from workflows.registry import spec_of, specs
 from workflows.settings_subjects import stage_names, unit_ancestors
 
@@ -145,8 +145,36 @@ class CaseTypeForm(forms.Form):
             "is_active": data["is_active"] == "yes",
             "position": data["position"] or 0,
         }
+        if self.case_type is None:
+            # A new kind starts anonymous only: opening a level waits for a second person.
+            values["reporting_levels"] = ReportingLevels.ANONYMOUS.value
         values["slug"] = self.case_type.slug if self.case_type else data["slug"]
         return values
+
+
+class ReportingLevelsForm(forms.Form):
+    """Which reporting levels a kind of report offers (decision 0031)."""
+
+    reporting_levels = forms.ChoiceField(
+        label="Reporters may",
+        choices=[
+            (ReportingLevels.ANONYMOUS.value, "Stay anonymous only"),
+            (
+                ReportingLevels.ANONYMOUS_CONFIDENTIAL.value,
+                "Stay anonymous or give their name in confidence",
+            ),
+            (ReportingLevels.ANONYMOUS_NAMED.value, "Stay anonymous or give their name openly"),
+            (ReportingLevels.ALL.value, "Stay anonymous, give their name in confidence, or openly"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose which reporting levels to offer.",
+            "invalid_choice": "Choose which reporting levels to offer.",
+        },
+    )
+
+    def values(self) -> dict[str, Any]:
+        return {"reporting_levels": self.cleaned_data["reporting_levels"]}
 
 
 class CategoryForm(forms.Form):

@@ -13,7 +13,9 @@ urlpatterns = [
     path("kinds/new/", views.case_type_edit, name="case_type_new"),
     path("kinds/<int:case_type_id>/", views.case_type_page, name="case_type"),
     path("kinds/<int:case_type_id>/change/", views.case_type_edit, name="case_type_edit"),
+    path("kinds/<int:case_type_id>/levels/", views.levels_edit, name="levels"),
     path("kinds/<int:case_type_id>/deadlines/", views.clocks_edit, name="clocks"),
+    path("kinds/<int:case_type_id>/reminders/", views.reminders_edit, name="reminders"),
     path("kinds/<int:case_type_id>/categories/new/", views.category_edit, name="category_new"),
     path(
         "kinds/<int:case_type_id>/categories/<int:category_id>/",

@@ -31,10 +31,12 @@ from administration.forms import (
     CategoryForm,
     ClocksForm,
     NetworksForm,
+    ReportingLevelsForm,
     SupportForm,
     UnitForm,
     stage_choices,
 )
+from administration.reminders import RemindersForm, reminder_rows
 from cases.models import CaseType, Category, OrganisationalUnit
 from intake.models import Branding, Campaign, SupportResource
 from intake.views import start_page
@@ -47,9 +49,15 @@ from permissions.settings_changes import (
     settings_change_make,
     settings_change_weakens,
 )
+from retention.models import RetentionPolicy
 from workflows.registry import spec_of, state_label
 
 PREVIEW_KEY = "settings_branding_draft"
+# The reporting levels in the words of their form.
+LEVEL_WORDS: dict[str, str] = {
+    str(value): str(label)
+    for value, label in ReportingLevelsForm.base_fields["reporting_levels"].choices  # type: ignore[attr-defined]
+}
 
 
 def _administrator(request: HttpRequest) -> User:
@@ -69,7 +77,9 @@ def _found[M: Model](rows: QuerySet[M], pk: int) -> M:
 # What each kind of setting is called on the pages.
 SUBJECT_NAMES = {
     "case_type": "Kind of report",
+    "reporting_levels": "Reporting levels of a kind of report",
     "clocks": "Deadlines of a kind of report",
+    "reminders": "Reminders of a kind of report",
     "category": "Category",
     "outcome": "Outcome",
     "unit": "Unit",
@@ -148,6 +158,10 @@ def _edit(
 
 
 def _shown(key: str, value: Any) -> str:
+    if key == "reporting_levels":
+        return LEVEL_WORDS.get(value, str(value))
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if key == "logo":
         return f"a picture of {len(value) * 3 // 4 // 1000} KB" if value else "none"
     if value in (None, "", [], {}):
@@ -249,6 +263,54 @@ def case_type_edit(request: HttpRequest, case_type_id: int | None = None) -> Htt
     )
 
 
+def _kind_setting(
+    request: HttpRequest,
+    case_type_id: int,
+    *,
+    subject: str,
+    title: str,
+    make_form: Callable[[CaseType], Callable[..., Any]],
+    initial: Callable[[CaseType], dict[str, Any]],
+    intro: str,
+) -> HttpResponse:
+    """A setting of one kind of report (its reporting levels, deadlines, reminders): its form
+    page, one change of ``subject`` with the kind as its row, then back to the kind's page."""
+    _administrator(request)
+    case_type = _found(CaseType.objects.all(), case_type_id)
+    return _edit(
+        request,
+        make_form(case_type),
+        initial=initial(case_type),
+        subject=subject,
+        target_id=case_type.pk,
+        title=f"{title} for {case_type.name}",
+        back=_back(case_type),
+        intro=intro,
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def levels_edit(request: HttpRequest, case_type_id: int) -> HttpResponse:
+    """The reporting levels of a kind of report: offering confidential or named reporting
+    where it was not waits for a second administrator; taking a level away is made at once."""
+    return _kind_setting(
+        request,
+        case_type_id,
+        subject="reporting_levels",
+        title="Reporting levels",
+        make_form=lambda case_type: ReportingLevelsForm,
+        initial=lambda case_type: {"reporting_levels": case_type.reporting_levels},
+        intro=(
+            "Anonymous: nobody knows who the reporter is. In confidence: only the confidential "
+            "contact sees their name. Openly: those handling the report see it. Offering "
+            "confidential or named reporting where it was not waits for a second "
+            "administrator; taking a level away is made at once. A report for trends only is "
+            "always anonymous."
+        ),
+    )
+
+
 def _back(case_type: CaseType | None) -> str:
     if case_type is None:
         return reverse("administration:index")
@@ -295,6 +357,9 @@ def case_type_page(request: HttpRequest, case_type_id: int) -> HttpResponse:
             "process": spec_of(case_type.workflow).label,
             "categories": Category.objects.filter(case_type=case_type).order_by("name"),
             "clocks": clock_rows(case_type),
+            "levels": LEVEL_WORDS.get(case_type.reporting_levels, case_type.reporting_levels),
+            "reminders": reminder_rows(case_type),
+            "retention": RetentionPolicy.objects.filter(case_type=case_type).first(),
         },
     )
 
@@ -346,20 +411,36 @@ def category_retire(request: HttpRequest, case_type_id: int, category_id: int) -
 @never_cache
 @require_http_methods(["GET", "POST"])
 def clocks_edit(request: HttpRequest, case_type_id: int) -> HttpResponse:
-    _administrator(request)
-    case_type = _found(CaseType.objects.all(), case_type_id)
-    return _edit(
+    return _kind_setting(
         request,
-        lambda *a, **k: ClocksForm(*a, case_type=case_type, **k),
-        initial=ClocksForm.initial_for(case_type),
+        case_type_id,
         subject="clocks",
-        target_id=case_type.pk,
-        title=f"Deadlines for {case_type.name}",
-        back=_back(case_type),
+        title="Deadlines",
+        make_form=lambda case_type: lambda *a, **k: ClocksForm(*a, case_type=case_type, **k),
+        initial=ClocksForm.initial_for,
         intro=(
             "A longer deadline, a deadline removed, or a change of calendar waits for a second "
             "administrator: it gives reporters a longer wait. Working days skip weekends and "
             "bank holidays."
+        ),
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def reminders_edit(request: HttpRequest, case_type_id: int) -> HttpResponse:
+    return _kind_setting(
+        request,
+        case_type_id,
+        subject="reminders",
+        title="Reminders",
+        make_form=lambda case_type: RemindersForm,
+        initial=RemindersForm.initial_for,
+        intro=(
+            "Those working a case are reminded of its deadlines and actions; long overdue, the "
+            "triage leads and then the escalation contact are told. A later or missing "
+            "reminder or escalation, or another escalation contact, waits for a second "
+            "administrator."
         ),
     )
 

@@ -40,7 +40,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.batch import ids_condition, pg_array, rows_insert
 from cases.exceptions import UnknownAuditEvent
-from cases.models import AuditHead, AuditVerification, Case, CaseEvent
+from cases.models import AuditHead, AuditVerification, Case, CaseEvent, LinkKind
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -193,6 +193,23 @@ register(
     "case.identity_revealed",
     _("{actor} revealed the confidential reporter's identity to those working the case."),
 )
+# Linked cases (docs/decisions/0033-linked-cases.md): the other case by its id, never the note.
+# The timeline shows these only to someone who may see the other case too
+# (``cases.selectors.event_list_for_staff``), naming it by its reference.
+register(
+    "case.linked",
+    _("{actor} linked this case to {other_case} ({link_kind})."),
+    "other_case",
+    "link",
+    "link_kind",
+)
+register(
+    "case.unlinked",
+    _("{actor} removed the link between this case and {other_case}."),
+    "other_case",
+    "link",
+)
+LINK_CODES = frozenset({"case.linked", "case.unlinked"})
 
 
 def payload_check(code: str, keys: frozenset[str], payload: dict[str, PayloadValue]) -> None:
@@ -349,10 +366,13 @@ def _heads_move(heads: Mapping[str, tuple[int, str]]) -> None:
             cursor.executemany(f"UPDATE {table} SET seq = %s, mac = %s WHERE chain = %s", rows)  # noqa: S608
 
 
-# Payload keys that hold a person's user id, a team's id, and a workflow state.
+# Payload keys that hold a person's user id, a team's id, a workflow state, another case's
+# id (32 hex digits) and a kind of link.
 PERSON_KEYS = frozenset({"assignee", "user"})
 TEAM_KEYS = frozenset({"team"})
 STATE_KEYS = frozenset({"source", "target"})
+CASE_KEYS = frozenset({"other_case"})
+LINK_KIND_KEYS = frozenset({"link_kind"})
 
 
 def event_sentence(
@@ -361,10 +381,12 @@ def event_sentence(
     people: Mapping[int, str] | None = None,
     teams: Mapping[int, str] | None = None,
     state_words: Callable[[str], str] | None = None,
+    references: Mapping[str, str] | None = None,
 ) -> str:
     """The event as a plain sentence for the case timeline. ``people`` names users by id
     (display name and role; without it, a username or "user 12"), ``teams`` teams by id,
-    ``state_words`` says a workflow state in staff's words (without it, its code)."""
+    ``state_words`` says a workflow state in staff's words (without it, its code),
+    ``references`` other cases by their id's 32 hex digits (without it, "another case")."""
     event_type = REGISTRY.get(event.code)
     if event_type is None:
         return str(_("An unrecognised event ({code}).")).format(code=event.code)
@@ -387,7 +409,22 @@ def event_sentence(
         for key in STATE_KEYS & values.keys():
             if values[key]:
                 values[key] = state_words(str(values[key]))
+    for key in CASE_KEYS & values.keys():
+        values[key] = (references or {}).get(str(values[key])) or str(_("another case"))
+    for key in LINK_KIND_KEYS & values.keys():
+        if values[key] in LinkKind.values:
+            values[key] = str(LinkKind(values[key]).label).lower()
     return str(event_type.sentence).format(actor=actor, **values)
+
+
+def event_cases(events: Iterable[CaseEvent]) -> set[str]:
+    """The other cases these events' sentences name, by their ids' 32 hex digits."""
+    return {
+        value
+        for event in events
+        for key, value in event.payload.items()
+        if key in CASE_KEYS and isinstance(value, str)
+    }
 
 
 def event_people(events: Iterable[CaseEvent]) -> tuple[set[int], set[int]]:

@@ -80,3 +80,15 @@ class CheckinClosed(SpeakUpError):
     asked for its type) or was answered already: nothing is recorded."""
 
     message = "This question has already been answered, or is not open."
+
+
+class LinkRefused(SpeakUpError):
+    """Two cases could not be linked, or a link removed (``cases/links.py``,
+    ``permissions/links.py``). ``field`` is the form field the message is about. No message
+    names a case the person cannot see."""
+
+    message = "The cases could not be linked."
+
+    def __init__(self, message: str | None = None, *, field: str = "reference") -> None:
+        super().__init__(message)
+        self.field = field

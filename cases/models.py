@@ -268,7 +268,7 @@ class OrganisationalUnit(models.Model):
 
 
 # How a case ended: administrator-managed per case type (docs/decisions/0032-outcomes-and-
-# appeal-decision-makers.md). Migration cases/0019 made these for every case type that existed
+# appeal-decision-makers.md). Migration cases/0020 made these for every case type that existed
 # then, the settings page offers them to a new one, and the test builders give them to theirs.
 # (code, label, counts as substantiated)
 DEFAULT_OUTCOMES: tuple[tuple[str, str, bool], ...] = (
@@ -559,6 +559,49 @@ class SharedItem(models.Model):
 
     def __str__(self) -> str:
         return f"shared {'message' if self.message_id else 'evidence'}"
+
+
+class LinkKind(models.TextChoices):
+    """What two linked cases share (docs/decisions/0033-linked-cases.md)."""
+
+    SAME_PERSON = "same_person", _("Same person")
+    SAME_TEAM = "same_team", _("Same team")
+    SAME_PATTERN = "same_pattern", _("Same pattern")
+    OTHER = "other", _("Other")
+
+
+class CaseLink(models.Model):
+    """One side of a link between two cases that concern the same person, team or pattern
+    (docs/decisions/0033-linked-cases.md). A link is two rows, one from each case, written and
+    removed together (``cases/links.py``), so each case's page reads its links by its own key
+    and each row's ``note`` is sealed under its own ``case``'s key, like every note on it.
+    Who sees a link is the gate's answer about ``other`` (``permissions/links.py``). Removed
+    with either case's content at the retention purge (it points at both)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="links")
+    other = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, choices=LinkKind.choices)
+    note = SealedField(null=True)
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    linked_at = models.DateTimeField()
+
+    objects = HistoryTrackedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ("case", "linked_at")
+        constraints = [
+            models.UniqueConstraint(fields=("case", "other"), name="caselink_once"),
+            models.CheckConstraint(
+                condition=~models.Q(case=models.F("other")), name="caselink_not_itself"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"link ({self.kind})"
 
 
 class ReporterIdentity(models.Model):

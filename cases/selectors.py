@@ -10,23 +10,26 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db import models
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.audit import event_people, event_record, event_sentence
+from cases.audit import LINK_CODES, event_cases, event_people, event_record, event_sentence
 from cases.crypto import CaseCipher
 from cases.exceptions import CaseDataUnreadable
 from cases.keys import case_cipher
 from cases.models import (
     Case,
     CaseEvent,
+    CaseLink,
     CaseType,
     Evidence,
     Message,
@@ -242,13 +245,22 @@ def event_list_for_staff(
     people: Callable[[set[int], set[int]], tuple[Mapping[int, str], Mapping[int, str]]]
     | None = None,
     state_words: Callable[[str], str] | None = None,
+    others_seen: models.QuerySet[Case] | None = None,
 ) -> Paged[TimelineEntry]:
     """The case's audit events as timeline sentences in staff order, ``TIMELINE_PER_PAGE`` at a
     time from the first; a page number that is not one gives the first page, one past the
     end the last. ``changes_only`` leaves out views. Views of one person in a row on one day
     are one entry ("Ann Smith viewed the case 4 times"). ``people`` names the users and teams
-    of a page's events, asked once per page; ``state_words`` says a state in staff's words."""
-    events = case.events.exclude(code__in=VIEW_CODES) if changes_only else case.events.all()
+    of a page's events, asked once per page; ``state_words`` says a state in staff's words.
+
+    Links to other cases (``case.linked``, ``case.unlinked``) are shown only when the other
+    case is in ``others_seen`` (the cases the reader may see, from the gate), named by its
+    reference; without it, none is. They are left out in SQL, so the pages and the count of
+    entries say nothing of them either (docs/decisions/0033-linked-cases.md)."""
+    events = _links_seen(
+        case.events.exclude(code__in=VIEW_CODES) if changes_only else case.events.all(),
+        others_seen,
+    )
     ordered = _ids_in_staff_order(events.values_list("pk", "at"))
     shown = Paginator(ordered, TIMELINE_PER_PAGE).get_page(page)
     rows = {e.pk: e for e in case.events.select_related("actor").filter(pk__in=shown.object_list)}
@@ -257,6 +269,7 @@ def event_list_for_staff(
     team_names: Mapping[int, str] = {}
     if people is not None:
         names, team_names = people(*event_people(in_order))
+    references = _references(event_cases(in_order))
     entries: list[TimelineEntry] = []
     for _key, group in groupby(in_order, key=_look):
         run = list(group)
@@ -269,12 +282,62 @@ def event_list_for_staff(
             )
         else:
             sentence = event_sentence(
-                first, people=names, teams=team_names, state_words=state_words
+                first,
+                people=names,
+                teams=team_names,
+                state_words=state_words,
+                references=references,
             )
         entries.append(
             TimelineEntry(at=first.at, day_only=is_day_only(first.at), sentence=sentence)
         )
     return Paged(entries, shown)
+
+
+def _links_seen(
+    events: models.QuerySet[CaseEvent], others_seen: models.QuerySet[Case] | None
+) -> models.QuerySet[CaseEvent]:
+    """``events`` without the links to cases outside ``others_seen`` (all of them without it).
+    The other case is the payload's ``other_case``: its id's 32 hex digits, which both
+    databases read as a UUID."""
+    if others_seen is None:
+        return events.exclude(code__in=LINK_CODES)
+    other = Cast(KeyTextTransform("other_case", "payload"), models.UUIDField())
+    return events.alias(other_case=other).filter(
+        ~models.Q(code__in=LINK_CODES) | models.Q(other_case__in=others_seen.values("pk"))
+    )
+
+
+def _references(hex_ids: set[str]) -> dict[str, str]:
+    """The references of the other cases a page of the timeline names (one query, only when
+    it names any), by their ids' 32 hex digits."""
+    if not hex_ids:
+        return {}
+    ids = [uuid.UUID(hex=value) for value in hex_ids]
+    return {
+        pk.hex: ref for pk, ref in Case.objects.filter(pk__in=ids).values_list("pk", "reference")
+    }
+
+
+def link_notes_open(
+    case: Case, links: Iterable[CaseLink], *, own_only_for: int | None = None
+) -> dict[uuid.UUID, str]:
+    """The notes of ``case``'s links (its own side of each, sealed under its key), by link id,
+    for a staff page; a link without a note has none. With ``own_only_for`` (the id of someone
+    who sees only what is shared: ``predicates.sees_shared_only``), only the notes that person
+    wrote are opened: a note is case content a handler has not shared (decision 0024)."""
+    rows = [
+        link
+        for link in links
+        if link.note is not None and own_only_for in (None, link.linked_by_id)
+    ]
+    if not rows:
+        return {}
+    cipher = case_cipher(case.pk)
+    return {
+        link.pk: (_open(cipher, case, link, "note", row_id=link.pk) or b"").decode()
+        for link in rows
+    }
 
 
 def _share_of(item: Message | Evidence) -> SharedItem | None:

@@ -14,6 +14,7 @@ from cases.services import Confidential
 from intake.configuration import configuration
 from intake.language import in_english, org_text
 from reports.models import PREFER_NOT_TO_SAY
+from workflows.registry import spec_of
 
 WHEN_CHOICES = [
     ("this-month", _("This month")),
@@ -52,6 +53,10 @@ LEVEL_HINTS = {
 # everyone without JavaScript, and read only for the level chosen).
 NAME_FIELDS = {ReportingLevel.CONFIDENTIAL: "confidential_name", ReportingLevel.NAMED: "name"}
 LEVEL_ERROR = _("Select whether you want to stay anonymous or give your name")
+# Questions that only make sense when someone handles the report and may write back: a kind
+# whose process does not investigate (a report for trends only, where nobody will contact the
+# reporter) does not ask them, nor who the reporter is.
+ASKED_WHEN_INVESTIGATED = ("not_to_handle", "contact")
 
 
 class ReportForm(forms.Form):
@@ -146,7 +151,13 @@ class ReportForm(forms.Form):
             *[(k, org_text(u, "name")) for k, u in self.units.items()],
             (NOT_SAY, _("I'd rather not say")),
         ]
-        levels = case_type.levels
+        # Whether someone looks into reports of this kind and may write back (the process
+        # says); if not, the questions about handling and contact are not asked.
+        self.investigated = spec_of(case_type.workflow).investigates
+        levels = case_type.levels if self.investigated else (ReportingLevel.ANONYMOUS,)
+        if not self.investigated:
+            for name in ASKED_WHEN_INVESTIGATED:
+                del self.fields[name]
         if len(levels) < 2:
             # Anonymous only: nothing to choose.
             for name in ("identity", *NAME_FIELDS.values()):
@@ -271,9 +282,10 @@ class ReportForm(forms.Form):
             result["name"] = self.cleaned_data["name"].strip()
         return result
 
-    def summary(self) -> list[tuple[str, str]]:
-        """Question and answer pairs for the check-your-answers page."""
-        rows: list[tuple[str, str]] = []
+    def summary(self) -> list[tuple[str, str, str]]:
+        """The check-your-answers page's rows: the id of the question's first input on the
+        questions page (where its "Change" goes back to), the question, and the answer."""
+        rows: list[tuple[str, str, str]] = []
         unasked = self._unasked()
         for name, field in self.fields.items():
             if name in unasked:
@@ -281,7 +293,7 @@ class ReportForm(forms.Form):
             value = self.cleaned_data.get(name, "")
             choices = dict(getattr(field, "choices", []) or [])
             shown = str(choices.get(value, value)) if choices else str(value)
-            rows.append((str(field.label), shown or str(_("Not given"))))
+            rows.append((self[name].auto_id, str(field.label), shown or str(_("Not given"))))
         return rows
 
 

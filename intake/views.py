@@ -93,6 +93,7 @@ from ops.clients import client_address
 from permissions.access import case_for_follow_up, case_for_reporter_token
 from reports.monitoring import monitoring_count
 from retention.selectors import content_days, deletion_date, token_opens
+from workflows.registry import spec_of
 
 logger = logging.getLogger("speakup.intake")
 
@@ -150,13 +151,17 @@ def start_page(
     """The start page with ``brand``: the live page, or, given ``preview`` (a banner template
     and where the draft's style sheet and logo are), the settings area's preview of a branding
     not saved yet."""
+    case_types = CaseType.objects.filter(is_active=True).order_by("position", "name")
+    looked_into = [c for c in case_types if spec_of(c.workflow).investigates]
     return render(
         request,
         "intake/start.html",
         {
             "branding": brand,
             "preview": preview,
-            "case_types": CaseType.objects.filter(is_active=True).order_by("position", "name"),
+            # The kinds someone looks into, then those for trends only, under their own words.
+            "looked_into": looked_into,
+            "trends_only": [c for c in case_types if c not in looked_into],
             "support": support_list_for(),
             "campaigns": campaigns_on(timezone.localdate()),
             "on_work_network": brand.on_corporate_network(client_address(request)),

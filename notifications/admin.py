@@ -1,27 +1,4 @@
-"""Reminder policies per case type, edited by administrators (staff settings pages later).
-Nothing else of this app is here: notifications and reminder claims are not configuration."""
-
-from django.contrib import admin
-
-from notifications.models import ReminderPolicy
-
-
-@admin.register(ReminderPolicy)
-class ReminderPolicyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    fields = (
-        "case_type",
-        "soon_working_days",
-        "on_the_day",
-        "overdue",
-        "escalate_lead_after_days",
-        "escalate_contact_after_days",
-        "escalation_contact",
-    )
-    list_display = fields[:-1]
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
-        if db_field.name == "escalation_contact":
-            from django.contrib.auth.models import User
-
-            kwargs["queryset"] = User.objects.filter(is_active=True).order_by("username")
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+"""Nothing of this app is in the administration site: reminder policies are changed on the
+settings pages (/staff/settings/, ``notifications.settings_subjects``), where a change that
+lets a deadline slip by more quietly waits for a second administrator; notifications and
+reminder claims are not configuration."""

@@ -107,6 +107,21 @@ def may_write_to_reporter(user: User, case: Case) -> bool:
     return _handler_working(user, case)
 
 
+def may_link(user: User, case: Case, other: Case) -> bool:
+    """Link two cases, or remove their link: a handler working both (a link joins two
+    records, so it is made by someone answerable for each; an external investigator takes
+    the investigation's steps only, as with sharing and the category:
+    docs/decisions/0033-linked-cases.md). Who *sees* a link is the gate's answer for both
+    cases (``permissions.links``)."""
+    return may_link_from(user, case) and may_work(user, other)
+
+
+def may_link_from(user: User, case: Case) -> bool:
+    """The half of ``may_link`` that ``case`` alone answers: a handler working it (the
+    linked cases panel asks the other half, works the other case, in its query)."""
+    return _handler_working(user, case)
+
+
 def case_being_worked(case: Case) -> bool:
     """Whether anyone has taken a step of the case's workflow yet: from then on, the people on
     it stay (``permissions.services.case_unassign``)."""

@@ -76,7 +76,6 @@ ADMINISTRATOR_MODEL_PERMISSIONS = (
     # The rest of the configuration is changed on the settings pages (/staff/settings/).
     ("cases", "casetype", ("view", "change")),
     ("reports", "monitoringquestion", ("view", "add", "change")),
-    ("notifications", "reminderpolicy", ("view", "add", "change")),
     ("auth", "user", ("view", "add", "change")),
 )
 CASE_DATA_APPS = ("cases", "permissions", "workflows", "guardian")

@@ -6,9 +6,10 @@ Rules kept here, for every kind of setting alike:
 - every change is one ``SettingsChange`` row holding the values before and after, and one
   staff event carrying a digest of them, written in the transaction that makes the change;
 - a change that weakens protection (each kind says which do: a longer statutory deadline, a
-  corporate network range dropped) is only proposed; a *different* administrator confirms it
-  (``may_confirm_settings_change``; the database refuses a confirmation by the proposer), and
-  it is made only if the setting still holds the values it was proposed against;
+  corporate network range dropped, confidential or named reporting offered) is only
+  proposed; a *different* administrator confirms it (``may_confirm_settings_change``; the
+  database refuses a confirmation by the proposer), and it is made only if the setting still
+  holds the values it was proposed against;
 - a change that changes nothing is refused, so the record holds only real changes.
 
 Each kind of setting is a ``Subject`` registered by the app that owns its rows (``workflows``

@@ -30,7 +30,16 @@ register(
     "record",
 )
 
-_POLICY_KEYS = ("case_type", "content_days", "token_days", "change")
+# The periods after, and before (``was_*``, none for a first policy; events recorded before
+# these keys existed lack them).
+_POLICY_KEYS = (
+    "case_type",
+    "content_days",
+    "token_days",
+    "was_content_days",
+    "was_token_days",
+    "change",
+)
 staff_event_register(
     "retention.policy_changed",
     _("{actor} set the retention of {case_type}: {content_days} days, token {token_days} days."),

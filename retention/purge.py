@@ -4,7 +4,9 @@ The only module that deletes case content. Due cases go a batch at a time, each 
 transaction: lock up to ``batch_size`` due case rows (``SELECT ... FOR UPDATE SKIP LOCKED`` on
 PostgreSQL, so two workers never take the same case), check again which of them are still due
 and not on hold (and read their evidence files in the same query), then delete every row that
-hangs off them (one statement per model per batch, for up to ``_CHUNK`` rows), reduce the case
+hangs off them (on PostgreSQL one statement per level of the search below, which finds and
+deletes at once; on SQLite a search and then a statement per model, for up to ``_CHUNK``
+rows), reduce the case
 rows to their anonymous stubs and date their clocks to the month (one statement each),
 destroy their data keys (crypto-shredding), write one ``DeletionRecord`` per case with counts
 only and a ``retention.purged`` audit event per case (one insert each, from arrays), and last
@@ -219,21 +221,17 @@ def _found_rows(queries: list[tuple[int, str, list[Any]]]) -> list[tuple[int, st
     return rows
 
 
-def _found_rows_pg(
-    links: list[tuple[int, _Link]], target: str, keys: list[Any], types: dict[int, str]
-) -> list[tuple[int, str, str]]:
-    """The same on PostgreSQL in one round trip per level of the search: the keys go once,
-    as one array, and every way of pointing at them is one arm of a ``UNION ALL`` asking
-    ``column = ANY(that array)``, which each table's index answers. (Django binds parameters
-    on the client, so a list per arm would be written out in each; the one array goes as
-    one literal, ``cases.batch.pg_array``. And ``IN (SELECT ...)`` from the keys is a join
-    that the planner, with stale statistics, answered by reading every table whole.)"""
+def _arms_pg(
+    links: list[tuple[int, _Link]], target: str, types: dict[int, str]
+) -> list[tuple[int, _Link, str, str, str]]:
+    """For each way of pointing at rows of ``target``: its number, its link, and the quoted
+    primary key, pointing column and condition (``column = ANY`` the keys ``k`` holds), for
+    a statement that gives the keys once, as one array (see ``_deleted_rows_pg``)."""
 
     def qn(name: str | None) -> str:
         return connection.ops.quote_name(str(name))
 
-    target_pk = apps.get_model(target)._meta.pk
-    key_type = target_pk.rel_db_type(connection)
+    key_type = apps.get_model(target)._meta.pk.rel_db_type(connection)
     arms = []
     for n, link in links:
         fields = {f.attname: f for f in link.source._meta.concrete_fields}
@@ -249,23 +247,48 @@ def _found_rows_pg(
                 continue
             content_type = qn(fields[link.content_type].column)
             where += f" AND {content_type} IN ({', '.join(str(int(t)) for t in type_ids)})"
-        table = qn(link.source._meta.db_table)
-        arms.append(
-            f"SELECT {n}, CAST({pk} AS TEXT), CAST({column} AS TEXT) FROM {table} WHERE {where}"  # noqa: S608
-        )
+        arms.append((n, link, pk, column, where))
+    return arms
+
+
+def _deleted_rows_pg(
+    links: list[tuple[int, _Link]], target: str, keys: list[str], types: dict[int, str]
+) -> list[tuple[int, str, str]]:
+    """Delete, on PostgreSQL, every row that points at one of ``keys`` (rows of ``target``,
+    as text) in one statement and one round trip: each way of pointing is a data-modifying
+    ``WITH`` part, ``DELETE ... WHERE column = ANY(the keys) RETURNING`` the row's key and the
+    key it pointed at, which each table's index answers; the keys go once, as one array
+    literal (``cases.batch.pg_array``). Searching first and deleting by key after took two
+    statements a table and twice the reading. Order does not matter within the statement:
+    every foreign key Django makes is checked at commit (``DEFERRABLE INITIALLY DEFERRED``),
+    and a row two parts reach is deleted, and returned, once."""
+    arms = _arms_pg(links, target, types)
     if not arms:
         return []
-    sql = f"WITH k(v) AS (SELECT %s::{key_type}[]) " + " UNION ALL ".join(arms)
-    prepared = [target_pk.get_db_prep_value(key, connection) for key in keys]
+    qn = connection.ops.quote_name
+    parts = [
+        f"d{n} AS (DELETE FROM {qn(link.source._meta.db_table)} WHERE {where} "  # noqa: S608
+        f"RETURNING {n}, CAST({pk} AS TEXT), CAST({column} AS TEXT))"
+        for n, link, pk, column, where in arms
+    ]
+    key_type = apps.get_model(target)._meta.pk.rel_db_type(connection)
+    sql = (
+        f"WITH k(v) AS (SELECT %s::{key_type}[]), "  # noqa: S608 (model names)
+        + ", ".join(parts)
+        + " "
+        + " UNION ALL ".join(f"SELECT * FROM d{n}" for n, *_ in arms)  # noqa: S608 (numbers)
+    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [pg_array(prepared)])
+        cursor.execute(sql, [pg_array(keys)])
         return list(cursor.fetchall())
 
 
 def dependants_of(case_ids: list[uuid.UUID]) -> Plan:
     """Every row that hangs off the cases, directly or through another such row, except what
-    ``KEPT`` keeps, each with the case it hangs off. Reads only: one query per level of the
-    search on PostgreSQL (one per way of pointing on SQLite), however many cases."""
+    ``KEPT`` keeps, each with the case it hangs off. Reads only: one query per way of
+    pointing at each level, however many cases (the purge's search on SQLite, which is
+    in-process; on PostgreSQL the purge searches and deletes at once,
+    ``_dependants_delete_pg``)."""
     links = [link for link in _links() if _label(link.source) not in KEPT]
     types = _content_types()
     found: dict[str, dict[Any, uuid.UUID]] = {CASE: {case_id: case_id for case_id in case_ids}}
@@ -273,8 +296,8 @@ def dependants_of(case_ids: list[uuid.UUID]) -> Plan:
     frontier = [(CASE, found[CASE])]
     while frontier:
         target, keys = frontier.pop()
-        # Each row found names its target as text: found as written (PostgreSQL) or, failing
-        # that, without dashes (``_text``).
+        # Each row found names its target as text: found as written or, failing that,
+        # without dashes (``_text``: SQLite writes a UUID as 32 hex digits).
         as_written = {str(key): case_id for key, case_id in keys.items()}
         by_text = {_text(key): case_id for key, case_id in keys.items()}
         pointing = [
@@ -282,15 +305,12 @@ def dependants_of(case_ids: list[uuid.UUID]) -> Plan:
             for n, link in enumerate(links)
             if link.content_type is not None or link.target == target
         ]
-        if connection.vendor == "postgresql":
-            answered = _found_rows_pg(pointing, target, list(keys), types)
-        else:
-            asked = [
-                (n, sql, params)
-                for n, link in pointing
-                for sql, params in _asked(link, target, keys, types)
-            ]
-            answered = _found_rows(asked)
+        asked = [
+            (n, sql, params)
+            for n, link in pointing
+            for sql, params in _asked(link, target, keys, types)
+        ]
+        answered = _found_rows(asked)
         hits: dict[int, list[tuple[Any, uuid.UUID]]] = defaultdict(list)
         for n, pk, ref in answered:
             pk_field = links[n].source._meta.pk
@@ -307,6 +327,37 @@ def dependants_of(case_ids: list[uuid.UUID]) -> Plan:
                 seen.update(new)
                 plan.rows[source].update(new)
                 frontier.append((source, new))
+    return plan
+
+
+def _dependants_delete_pg(case_ids: list[uuid.UUID], checkpoint: Checkpoint) -> Plan:
+    """``dependants_of`` and their deletion at once, on PostgreSQL: one statement per level
+    of the search (``_deleted_rows_pg``), each deleting what points at the level before.
+    Rows are named by their keys as PostgreSQL writes them (text), which the next level
+    gives back as they came: no key is parsed in Python."""
+    links = [link for link in _links() if _label(link.source) not in KEPT]
+    types = _content_types()
+    plan = Plan()
+    frontier: list[tuple[str, dict[str, uuid.UUID]]] = [
+        (CASE, {str(case_id): case_id for case_id in case_ids})
+    ]
+    while frontier:
+        target, keys = frontier.pop()
+        pointing = [
+            (n, link)
+            for n, link in enumerate(links)
+            if link.content_type is not None or link.target == target
+        ]
+        hits: dict[str, dict[str, uuid.UUID]] = defaultdict(dict)
+        for n, pk, ref in _deleted_rows_pg(pointing, target, list(keys), types):
+            source = links[n].source
+            label = _label(source)
+            plan.models_[label] = source
+            hits[label][pk] = keys[ref]
+        for label in sorted(hits):
+            plan.rows[label].update(hits[label])
+            frontier.append((label, hits[label]))
+            checkpoint(f"deleted {label}")
     return plan
 
 
@@ -450,10 +501,13 @@ def _batch_purge(
         if not case_ids:
             return []
         checkpoint("locked")
-        plan = dependants_of(case_ids)
-        for label in _delete_order(plan):
-            _rows_delete(plan.models_[label], list(plan.rows[label]))
-            checkpoint(f"deleted {label}")
+        if connection.vendor == "postgresql":
+            plan = _dependants_delete_pg(case_ids, checkpoint)
+        else:
+            plan = dependants_of(case_ids)
+            for label in _delete_order(plan):
+                _rows_delete(plan.models_[label], list(plan.rows[label]))
+                checkpoint(f"deleted {label}")
         _clocks_scrub(case_ids)
         cases_reduce_to_stub(case_ids=case_ids)
         checkpoint("stub")

@@ -86,14 +86,26 @@ def checkin_within_token_period(case_type: CaseType) -> None:
 
 
 def _payload(
-    case_type: CaseType, content_days: int, token_days: int, change: PolicyChange | None = None
+    case_type: CaseType,
+    content_days: int,
+    token_days: int,
+    change: PolicyChange | None = None,
+    *,
+    was: RetentionPolicy | None,
 ) -> dict[str, str | int | bool | None]:
+    # The periods before and after (``was``: the policy in force then, none for a first).
     return {
         "case_type": case_type.slug,
         "content_days": content_days,
         "token_days": token_days,
+        "was_content_days": was.content_days if was else None,
+        "was_token_days": was.token_days if was else None,
         "change": change.pk if change else None,
     }
+
+
+def _in_force(case_type: CaseType) -> RetentionPolicy | None:
+    return RetentionPolicy.objects.select_for_update().filter(case_type=case_type).first()
 
 
 def _apply(case_type: CaseType, content_days: int, token_days: int) -> RetentionPolicy:
@@ -116,12 +128,10 @@ def policy_seed(
     token_days = content_days if token_days is None else token_days
     _check_periods(content_days, token_days, case_type)
     with transaction.atomic():
+        was = _in_force(case_type)
+        payload = _payload(case_type, content_days, token_days, was=was)
         policy = _apply(case_type, content_days, token_days)
-        staff_event_record(
-            code="retention.policy_changed",
-            actor=None,
-            payload=_payload(case_type, content_days, token_days),
-        )
+        staff_event_record(code="retention.policy_changed", actor=None, payload=payload)
     return policy
 
 
@@ -137,7 +147,7 @@ def policy_propose(
         raise RetentionRefused("Only an administrator can change retention.")
     _check_periods(content_days, token_days, case_type)
     with transaction.atomic():
-        current = RetentionPolicy.objects.select_for_update().filter(case_type=case_type).first()
+        current = _in_force(case_type)
         if (
             current is not None
             and current.content_days == content_days
@@ -149,12 +159,9 @@ def policy_propose(
             and content_days >= current.content_days
             and token_days >= current.token_days
         ):
+            payload = _payload(case_type, content_days, token_days, was=current)
             policy = _apply(case_type, content_days, token_days)
-            staff_event_record(
-                code="retention.policy_changed",
-                actor=actor,
-                payload=_payload(case_type, content_days, token_days),
-            )
+            staff_event_record(code="retention.policy_changed", actor=actor, payload=payload)
             return policy
         change = PolicyChange.objects.create(
             case_type=case_type,
@@ -166,7 +173,7 @@ def policy_propose(
         staff_event_record(
             code="retention.policy_proposed",
             actor=actor,
-            payload=_payload(case_type, content_days, token_days, change),
+            payload=_payload(case_type, content_days, token_days, change, was=current),
         )
     return change
 
@@ -187,16 +194,19 @@ def policy_change_confirm(*, change: PolicyChange, actor: User) -> RetentionPoli
         if not may_confirm_retention_change(actor, proposed_by_id=change.proposed_by_id):
             raise RetentionRefused("A second administrator must confirm this change.")
         _check_periods(change.content_days, change.token_days, change.case_type)
+        payload = _payload(
+            change.case_type,
+            change.content_days,
+            change.token_days,
+            change,
+            was=_in_force(change.case_type),
+        )
         policy = _apply(change.case_type, change.content_days, change.token_days)
         change.status = ChangeStatus.CONFIRMED
         change.confirmed_by = change.closed_by = actor
         change.closed_at = timezone.now()
         change.save(update_fields=["status", "confirmed_by", "closed_by", "closed_at"])
-        staff_event_record(
-            code="retention.policy_confirmed",
-            actor=actor,
-            payload=_payload(change.case_type, change.content_days, change.token_days, change),
-        )
+        staff_event_record(code="retention.policy_confirmed", actor=actor, payload=payload)
     return policy
 
 

@@ -4,6 +4,7 @@ from staff import (
     access_views,
     appeal_views,
     confidential_views,
+    link_views,
     notification_views,
     operations_views,
     record_views,
@@ -110,6 +111,13 @@ urlpatterns = [
         "cases/<str:case_id>/evidence/<str:evidence_id>/unshare/",
         sharing_views.evidence_unshare_view,
         name="evidence_unshare",
+    ),
+    # Linked cases (decision 0033).
+    path("cases/<str:case_id>/links/new/", link_views.case_link_view, name="case_link"),
+    path(
+        "cases/<str:case_id>/links/<str:link_id>/remove/",
+        link_views.case_unlink_view,
+        name="case_unlink",
     ),
     path("cases/<str:case_id>/assign/", views.case_assign_view, name="case_assign"),
     path(

@@ -44,6 +44,7 @@ from permissions.access import (
     case_count_for_user,
     case_for_triage,
     case_for_user,
+    case_queryset_for_user,
     case_refuse,
     parse_id,
 )
@@ -53,6 +54,7 @@ from permissions.predicates import (
     may_assign,
     may_change_deadline,
     may_confirm_exclusion,
+    may_link_from,
     may_redact,
     may_see_contact,
     may_see_identity,
@@ -93,6 +95,7 @@ from staff.forms import (
     SupportForm,
     form_problem,
 )
+from staff.link_views import links_panel
 from workflows import registry
 from workflows.clocks import clock_extend, clock_pause, clock_resume, clocks_of
 from workflows.predicates import appeal_open, steps_for
@@ -336,6 +339,7 @@ def case_page(
     # An external investigator sees only what a handler shared, and their own notes (0024).
     shared_only = sees_shared_only(user)
     can_steer = may_steer(user, case)
+    can_work = may_work(user, case)
     # A confidential reporter's identity: only once shared, to those who may see how to
     # contact the reporter (and to the confidential contact), decision 0031.
     identity_row = reporter_identity_of(case)
@@ -380,11 +384,14 @@ def case_page(
         "shared_only": shared_only,
         "can_triage": can_triage,
         "recuse_form": RecuseForm(),
-        "can_work": may_work(user, case),
+        "can_work": can_work,
         "can_steer": can_steer,
         "can_share": may_share(user, case),
         "can_write_to_reporter": may_write_to_reporter(user, case),
         "can_change_deadline": may_change_deadline(user, case),
+        # Linked cases (decision 0033): only those the user may see too, filtered in SQL.
+        "links": links_panel(user, case, shared_only=shared_only),
+        "can_link": may_link_from(user, case),
         "steps": steps,
         # The triage team chooses who decides an appeal, on a page of its own (decision 0032).
         "appeal_open": appeal_open(case),
@@ -700,6 +707,8 @@ def case_history(request: HttpRequest, case_id: str) -> HttpResponse:
         changes_only=changes_only,
         people=people_named,
         state_words=lambda state: registry.state_label(workflow, state),
+        # Links to cases the reader cannot see are left out (decision 0033).
+        others_seen=case_queryset_for_user(request.user),
     )
     return render(
         request,

@@ -25,7 +25,7 @@ def make_case_type(*, workflow: str = "whistleblowing", **fields: Any) -> CaseTy
     retention = fields.pop("retention_days", 365)
     defaults.update(fields)
     case_type = CaseType.objects.create(**defaults)
-    # The usual outcomes, as migration cases/0019 gave every case type that existed then: in
+    # The usual outcomes, as migration cases/0020 gave every case type that existed then: in
     # one INSERT and without history rows, as the migration wrote them (the settings pages are
     # the audited way: tests/administration/test_outcome_pages.py).
     OutcomeCode._base_manager.bulk_create(

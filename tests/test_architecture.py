@@ -85,7 +85,9 @@ DECIDES = re.compile(
     r"\broles_of\(|\bRole\.[A-Z]|\.groups\.|\bgroups__|\bis_superuser\b|\bis_staff\b"
     r"|\buser_has_case_perm\(|\.has_perm\("
     # The unchecked writes of cases/services.py: interfaces call workflows/services.py's.
-    r"|\b(?:case_redact|case_categorise|action_add|action_complete|item_share|item_unshare)\b"
+    r"|\b(?:case_redact|case_categorise|action_add|action_complete|item_share|item_unshare"
+    # ...and the link's (decision 0033): interfaces call permissions/links.py's.
+    r"|link_add|link_remove)\b"
 )
 # Files of the interfaces that may name these, and why.
 MAY_NAME_ROLES = {
@@ -134,12 +136,14 @@ def test_the_permission_rule_would_catch_a_view_or_template_deciding():
         "show = user_has_case_perm(user, case, CasePerm.VIEW_CONTACT)",
         "case_redact(case=case, actor=user, answers=answers)",
         "item_share(case=case, actor=user, message=message)",
+        "link_add(case=case, other=other, kind=kind, note=note, actor=user)",
     ):
         assert DECIDES.search(planted), planted
     for allowed in (
         "case = case_for_user(user, case_id, CasePerm.WORK, action='record', audit=False)",
         "'redaction': ... if may_redact(user, case) else None,",
         "case_record_redaction(case=case, actor=user, answers=form.answers())",
+        "case_link(case=case, reference=reference, kind=kind, note=note, actor=user)",
     ):
         assert not DECIDES.search(allowed), allowed
     for planted in (

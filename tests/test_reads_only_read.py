@@ -139,6 +139,7 @@ def ids(cast):
         ).pk,
         "step_name": "withdraw",
         "exclusion_id": CaseExclusion.objects.get(case=cast.case).pk,
+        "link_id": _link(cast).pk,
         "slug": cast.case.case_type.slug,
         "change_id": change.pk,
         "fmt": "csv",
@@ -150,6 +151,19 @@ def ids(cast):
             csv=b"c",
         ).pk,
     }
+
+
+def _link(cast):
+    """A link from the cast's case to another its handler works (decision 0033)."""
+    from cases.links import link_add
+    from permissions.services import case_assign
+    from tests.builders import make_case
+
+    other = make_case(case_type=cast.case_type)
+    case_assign(case=other, assignee=cast.assigned_handler, actor=cast.triage_lead)
+    return link_add(
+        case=cast.case, other=other, kind="same_team", note="", actor=cast.assigned_handler
+    )
 
 
 def _confidential(cast) -> None:

@@ -1,11 +1,11 @@
 """The case type settings as kinds of setting (``permissions.settings_changes``): a case type
-(name, intro, workflow, open or not), its deadlines, its categories, and the organisational
-units. Each reads its row's values, makes new ones, and says when a change weakens
-protection: only a deadline that is removed, made longer or counted on a different calendar
-does (the reporter waits longer for an answer the law or the policy promised).
-
-Reporting levels (named, confidential, anonymous) are not here: they are a field of their own,
-with its own rule that opening a level needs a second person.
+(name, intro, workflow, open or not), its reporting levels, its deadlines, its categories, and
+the organisational units. Each reads its row's values, makes new ones, and says when a change
+weakens protection: a deadline that is removed, made longer or counted on a different calendar
+(the reporter waits longer for an answer the law or the policy promised), and a reporting
+level opened that lets reporters give their name (confidential or named) where they could not.
+A new case type offers anonymous reporting only: any other level is opened afterwards, by two
+administrators.
 """
 
 from __future__ import annotations
@@ -15,7 +15,14 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from cases.models import CaseType, Category, OrganisationalUnit
+from cases.models import (
+    LEVELS_OFFERED,
+    CaseType,
+    Category,
+    OrganisationalUnit,
+    ReportingLevel,
+    ReportingLevels,
+)
 from cases.selectors import case_count
 from permissions.settings_changes import SettingsRefused, Subject, Values
 from permissions.settings_changes import settings_row_locked as _locked
@@ -61,6 +68,24 @@ def _save(row: models.Model, after: Values) -> int:
 def _case_type_check(target_id: int | None, before: Values, after: Values) -> None:
     if after.get("workflow") not in {spec.key for spec in specs()}:
         raise SettingsRefused("Choose a process from the list.")
+    # The reporting levels change on their own (``REPORTING_LEVELS``), where opening one waits
+    # for a second administrator; a new kind of report starts with the fewest.
+    if target_id is not None and "reporting_levels" in after:
+        raise SettingsRefused("Change the reporting levels on their own page.")
+    if target_id is None and after.get("reporting_levels") != ReportingLevels.ANONYMOUS:
+        raise SettingsRefused(
+            "A new kind of report offers anonymous reporting only; open other levels on its "
+            "page once it is made."
+        )
+    if (
+        target_id is not None
+        and not spec_of(after["workflow"]).investigates
+        and CaseType.objects.get(pk=target_id).reporting_levels != ReportingLevels.ANONYMOUS
+    ):
+        raise SettingsRefused(
+            "A kind of report counted for trends only offers anonymous reporting only: make "
+            "its reporting levels anonymous only first."
+        )
     if (
         target_id is not None
         and before.get("workflow") != after.get("workflow")
@@ -82,6 +107,53 @@ CASE_TYPE = Subject(
     current=lambda target: _values(_locked(CaseType.objects.all(), target), CASE_TYPE_FIELDS_ALL),
     apply=_case_type_apply,
     check=_case_type_check,
+)
+
+
+# --- Reporting levels -------------------------------------------------------------------------
+
+# The levels that let a reporter give their name: opening one where it was not offered
+# weakens protection (decision 0031; issue 16 asks for a second person).
+IDENTIFYING_LEVELS = (ReportingLevel.CONFIDENTIAL, ReportingLevel.NAMED)
+
+
+def levels_weaken(before: Values, after: Values) -> str:
+    """Whether the reporting levels after let reporters give their name in a way they could
+    not before: confidential or named newly offered. Taking a level away, or keeping the same
+    ones, is not (a reporter can always stay anonymous)."""
+    old = LEVELS_OFFERED.get(before.get("reporting_levels", ""), ())
+    new = LEVELS_OFFERED.get(after.get("reporting_levels", ""), ())
+    opened = [level for level in IDENTIFYING_LEVELS if level in new and level not in old]
+    if not opened:
+        return ""
+    words = " and ".join(str(level.label).lower() for level in opened)
+    return f"It opens {words} reporting: reporters could give their name where they could not."
+
+
+def _levels_check(target_id: int | None, before: Values, after: Values) -> None:
+    if target_id is None:
+        raise SettingsRefused("Reporting levels belong to a kind of report that exists.")
+    if set(after) != {"reporting_levels"}:
+        raise SettingsRefused("Only the reporting levels change here.")
+    if after["reporting_levels"] not in ReportingLevels.values:
+        raise SettingsRefused("Choose the reporting levels from the list.")
+    case_type = CaseType.objects.get(pk=target_id)
+    if after["reporting_levels"] != ReportingLevels.ANONYMOUS and not (
+        spec_of(case_type.workflow).investigates
+    ):
+        # Nobody contacts the reporter or handles the report as theirs: a name has no use.
+        raise SettingsRefused(
+            "A kind of report counted for trends only asks nobody's name: it offers anonymous "
+            "reporting only."
+        )
+
+
+REPORTING_LEVELS = Subject(
+    key="reporting_levels",
+    current=lambda target: _values(_locked(CaseType.objects.all(), target), ("reporting_levels",)),
+    apply=lambda target, after: _save(_locked(CaseType.objects.all(), target) or CaseType(), after),
+    weakens=levels_weaken,
+    check=_levels_check,
 )
 
 
@@ -211,4 +283,4 @@ UNIT = Subject(
     check=_unit_check,
 )
 
-SUBJECTS = (CASE_TYPE, CLOCKS, CATEGORY, UNIT)
+SUBJECTS = (CASE_TYPE, REPORTING_LEVELS, CLOCKS, CATEGORY, UNIT)

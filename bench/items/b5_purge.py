@@ -1,6 +1,6 @@
-"""B5: the retention purge of cases with history, grants, clocks, messages and evidence files,
-against raw SQL deleting exactly the same rows (and emptying the same stubs and clocks) and
-removing the same files.
+"""B5: the retention purge of cases with history, grants, clocks, messages, evidence files and
+links to other cases, against raw SQL deleting exactly the same rows (and emptying the same
+stubs and clocks) and removing the same files.
 
 Each run needs cases that are due and that nothing has purged yet, so every batch a run takes
 is generated up front, set-based (``_generate``): closed long enough ago to be due, but marked
@@ -40,8 +40,10 @@ from cases.dbroles import connected_as_owner
 from cases.models import (
     AuditHead,
     Case,
+    CaseLink,
     DataKey,
     Evidence,
+    LinkKind,
     Message,
     MessageKind,
 )
@@ -58,6 +60,7 @@ from workflows.spec import ClockKind
 HistoricalCase = apps.get_model("cases", "HistoricalCase")
 HistoricalEvidence = apps.get_model("cases", "HistoricalEvidence")
 HistoricalMessage = apps.get_model("cases", "HistoricalMessage")
+HistoricalCaseLink = apps.get_model("cases", "HistoricalCaseLink")
 
 # The purge's day: before any of bench/data.py's cases (closed from two years before its day)
 # falls due under any policy of a year or more.
@@ -65,6 +68,7 @@ PURGE_DAY = TODAY - dt.timedelta(days=800)
 MIN_PER_SECOND = 2_000
 MEMORY_GROWTH = 1.5  # the larger run's peak may be at most this times the smaller's
 MESSAGES = 2
+LINK_EVERY = 5  # one case in this many is linked to the next
 
 
 def _rows_for(case_ids: list[uuid.UUID], case_type: Any, closed: dt.date) -> dict[Any, list[Any]]:
@@ -140,6 +144,20 @@ def _rows_for(case_ids: list[uuid.UUID], case_type: Any, closed: dt.date) -> dic
         }
         rows[Evidence].append(evidence)
         rows[HistoricalEvidence].append({**evidence, "history_date": at, "history_type": "+"})
+    # One case in five linked to the next (decision 0033): both sides, each with a sealed note.
+    for one, two in zip(case_ids[::LINK_EVERY], case_ids[1::LINK_EVERY], strict=False):
+        for this, that in ((one, two), (two, one)):
+            link = {
+                "id": uuid.uuid4(),
+                "case_id": this,
+                "other_id": that,
+                "kind": LinkKind.SAME_PERSON,
+                "note": secrets.token_bytes(40),
+                "linked_by_id": handler.pk,
+                "linked_at": at,
+            }
+            rows[CaseLink].append(link)
+            rows[HistoricalCaseLink].append({**link, "history_date": at, "history_type": "+"})
     return rows
 
 
@@ -154,6 +172,8 @@ _MODELS = (
     HistoricalMessage,
     Evidence,
     HistoricalEvidence,
+    CaseLink,
+    HistoricalCaseLink,
 )
 
 
@@ -209,6 +229,13 @@ def raw_purge(case_ids: list[uuid.UUID]) -> dict[str, int]:
         ):
             cursor.execute(f"DELETE FROM {table} WHERE {column} {where}", params)  # noqa: S608
             deleted[table] = cursor.rowcount
+        # A link points at both of its cases: either may be the one purged.
+        for table in ("cases_historicalcaselink", "cases_caselink"):
+            cursor.execute(
+                f"DELETE FROM {table} WHERE case_id {where} OR other_id {where}",  # noqa: S608
+                params + params,
+            )
+            deleted[table] = cursor.rowcount
         cursor.execute(
             f"UPDATE workflows_clock SET reason = NULL, paused_on = NULL, "  # noqa: S608
             f"days_taken = {_days('started_on', 'stopped_on')}, "
@@ -239,6 +266,8 @@ _LABELS = {
     "cases_evidence": "cases.evidence",
     "cases_historicalcase": "cases.historicalcase",
     "permissions_caseuserpermission": "permissions.caseuserpermission",
+    "cases_historicalcaselink": "cases.historicalcaselink",
+    "cases_caselink": "cases.caselink",
 }
 
 

@@ -121,6 +121,7 @@ def test_an_administrator_adds_a_kind_of_report_with_one_recorded_change(cast, s
         "workflow": "whistleblowing",
         "is_active": True,
         "position": 3,
+        "reporting_levels": "anonymous",  # a new kind starts anonymous only
         "slug": "anti-fraud",
     }
     assert _settings_events() == ["settings.changed"]

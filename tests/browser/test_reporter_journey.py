@@ -44,6 +44,18 @@ def test_a_reporter_files_follows_up_and_replies(page, live_server, open_for_rep
     page.get_by_role("button", name="Continue").click()
     page.get_by_role("heading", name="Check your answers before sending your report").wait_for()
     _accessible(page)
+    # "Change" goes back to its question with every answer kept, and back again.
+    page.get_by_role("button", name="Change When did it happen?").click()
+    page.wait_for_url("**/report/whistleblowing/#id_when")
+    assert page.get_by_label("Last month").is_checked()
+    assert page.get_by_label("What happened?").input_value() == (
+        "Invoices from one supplier skip every check."
+    )
+    _accessible(page)
+    page.get_by_label("This month").check()
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("heading", name="Check your answers before sending your report").wait_for()
+    page.get_by_text("This month", exact=True).wait_for()
     evidence = tmp_path / "notes.txt"
     evidence.write_text("Dates and amounts of the invoices.\n")
     page.get_by_label("Add evidence (optional)").set_input_files(str(evidence))

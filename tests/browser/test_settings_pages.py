@@ -92,6 +92,25 @@ def test_an_administrator_configures_a_kind_that_a_reporter_then_uses(
     case_type.refresh_from_db()
     assert case_type.acknowledge_within_days == 5
 
+    # A new kind is anonymous only; offering confidential reporting waits for a second
+    # administrator (nobody confirms it here, so the reporter below is not asked a name).
+    assert case_type.reporting_levels == "anonymous"
+    page.get_by_role("link", name="Change the reporting levels of Safety at work").click()
+    _accessible(page)
+    page.get_by_label("Stay anonymous or give their name in confidence").check()
+    _save(page)
+    page.get_by_text("A second administrator must confirm it").wait_for()
+    _accessible(page)
+    case_type.refresh_from_db()
+    assert case_type.reporting_levels == "anonymous"
+
+    page.get_by_role("link", name="Change the reminders of Safety at work").click()
+    _accessible(page)
+    _field(page, "Remind this many working days before the due day").fill("3")
+    _field(page, "Escalation contact").select_option(label="alice (administrator)")
+    _save(page)
+    page.get_by_text("3 working days before").wait_for()
+
     # A unit, a support resource for the new category, and a campaign.
     page.goto(live_server.url + "/staff/settings/units/")
     _accessible(page)

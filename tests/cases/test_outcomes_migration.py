@@ -1,4 +1,4 @@
-"""Migration cases/0019 (docs/decisions/0032): every case type that exists gets the seven
+"""Migration cases/0020 (docs/decisions/0032): every case type that exists gets the seven
 outcomes the application offered until then, and an outcome a case has that is not among
 them is kept as a retired outcome named by itself, so every case's outcome keeps a label."""
 
@@ -12,7 +12,7 @@ from cases.models import Case, OutcomeCode
 from tests.builders import make_case, make_case_type
 from tests.cases.conftest import with_owner
 
-BEFORE = [("cases", "0018_settings_unit_parent")]
+BEFORE = [("cases", "0019_case_links")]
 
 
 def _migrate(connection, targets=None) -> None:

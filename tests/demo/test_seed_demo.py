@@ -5,7 +5,15 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.core.management import CommandError, call_command
 
-from cases.models import Case, CaseEvent, CaseType, Category, OrganisationalUnit, SharedItem
+from cases.models import (
+    Case,
+    CaseEvent,
+    CaseLink,
+    CaseType,
+    Category,
+    OrganisationalUnit,
+    SharedItem,
+)
 from cases.selectors import case_content
 
 # Each test seeds the whole demo (hundreds of cases through the services).
@@ -55,6 +63,9 @@ def test_demo_data_covers_every_case_type_and_role_and_varied_states():
     assert len(states) >= 5
     assert Case.objects.count() == 32
     assert "handler" in output and "speak-up-demo-2026" in output
+    # Two pairs of the handler's cases are linked, both sides of each (decision 0033).
+    assert CaseLink.objects.count() == 4
+    assert CaseLink.objects.filter(linked_by__username="handler").count() == 4
     # Demo cases are real cases: encrypted, readable with their key.
     assert case_content(Case.objects.earliest("received_on")).answers["what_happened"]
 

@@ -90,6 +90,48 @@ def test_who_shares_steers_and_writes_and_who_sees_only_what_is_shared(cast, who
     assert answers == expected
 
 
+# Linking the cast's case to a second case of its type that the assigned handler and the
+# external investigator work too (docs/decisions/0033-linked-cases.md): someone who works both.
+# who: (may link the two, whichever is named first)
+LINKING = {
+    "triage_lead": False,  # sees both while they are new, works neither
+    "assigned_handler": True,
+    "team_handler": False,  # works the cast's case through the team, not the second
+    "external_investigator": False,
+    "unassigned_investigator": False,
+    "unassigned_handler": False,
+    "conflicted_handler": False,
+    "governance_lead": False,
+    "administrator": False,
+    "superuser": False,
+    "other_triage_lead": False,
+}
+
+
+def test_who_may_link_two_cases(cast, subtests):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from permissions.predicates import may_link
+    from permissions.services import case_assign
+    from tests.builders import make_case
+
+    second = make_case(case_type=cast.case_type)
+    case_assign(case=second, assignee=cast.assigned_handler, actor=cast.triage_lead)
+    case_assign(
+        case=second,
+        assignee=cast.external_investigator,
+        actor=cast.triage_lead,
+        expires_on=timezone.localdate() + dt.timedelta(days=30),
+    )
+    for who, expected in LINKING.items():
+        with subtests.test(who=who):
+            user = getattr(cast, who)
+            assert may_link(user, cast.case, second) == expected
+            assert may_link(user, second, cast.case) == expected
+
+
 def test_an_investigator_who_is_also_a_handler_sees_everything_and_may_share(cast):
     both = cast.external_investigator
     both.groups.add(Group.objects.get(name=Role.HANDLER))

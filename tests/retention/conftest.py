@@ -64,7 +64,7 @@ def marked_case(
 ) -> Case:
     """A closed whistleblowing case with ``tag`` in its answers, contact details, redaction,
     messages of every kind and their copies shared with investigators, evidence name,
-    shared name and content, action, deadline reason, recusal
+    shared name and content, action, a link's note to an open case, deadline reason, recusal
     reason, a lifted legal hold's reason, and a confidential reporter's sealed name and contact
     details revealed with a reason (decision 0031); plus a guardian generic permission row and an
     admin log row naming it (what another app might add)."""
@@ -97,6 +97,7 @@ def marked_case(
     )
     item_share(case=case, actor=handler, evidence=evidence, redacted=f"{tag}-shared-name.txt")
     action_add(case=case, title=f"{tag} action", actor=handler)
+    _linked(case, handler, tag)
     _confidential(case, tag)
     identity_reveal(case=case, actor=handler, reason=f"{tag} reveal reason")
     case_redact(case=case, actor=handler, answers={"what_happened": f"{tag} redacted"})
@@ -125,6 +126,17 @@ def marked_case(
         action_flag=2,
     )
     return close(Case.objects.get(pk=case.pk))
+
+
+def _linked(case: Case, handler: User, tag: str) -> None:
+    """``case`` linked to an open case (decision 0033), with ``tag`` in the note sealed on
+    both sides; the link removed and made again, so its history holds both too."""
+    from cases.links import link_add, link_remove
+
+    other = make_case(case_type=case.case_type, answers={"what_happened": "linked, kept"})
+    link = link_add(case=case, other=other, kind="same_person", note=f"{tag} link", actor=handler)
+    link_remove(link=link, actor=handler)
+    link_add(case=case, other=other, kind="same_team", note=f"{tag} linked again", actor=handler)
 
 
 def _confidential(case: Case, tag: str) -> None:

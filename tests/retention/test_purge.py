@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from cases.models import Case, CaseEvent, DataKey, Evidence
+from cases.models import Case, CaseEvent, CaseLink, DataKey, Evidence
 from retention.models import DeletionRecord
 from retention.purge import purge_due_cases
 from tests.builders import make_case
@@ -83,6 +83,8 @@ def test_a_purged_case_leaves_only_its_stub_events_clocks_and_one_record(
         "cases_historicalshareditem",
         "cases_reporteridentity",  # a confidential reporter, revealed with a reason (0031)
         "cases_historicalreporteridentity",
+        "cases_caselink",  # linked to an open case, both sides (0033)
+        "cases_historicalcaselink",
     }
     assert len(_files(_evidence_dir)) == 1
 
@@ -109,6 +111,11 @@ def test_a_purged_case_leaves_only_its_stub_events_clocks_and_one_record(
     # The confidential reporter's identity, and its history: made, then revealed.
     assert record.rows["cases.reporteridentity"] == 1
     assert record.rows["cases.historicalreporteridentity"] == 2
+    # Both sides of its link to the open case, and their history: made, removed, made again.
+    assert record.rows["cases.caselink"] == 2
+    assert record.rows["cases.historicalcaselink"] == 6
+    assert not CaseLink.objects.exists()
+    assert not CaseLink.history.exists()
     assert record.rows["cases.historicalcase"] >= 3
     assert record.rows["guardian.userobjectpermission"] == 1
     assert record.rows["admin.logentry"] == 1

@@ -178,7 +178,6 @@ def test_an_administrator_tries_every_admin_page_form_and_action_and_gains_nothi
         ("cases.CaseType", "change"),
         ("cases.CaseType", "revert"),
         ("reports.MonitoringQuestion", "add"),
-        ("notifications.ReminderPolicy", "add"),
     } <= tried
     # Accounts made here have no role, no password and no second factor.
     for new in User.objects.exclude(pk__in=known):
@@ -207,12 +206,11 @@ def test_no_credential_model_is_in_the_admin(cast, sign_in, client, label):
 
 def test_the_admin_registers_exactly_the_configuration_models_and_accounts():
     registered = {model._meta.label for model in admin.site._registry}
-    # Units, branding and support are changed on the settings pages (/staff/settings/), and
-    # of a case type only what those pages do not cover is left here.
+    # Units, branding, support and reminder policies are changed on the settings pages
+    # (/staff/settings/), and of a case type only what those pages do not cover is left here.
     assert registered == {
         "cases.CaseType",
         "reports.MonitoringQuestion",
-        "notifications.ReminderPolicy",
         "auth.User",
     }
 

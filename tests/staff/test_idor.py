@@ -8,13 +8,16 @@ import uuid
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from cases.links import link_add
 from cases.models import MessageKind
 from cases.services import evidence_attach, message_add
 from permissions.models import CaseExclusion
+from permissions.services import case_assign
+from tests.builders import make_case
 from tests.conftest import OUTSIDERS
 
 # How to fill each id parameter: (a real value on the cast's case, a value that exists nowhere).
-ID_PARAMETERS = {"case_id", "evidence_id", "exclusion_id", "message_id"}
+ID_PARAMETERS = {"case_id", "evidence_id", "exclusion_id", "link_id", "message_id"}
 
 # Id parameters that never name a case, a message or a file, and why.
 NOT_CASE_IDS = {
@@ -78,6 +81,8 @@ def test_the_matrix_knows_every_id_parameter_in_the_urlconf():
         "staff:evidence_share",
         "staff:evidence_unshare",
         "staff:case_step_confirm",
+        "staff:case_link",
+        "staff:case_unlink",
         "staff:case_decider",
     }
 
@@ -105,11 +110,18 @@ def real_and_missing(cast):
     )
     exclusion = CaseExclusion.objects.get(case=cast.case)
     message = message_add(case=cast.case, kind=MessageKind.FROM_REPORTER, body="words")
+    # A link to a second case the handler works too (decision 0033).
+    second = make_case(case_type=cast.case_type)
+    case_assign(case=second, assignee=cast.assigned_handler, actor=cast.triage_lead)
+    link = link_add(
+        case=cast.case, other=second, kind="same_person", note="", actor=cast.assigned_handler
+    )
     real = {
         "case_id": cast.case.pk,
         "evidence_id": evidence.pk,
         "exclusion_id": exclusion.pk,
         "message_id": message.pk,
+        "link_id": link.pk,
         "step_name": "withdraw",  # a leaving step the case's handler may take (not an id)
     }
     missing = {
@@ -117,6 +129,7 @@ def real_and_missing(cast):
         "evidence_id": uuid.uuid4(),
         "exclusion_id": 999999,
         "message_id": uuid.uuid4(),
+        "link_id": uuid.uuid4(),
         "step_name": "withdraw",
     }
     return real, missing

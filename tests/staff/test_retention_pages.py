@@ -74,6 +74,8 @@ def test_lengthening_takes_effect_at_once_and_is_audited(cast, sign_in, client):
         "case_type": cast.case_type.slug,
         "content_days": 400,
         "token_days": 365,
+        "was_content_days": 365,  # the values before, beside those after
+        "was_token_days": 365,
         "change": None,
     }
 
@@ -106,6 +108,15 @@ def test_shortening_waits_for_a_second_administrator_who_confirms_it(
         )
     )
     assert codes[-2:] == ["retention.policy_proposed", "retention.policy_confirmed"]
+    confirmed = StaffEvent.objects.get(code="retention.policy_confirmed").payload
+    assert confirmed == {
+        "case_type": cast.case_type.slug,
+        "content_days": 30,
+        "token_days": 10,
+        "was_content_days": 365,
+        "was_token_days": 365,
+        "change": change.pk,
+    }
     # Deciding twice is refused with a message.
     again = other.post(f"/staff/retention/changes/{change.pk}/close/", follow=True)
     assert "already been decided" in again.content.decode()

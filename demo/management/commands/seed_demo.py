@@ -23,8 +23,10 @@ from django.utils import timezone
 from cases.models import (
     DEFAULT_OUTCOMES,
     Case,
+    CaseLink,
     CaseType,
     Category,
+    LinkKind,
     MessageKind,
     OrganisationalUnit,
     OutcomeCode,
@@ -35,7 +37,9 @@ from cases.outcomes import outcomes_offered
 from cases.selectors import case_count
 from cases.services import Confidential, identity_consent, message_add
 from intake.models import Branding, SupportResource
-from permissions.roles import Role, roles_of
+from permissions.access import case_queryset_for_user
+from permissions.links import case_link
+from permissions.roles import CasePerm, Role, roles_of
 from permissions.services import case_assign, role_grant, roles_ensure, team_join
 from retention.models import RetentionPolicy
 from retention.services import policy_seed
@@ -192,7 +196,7 @@ WHEN = [
     "6 to 12 months ago",
     "More than a year ago",
 ]
-# Every kind of report has the usual outcomes (as migration cases/0019 gave the kinds that
+# Every kind of report has the usual outcomes (as migration cases/0020 gave the kinds that
 # existed); the complaints procedure adds its own (decision 0032): (code, label, substantiated).
 OUTCOMES_ADDED = {
     "bullying-harassment": [
@@ -227,6 +231,7 @@ class Command(BaseCommand):
             for _ in range(max(missing, 0)):
                 self._demo_case(case_type, rng, users)
                 created += 1
+        self._demo_links(users)
         self.stdout.write(f"Demo data ready: {created} cases added, {case_count()} in all.")
         self.stdout.write(f"Demo staff logins (password {DEMO_PASSWORD!r}):")
         for username, role in ROLES:
@@ -307,6 +312,22 @@ class Command(BaseCommand):
         # after every migration); nobody is given anything else.
         roles_ensure()
         return users
+
+    def _demo_links(self, users: dict[str, Any]) -> None:
+        """Two pairs of the demo handler's cases linked as repeat reports (decision 0033), the
+        first time only: through the checked service, as the handler would on the page."""
+        handler = users["handler"]
+        if CaseLink.objects.exists():
+            return
+        worked = list(case_queryset_for_user(handler, CasePerm.WORK).order_by("reference")[:4])
+        pairs = [
+            (LinkKind.SAME_PERSON, "The same manager is named in both reports."),
+            (LinkKind.SAME_TEAM, "Both reports are about the night shift."),
+        ]
+        for (case, other), (kind, note) in zip(
+            zip(worked[::2], worked[1::2], strict=False), pairs, strict=False
+        ):
+            case_link(case=case, reference=other.reference, kind=kind, note=note, actor=handler)
 
     def _demo_case(self, case_type: CaseType, rng: random.Random, users: dict[str, Any]) -> None:
         handler = users["handler"]

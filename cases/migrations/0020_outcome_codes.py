@@ -58,7 +58,7 @@ def outcomes_drop(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0018_settings_unit_parent'),
+        ('cases', '0019_case_links'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

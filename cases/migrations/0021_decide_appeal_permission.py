@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0019_outcome_codes'),
+        ('cases', '0020_outcome_codes'),
     ]
 
     operations = [
