@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from administration import views
+from administration import outcome_views, views
 
 app_name = "administration"
 
@@ -27,6 +27,24 @@ urlpatterns = [
         "kinds/<int:case_type_id>/categories/<int:category_id>/retire/",
         views.category_retire,
         name="category_retire",
+    ),
+    # Outcomes (decision 0032): their own module, administration/outcome_views.py.
+    path("outcomes/", outcome_views.outcomes_page, name="outcomes"),
+    path("kinds/<int:case_type_id>/outcomes/new/", outcome_views.outcome_edit, name="outcome_new"),
+    path(
+        "kinds/<int:case_type_id>/outcomes/usual/",
+        outcome_views.outcomes_usual,
+        name="outcomes_usual",
+    ),
+    path(
+        "kinds/<int:case_type_id>/outcomes/<int:outcome_id>/",
+        outcome_views.outcome_edit,
+        name="outcome_edit",
+    ),
+    path(
+        "kinds/<int:case_type_id>/outcomes/<int:outcome_id>/retire/",
+        outcome_views.outcome_retire,
+        name="outcome_retire",
     ),
     path("units/", views.units_page, name="units"),
     path("units/new/", views.unit_edit, name="unit_new"),

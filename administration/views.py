@@ -85,6 +85,7 @@ SUBJECT_NAMES = {
     "checkin": "Check-in after closure of a kind of report",
     "reminders": "Reminders of a kind of report",
     "category": "Category",
+    "outcome": "Outcome",
     "unit": "Unit",
     "branding": "Branding",
     "networks": "Corporate network ranges",

@@ -32,6 +32,7 @@ from django.utils import timezone
 from cases.audit import case_chain, event_body, link_mac
 from cases.keys import data_key_prepare
 from cases.models import (
+    DEFAULT_OUTCOMES,
     AuditHead,
     Case,
     CaseEvent,
@@ -39,7 +40,6 @@ from cases.models import (
     Category,
     DataKey,
     OrganisationalUnit,
-    Outcome,
 )
 from cases.tokens import token_digest, token_generate
 from permissions.models import CaseUserPermission
@@ -170,7 +170,7 @@ def skeleton_cases(
     keys: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
     heads: list[dict[str, Any]] = []
-    outcomes = [value for value, _ in Outcome.choices]
+    outcomes = [code for code, _, _ in DEFAULT_OUTCOMES]
     for index in range(n):
         case_type = types[index % len(types)]
         spec = registry.spec_of(case_type.workflow)

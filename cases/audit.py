@@ -100,6 +100,12 @@ register(
     _("{actor} assigned the case to {assignee} as {role}."),
     "assignee",
     "role",
+    "until",  # an appeal decision-maker's last day (decision 0032)
+)
+register(
+    "case.appeal_access_ended",
+    _("{user} no longer has access to decide the appeal: the case has left it."),
+    "user",
 )
 register("case.team_assigned", _("{actor} assigned the case to team {team}."), "team")
 register("case.unassigned", _("{actor} removed an assignment."), "assignee", "team")

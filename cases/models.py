@@ -267,6 +267,49 @@ class OrganisationalUnit(models.Model):
         return self.name
 
 
+# How a case ended: administrator-managed per case type (docs/decisions/0032-outcomes-and-
+# appeal-decision-makers.md). Migration cases/0020 made these for every case type that existed
+# then, the settings page offers them to a new one, and the test builders give them to theirs.
+# (code, label, counts as substantiated)
+DEFAULT_OUTCOMES: tuple[tuple[str, str, bool], ...] = (
+    ("substantiated", "Substantiated", True),
+    ("partly_substantiated", "Partly substantiated", True),
+    ("not_substantiated", "Not substantiated", False),
+    ("resolved_informally", "Resolved informally", False),
+    ("no_further_action", "No further action", False),
+    ("appeal_upheld", "Appeal upheld", False),
+    ("appeal_dismissed", "Appeal dismissed", False),
+)
+
+
+class OutcomeCode(models.Model):
+    """An outcome a case of one case type can end with, recorded without personal data so
+    that reports can count it. ``Case.outcome`` holds the code, never a key to this row: a
+    code is never deleted or renamed, only relabelled or retired (no longer offered; cases
+    that have it keep it, and reports still name and count it)."""
+
+    case_type = models.ForeignKey(CaseType, on_delete=models.PROTECT, related_name="outcomes")
+    code = models.SlugField(max_length=32)
+    label = models.CharField(max_length=120)
+    # Counted as "substantiated" in the reports (the concern was found to be true, in whole or
+    # in part).
+    substantiated = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    objects = HistoryTrackedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ("case_type", "position", "label")
+        constraints = [
+            models.UniqueConstraint(fields=("case_type", "code"), name="outcome_code_per_type")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
 # --- The case and what hangs off it ---------------------------------------------------------
 
 # Kept so that workflows/ can connect the proxy models' saves to the same history table:
@@ -282,18 +325,6 @@ class Channel(models.TextChoices):
     PHONE = "phone", _("Phone")
     IN_PERSON = "in_person", _("In person")
     POST = "post", _("Post")
-
-
-class Outcome(models.TextChoices):
-    """How a case ended, recorded without personal data so that reports can count it."""
-
-    SUBSTANTIATED = "substantiated", _("Substantiated")
-    PARTLY_SUBSTANTIATED = "partly_substantiated", _("Partly substantiated")
-    NOT_SUBSTANTIATED = "not_substantiated", _("Not substantiated")
-    RESOLVED_INFORMALLY = "resolved_informally", _("Resolved informally")
-    NO_FURTHER_ACTION = "no_further_action", _("No further action")
-    APPEAL_UPHELD = "appeal_upheld", _("Appeal upheld")
-    APPEAL_DISMISSED = "appeal_dismissed", _("Appeal dismissed")
 
 
 class CheckinAnswer(models.TextChoices):
@@ -329,7 +360,9 @@ class Case(FSMModelMixin, models.Model):
     days_to_close = models.PositiveIntegerField(null=True, blank=True, editable=False)
     reporter_named = models.BooleanField(default=False)
     # Recorded by the steps that need them (workflows/machines/); no personal data.
-    outcome = models.CharField(max_length=32, choices=Outcome.choices, blank=True)
+    # An ``OutcomeCode.code`` of the case's type (administrator-managed data); stays a code
+    # so the retention stub, the rollups and the reports keep it when the code is retired.
+    outcome = models.CharField(max_length=32, blank=True)
     mediation_consented_on = models.DateField(null=True, blank=True)
     police_referred_on = models.DateField(null=True, blank=True)
     # The reporter's check-in after closure, answered once; its day only. These stay on the
@@ -375,7 +408,10 @@ class Case(FSMModelMixin, models.Model):
             ),
         ]
         # Object permissions only (permissions/access.py); never granted model-wide.
-        permissions = [("view_reporter_contact", "Can see the reporter's contact details")]
+        permissions = [
+            ("view_reporter_contact", "Can see the reporter's contact details"),
+            ("decide_appeal", "Can decide the case's appeal (and take no other step)"),
+        ]
 
     def __str__(self) -> str:
         return self.reference

@@ -283,19 +283,26 @@ def case_refuse(user: AnyUser, case_id: object, action: str) -> NoReturn:
     raise CaseNotFound()
 
 
+def cases_for_triage(user: AnyUser) -> QuerySet[Case]:
+    """The cases whose assignments ``user`` may manage, whatever their stage: of the case
+    types whose triage team they are in, not excluded from. For pages that show no content
+    (references, kinds, stages: the appeals waiting for a decision-maker, decision 0032);
+    reading content still needs the gate's ``case_for_user``."""
+    if not (user.is_authenticated and user.is_active):  # rule 1
+        return Case.objects.none()
+    triage = Group.objects.filter(pk=OuterRef("case_type__triage_team"), user__id=user.pk)
+    excluded = CaseExclusion.objects.filter(case=OuterRef("pk"), user_id=user.pk)  # rule 6
+    return Case.objects.filter(Exists(triage), ~Exists(excluded))
+
+
 def case_for_triage(user: AnyUser, case_id: object, *, action: str) -> Case:
     """A case whose assignments ``user`` may manage: they triage its case type and are not
-    excluded from it. Reveals no content, so it writes no view event; refusals are recorded."""
+    excluded from it (``cases_for_triage``). Reveals no content, so it writes no view event;
+    refusals are recorded."""
     parsed = parse_id(case_id)
     case = None
-    if parsed is not None and user.is_authenticated and user.is_active:
-        triage = Group.objects.filter(pk=OuterRef("case_type__triage_team"), user__id=user.pk)
-        excluded = CaseExclusion.objects.filter(case=OuterRef("pk"), user_id=user.pk)
-        case = (
-            Case.objects.select_related("case_type")
-            .filter(Exists(triage), ~Exists(excluded), pk=parsed)
-            .first()
-        )
+    if parsed is not None:
+        case = cases_for_triage(user).select_related("case_type").filter(pk=parsed).first()
     if case is None:
         record_refusal(user, parsed, action)
         raise CaseNotFound()

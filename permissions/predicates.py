@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from permissions.access import user_has_case_perm
 from permissions.models import CaseExclusion, ChangeKind
 from permissions.roles import CasePerm, Role, may_manage_access, roles_of
+from permissions.selectors import people_for_appeal
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -60,13 +61,16 @@ def may_change_deadline(user: User, case: Case) -> bool:
 
 
 def _investigator_only(user: User) -> bool:
+    # Someone from outside the case's handling: an external investigator or an appeal
+    # decision-maker (decision 0032), who is not also a handler.
     roles = roles_of(user)
-    return Role.EXTERNAL_INVESTIGATOR in roles and Role.HANDLER not in roles
+    outside = {Role.EXTERNAL_INVESTIGATOR, Role.APPEAL_DECISION_MAKER}
+    return bool(roles & outside) and Role.HANDLER not in roles
 
 
 def sees_redacted_only(user: User) -> bool:
     """Shown the redacted version of a report (once there is one) instead of the reporter's
-    words: an external investigator who is not also a handler."""
+    words: an external investigator or an appeal decision-maker who is not also a handler."""
     return _investigator_only(user)
 
 
@@ -76,7 +80,8 @@ def sees_redacted_only(user: User) -> bool:
 def sees_shared_only(user: User) -> bool:
     """Shown only the messages, notes and evidence files a handler shared (as their redacted
     copies, where given), besides the notes they wrote themselves: an external investigator
-    who is not also a handler. Everyone else who reaches the case sees all of it."""
+    or an appeal decision-maker who is not also a handler. Everyone else who reaches the case
+    sees all of it."""
     return _investigator_only(user)
 
 
@@ -139,6 +144,23 @@ def may_assign(user: User, case: Case) -> bool:
         and user.groups.filter(pk=team_id).exists()
         and not CaseExclusion.objects.filter(case=case, user_id=user.pk).exists()
     )
+
+
+# --- Appeals decided by an independent decision-maker (decision 0032) -------------------------
+
+
+def may_hear_appeal(user: User, case: Case) -> bool:
+    """Be given access to decide the case's appeal: an active appeal decision-maker who took
+    no part in the case (``selectors.people_for_appeal``, the picker's list: no event of
+    theirs, no grant of their own or of a team of theirs, no exclusion)."""
+    return people_for_appeal(case).filter(pk=user.pk).exists()
+
+
+def may_decide_appeal(user: User, case: Case) -> bool:
+    """Take the step that decides the case's appeal: a live grant to decide it, which only an
+    appeal decision-maker is given, for that appeal, until it is decided or its end date. It
+    lets them do nothing else: not work the case, so no message, note, action or other step."""
+    return user_has_case_perm(user, case, CasePerm.DECIDE_APPEAL)
 
 
 def may_confirm_exclusion(user: User, exclusion: CaseExclusion) -> bool:

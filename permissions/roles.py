@@ -24,6 +24,10 @@ class Role(StrEnum):
     # Shown a confidential reporter's identity, which nobody else sees until it is shared
     # (e.g. a Freedom to Speak Up Guardian; docs/decisions/0031-confidential-reporting.md).
     CONFIDENTIAL_CONTACT = "Confidential contact"
+    # Decides appeals of cases they took no part in, each through a grant for that appeal only,
+    # ending when the appeal is decided or on its end date, whichever comes first (a pool of
+    # people inside or outside the organisation; decision 0032).
+    APPEAL_DECISION_MAKER = "Appeal decision-maker"
 
 
 class CasePerm(StrEnum):
@@ -32,6 +36,7 @@ class CasePerm(StrEnum):
     VIEW = "view_case"  # see the case and its content
     WORK = "change_case"  # move it, message the reporter, add notes and actions
     VIEW_CONTACT = "view_reporter_contact"  # see the reporter's contact details
+    DECIDE_APPEAL = "decide_appeal"  # take the step that decides the case's appeal, nothing else
 
 
 # Roles that bring someone near case content: granted and removed only by two people.
@@ -42,22 +47,28 @@ CONTENT_ROLES = frozenset(
         Role.EXTERNAL_INVESTIGATOR,
         Role.GOVERNANCE_LEAD,
         Role.CONFIDENTIAL_CONTACT,
+        Role.APPEAL_DECISION_MAKER,
     }
 )
 ROLE_NAMES = frozenset(role.value for role in Role)
 
 
 # What an assignment grants, by the assignee's role. External investigators work the case
-# but never see how to contact the reporter, and their access ends on a date.
+# but never see how to contact the reporter, and their access ends on a date. An appeal
+# decision-maker sees the case and may decide its appeal, nothing else (not work it: no
+# message, note, action or other step), until the appeal is decided or a date, at most
+# ``APPEAL_ACCESS_DAYS`` ahead.
 GRANTS: dict[Role, tuple[CasePerm, ...]] = {
     Role.HANDLER: (CasePerm.VIEW, CasePerm.WORK, CasePerm.VIEW_CONTACT),
     Role.EXTERNAL_INVESTIGATOR: (CasePerm.VIEW, CasePerm.WORK),
+    Role.APPEAL_DECISION_MAKER: (CasePerm.VIEW, CasePerm.DECIDE_APPEAL),
 }
+APPEAL_ACCESS_DAYS = 90
 
 
 # Models an administrator configures (model-level permissions on these are fine); every
 # other model of the case apps holds case data and is reached only through per-case grants.
-CONFIGURATION_MODELS = frozenset({"casetype", "category", "organisationalunit"})
+CONFIGURATION_MODELS = frozenset({"casetype", "category", "organisationalunit", "outcomecode"})
 # What the Administrator role may do in the administration site, as (app, model, actions):
 # configuration, and staff accounts' names and e-mail. Nothing that holds case data or a
 # credential, and never groups (roles and teams change on the access page, by two people).

@@ -13,7 +13,7 @@ from django.contrib.auth.models import Group, User
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from cases.models import Case, CaseType
+from cases.models import Case, CaseEvent, CaseType
 from permissions.models import (
     AccessChange,
     CaseExclusion,
@@ -27,8 +27,14 @@ from permissions.roles import ROLE_NAMES, CasePerm, Role
 # Roles whose holders may be put on a case, or must be kept off one.
 ASSIGNABLE_ROLES = (Role.HANDLER.value, Role.EXTERNAL_INVESTIGATOR.value)
 # Whose role could bring them to a case: the confidential contact too, who sees a
-# confidential reporter's identity (decision 0031) and so can be excluded for a conflict.
-CASE_ROLES = (*ASSIGNABLE_ROLES, Role.TRIAGE_LEAD.value, Role.CONFIDENTIAL_CONTACT.value)
+# confidential reporter's identity (decision 0031), and an appeal decision-maker, who may be
+# given an appeal (decision 0032), so either can be excluded for a conflict.
+CASE_ROLES = (
+    *ASSIGNABLE_ROLES,
+    Role.TRIAGE_LEAD.value,
+    Role.CONFIDENTIAL_CONTACT.value,
+    Role.APPEAL_DECISION_MAKER.value,
+)
 
 
 def _excluded_from(case: Case) -> Exists:
@@ -40,6 +46,26 @@ def people_assignable(case: Case) -> QuerySet[User]:
     the assignment form; ``case_assign`` re-checks every rule)."""
     return (
         User.objects.filter(is_active=True, groups__name__in=ASSIGNABLE_ROLES)
+        .exclude(_excluded_from(case))
+        .distinct()
+        .order_by("username")
+    )
+
+
+def people_for_appeal(case: Case) -> QuerySet[User]:
+    """Active appeal decision-makers who took no part in ``case``: whom its triage team may
+    give access to decide its appeal (decision 0032). Taking part is anything that brought
+    them to the case before: an event they were the actor of (a step, a message, a look at
+    it), a grant of their own on it (held or expired: an assignment, an earlier appeal), a
+    grant to a team they are in, or an exclusion from it."""
+    acted = CaseEvent.objects.filter(case=case, actor=OuterRef("pk"))
+    granted = CaseUserPermission.objects.filter(content_object=case, user=OuterRef("pk"))
+    team = CaseGroupPermission.objects.filter(content_object=case, group__user=OuterRef("pk"))
+    return (
+        User.objects.filter(is_active=True, groups__name=Role.APPEAL_DECISION_MAKER.value)
+        .exclude(Exists(acted))
+        .exclude(Exists(granted))
+        .exclude(Exists(team))
         .exclude(_excluded_from(case))
         .distinct()
         .order_by("username")
@@ -124,11 +150,13 @@ class Holder:
 
 
 def case_holders(case: Case) -> list[Holder]:
-    """Who holds ``case``: each person with a live grant to work it (display name and role,
-    and the end date of an investigator's), then each team, in three queries."""
+    """Who holds ``case``: each person with a live grant to work it or to decide its appeal
+    (display name and role, and the end date of an investigator's or a decision-maker's),
+    then each team, in three queries."""
     today = timezone.localdate()
+    held = (CasePerm.WORK, CasePerm.DECIDE_APPEAL)
     grants = (
-        CaseUserPermission.objects.filter(content_object=case, permission__codename=CasePerm.WORK)
+        CaseUserPermission.objects.filter(content_object=case, permission__codename__in=held)
         .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
         .select_related("user")
         .prefetch_related(Prefetch("user__groups", queryset=Group.objects.only("name")))

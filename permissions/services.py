@@ -19,7 +19,7 @@ from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from cases.audit import event_record
+from cases.audit import Event, event_record, events_record
 from cases.exceptions import SpeakUpError
 from cases.keys import case_cipher
 from cases.models import Case, CaseType
@@ -41,10 +41,12 @@ from permissions.predicates import (
     case_being_worked,
     may_assign,
     may_confirm_exclusion,
+    may_hear_appeal,
     may_reveal_identity,
 )
 from permissions.roles import (
     ADMINISTRATOR_MODEL_PERMISSIONS,
+    APPEAL_ACCESS_DAYS,
     GRANTS,
     ROLE_NAMES,
     CasePerm,
@@ -99,20 +101,34 @@ def _case_share(
 
 
 def case_assign(
-    *, case: Case, assignee: User, actor: User, expires_on: dt.date | None = None
+    *,
+    case: Case,
+    assignee: User,
+    actor: User,
+    expires_on: dt.date | None = None,
+    for_appeal: bool = False,
 ) -> None:
-    """Grant ``assignee`` the rights their role carries on ``case``.
+    """Grant ``assignee`` the rights their role carries on ``case``; with ``for_appeal``, the
+    rights of an appeal decision-maker for this case's appeal (``GRANTS``: see it and decide
+    the appeal, nothing else), whatever other role they hold.
 
     Refused (``AssignmentRefused``, audited) when the actor may not assign on this case
     (``predicates.may_assign``: the case type's triage team, not excluded), assigns
     themselves, the assignee is excluded from the case, holds no assignable role, or is an
-    external investigator without an end date (or with one in the past).
+    external investigator without an end date (or with one in the past); for an appeal, when
+    the assignee is not an appeal decision-maker, took part in the case
+    (``predicates.may_hear_appeal``), or has no end date within ``APPEAL_ACCESS_DAYS``. That
+    the case is at its appeal is the workflow's to say: ``workflows.services.
+    case_appoint_decider`` checks it, under the case's lock, and calls this.
     """
     _refuse_unless_triage(case, actor)
     roles = roles_of(assignee)
     role = Role.HANDLER if Role.HANDLER in roles else None
     if role is None and Role.EXTERNAL_INVESTIGATOR in roles:
         role = Role.EXTERNAL_INVESTIGATOR
+    if for_appeal:
+        role = Role.APPEAL_DECISION_MAKER if Role.APPEAL_DECISION_MAKER in roles else None
+    today = timezone.localdate()
     reason = None
     if assignee.pk == actor.pk:
         reason = "self", "You cannot assign a case to yourself."
@@ -120,12 +136,26 @@ def case_assign(
         reason = "inactive", "That person's account is disabled."
     elif _is_excluded(case, assignee):
         reason = "excluded", "That person is excluded from this case (conflict of interest)."
+    elif role is None and for_appeal:
+        reason = "role", "Only appeal decision-makers can be given an appeal to decide."
     elif role is None:
         reason = "role", "Only handlers and external investigators can be assigned cases."
-    elif role == Role.EXTERNAL_INVESTIGATOR and (
-        expires_on is None or expires_on < timezone.localdate()
-    ):
+    elif role == Role.EXTERNAL_INVESTIGATOR and (expires_on is None or expires_on < today):
         reason = "expiry", "An external investigator's access needs an end date in the future."
+    elif for_appeal and not may_hear_appeal(assignee, case):
+        reason = (
+            "took_part",
+            "That person has taken part in this case, so cannot decide its appeal.",
+        )
+    elif for_appeal and (
+        expires_on is None
+        or not today <= expires_on <= today + dt.timedelta(days=APPEAL_ACCESS_DAYS)
+    ):
+        reason = (
+            "expiry",
+            f"A decision-maker's access needs an end date from today to {APPEAL_ACCESS_DAYS} "
+            "days ahead.",
+        )
     if reason is not None:
         event_record(
             case=case, code="case.assignment_refused", actor=actor, payload={"reason": reason[0]}
@@ -133,19 +163,47 @@ def case_assign(
         raise AssignmentRefused(reason[1])
     if role is None:  # pragma: no cover  (refused above; narrows the type)
         raise AssignmentRefused()
+    ends = role in (Role.EXTERNAL_INVESTIGATOR, Role.APPEAL_DECISION_MAKER)
+    payload: dict[str, str | int | bool | None] = {
+        "assignee": assignee.pk,
+        "role": role.name.lower(),
+    }
+    if for_appeal and expires_on is not None:
+        payload["until"] = expires_on.isoformat()
     with transaction.atomic():
         _case_share(
             case=case,
             user=assignee,
             perms=GRANTS[role],
-            expires_on=expires_on if role == Role.EXTERNAL_INVESTIGATOR else None,
+            expires_on=expires_on if ends else None,
         )
-        event_record(
+        event_record(case=case, code="case.assigned", actor=actor, payload=payload)
+
+
+def case_appeal_access_end(*, case: Case) -> list[int]:
+    """End every appeal decision-maker's access to ``case`` (their grants on it go): called
+    when the case leaves its appeal, decided or otherwise, inside that step's transaction.
+    One ``case.appeal_access_ended`` event per person; returns their ids. Their grant would
+    also end on its date; this ends it when the appeal does."""
+    holders = list(
+        CaseUserPermission.objects.filter(
+            content_object=case, permission__codename=CasePerm.DECIDE_APPEAL
+        )
+        .order_by("user_id")
+        .values_list("user_id", flat=True)
+    )
+    if not holders:
+        return []
+    with transaction.atomic():
+        CaseUserPermission.objects.filter(content_object=case, user_id__in=holders).delete()
+        events_record(
             case=case,
-            code="case.assigned",
-            actor=actor,
-            payload={"assignee": assignee.pk, "role": role.name.lower()},
+            events=[
+                Event(code="case.appeal_access_ended", actor=None, payload={"user": user_id})
+                for user_id in holders
+            ],
         )
+    return holders
 
 
 def _refuse_unless_triage(case: Case, actor: User) -> None:

@@ -17,7 +17,8 @@ from typing import Any, Literal
 
 from django.utils import timezone
 
-from cases.models import CaseType, Category, OrganisationalUnit, Outcome
+from cases.models import CaseType, Category, OrganisationalUnit
+from cases.outcomes import NO_OUTCOME, OutcomeName, outcome_names
 from reports.aggregates import Grain, Scope, investigates
 from reports.disclosure import OTHER, Published, Rule, Table, grouped, merge_small, publish, rule
 from reports.monitoring import monitoring_tables
@@ -230,6 +231,7 @@ def report_build(
         if unit_id is not None
         else None
     )
+    outcome_name = outcome_names(ids)
     categories = _names(Category, {k[2] for k in by_category} | {k[1] for k in organisation or {}})
     units = _names(OrganisationalUnit, {k[1] for k in by_unit} | {unit_id})
     unit_name = units.get(unit_id) if unit_id is not None else None
@@ -306,12 +308,15 @@ def report_build(
             View("stage", view.title, view, "bars", finding=_largest(view, "stage"), totals=False)
         )
 
-        outcomes = sorted({k[1] for k in by_outcome if k[0] == pk})
-        outcome_labels = dict(Outcome.choices)
+        # Named by the administrators' labels, retired outcomes too, in their order; a code
+        # no row names by itself, and no outcome last.
+        codes = {k[1] for k in by_outcome if k[0] == pk}
+        known = {code: outcome_name.get((pk, code)) for code in codes}
+        outcomes = sorted(codes, key=lambda c: (not c, known[c] is None, *_order(known[c]), c))
         view = publish(
             Table(
                 f"{name}: outcomes of the cases closed",
-                [str(outcome_labels.get(o, "No outcome recorded")) for o in outcomes],
+                [_outcome_words(c, known[c]) for c in outcomes],
                 ["Cases"],
                 [[by_outcome[(pk, o)]] for o in outcomes],
             ),
@@ -321,6 +326,8 @@ def report_build(
         section.views.append(
             View("outcome", view.title, view, "bars", _largest(view, "outcome"), totals=False)
         )
+        if outcomes and investigates(workflow):
+            section.views.append(_substantiated(name, pk, by_outcome, known, the_rule))
 
         unit_counts: dict[str, int] = defaultdict(int)
         for key, n in by_unit.items():
@@ -415,6 +422,49 @@ def report_build(
         side_by_side=side,
         monitoring=monitoring,
     )
+
+
+def _order(known: OutcomeName | None) -> tuple[int, str]:
+    return (known.position, known.label) if known else (0, "")
+
+
+def _outcome_words(code: str, known: OutcomeName | None) -> str:
+    if not code:
+        return NO_OUTCOME
+    return known.label if known else code
+
+
+def _substantiated(
+    name: str,
+    pk: int,
+    by_outcome: dict[tuple[Any, ...], int],
+    known: dict[str, OutcomeName | None],
+    the_rule: Rule,
+) -> View:
+    """The cases closed, by whether their outcome counts as substantiated (the outcomes'
+    own setting, retired ones included)."""
+    rows = ["Substantiated", "Not substantiated", NO_OUTCOME]
+    counts = dict.fromkeys(rows, 0)
+    for code, found in known.items():
+        row = NO_OUTCOME if not code else rows[0] if found and found.substantiated else rows[1]
+        counts[row] += by_outcome[(pk, code)]
+    view = publish(
+        Table(
+            f"{name}: cases closed, substantiated or not",
+            rows,
+            ["Cases"],
+            [[counts[row]] for row in rows],
+        ),
+        the_rule,
+        totals=False,
+    )
+    shown = view.cells[0][0]
+    finding = (
+        f"About {shown} of the cases closed were substantiated, in whole or in part."
+        if shown is not None
+        else "Too few cases closed to show how many were substantiated."
+    )
+    return View("substantiated", view.title, view, "bars", finding, totals=False)
 
 
 def _timeliness(

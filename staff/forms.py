@@ -11,7 +11,14 @@ from django.contrib.auth.models import User
 from cases.models import Case, Category
 from notifications.models import EmailChoice
 from permissions.models import ExclusionKind
-from permissions.selectors import people_assignable, people_excludable, people_working_on
+from permissions.roles import APPEAL_ACCESS_DAYS
+from permissions.selectors import (
+    people_assignable,
+    people_excludable,
+    people_for_appeal,
+    people_working_on,
+    person_label,
+)
 from workflows.clocks import clocks_of
 from workflows.models import Clock
 from workflows.services import SUPPORT_PARTIES
@@ -30,6 +37,38 @@ class AssignForm(forms.Form):
         field = self.fields["assignee"]
         # Excluded people are left out of the choice; the service refuses them regardless.
         field.queryset = people_assignable(case)  # type: ignore[attr-defined]
+
+
+class _DeciderChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: User) -> str:
+        return person_label(obj, ())
+
+
+class DeciderForm(forms.Form):
+    """Who decides the case's appeal, and the last day of their access (decision 0032). Only
+    people from the pool who took no part in the case are offered; the service re-checks."""
+
+    decider = _DeciderChoice(
+        queryset=User.objects.none(),
+        label="Appeal decision-maker",
+        error_messages={
+            "required": "Choose who decides the appeal.",
+            "invalid_choice": "Choose someone from the list: only appeal decision-makers who "
+            "took no part in this case can decide its appeal.",
+        },
+    )
+    until = forms.DateField(
+        label=f"Access ends on (at most {APPEAL_ACCESS_DAYS} days from today)",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={
+            "required": "Give the last day of their access.",
+            "invalid": "Give the last day of their access as a date.",
+        },
+    )
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["decider"].queryset = people_for_appeal(case)  # type: ignore[attr-defined]
 
 
 class ExcludeForm(forms.Form):

@@ -2,6 +2,7 @@ from django.urls import path
 
 from staff import (
     access_views,
+    appeal_views,
     confidential_views,
     link_views,
     notification_views,
@@ -18,6 +19,7 @@ app_name = "staff"
 urlpatterns = [
     path("", views.home, name="home"),
     path("reports/", report_views.reports_page, name="reports"),
+    path("appeals/", appeal_views.appeals_page, name="appeals"),
     path("reports/download.<str:fmt>", report_views.report_download, name="report_download"),
     path("reports/packs/", report_views.report_packs, name="report_packs"),
     path(
@@ -118,6 +120,11 @@ urlpatterns = [
         name="case_unlink",
     ),
     path("cases/<str:case_id>/assign/", views.case_assign_view, name="case_assign"),
+    path(
+        "cases/<str:case_id>/appeal/decider/",
+        appeal_views.case_decider_page,
+        name="case_decider",
+    ),
     path("cases/<str:case_id>/unassign/", views.case_unassign_view, name="case_unassign"),
     path("cases/<str:case_id>/exclude/", views.case_exclude_view, name="case_exclude"),
     path(

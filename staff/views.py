@@ -26,7 +26,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from cases.exceptions import CaseNotFound, InvalidTransition, SpeakUpError
-from cases.models import Case, CaseType, Category, MessageKind, OrganisationalUnit, Outcome
+from cases.models import Case, CaseType, Category, MessageKind, OrganisationalUnit
+from cases.outcomes import outcome_label, outcome_offered, outcomes_offered
 from cases.selectors import (
     case_actions,
     case_content,
@@ -97,7 +98,7 @@ from staff.forms import (
 from staff.link_views import links_panel
 from workflows import registry
 from workflows.clocks import clock_extend, clock_pause, clock_resume, clocks_of
-from workflows.predicates import steps_for
+from workflows.predicates import appeal_open, steps_for
 from workflows.selectors import CaseFilters, case_list_for_user
 from workflows.services import (
     SUPPORT_PARTIES,
@@ -392,8 +393,14 @@ def case_page(
         "links": links_panel(user, case, shared_only=shared_only),
         "can_link": may_link_from(user, case),
         "steps": steps,
+        # The triage team chooses who decides an appeal, on a page of its own (decision 0032).
+        "appeal_open": appeal_open(case),
         "leaving_steps": any(step["leaving"] for step in steps),
-        "outcomes": Outcome.choices,
+        # The active outcomes of the case's type, read only when a step offered records one.
+        "outcomes": outcomes_offered(case.case_type_id)
+        if any(Need.OUTCOME in step.needs for step in available)
+        else [],
+        "outcome_label": outcome_label(case),
         "clocks": clocks_of(case),
         "today": timezone.localdate(),
         "step_problem": step_problem,
@@ -434,28 +441,36 @@ def case_transition_view(request: HttpRequest, case_id: str) -> HttpResponse:
             reason=reason,
         )
     except InvalidTransition as error:
-        case = case_for_user(user, case_id, CasePerm.WORK, action="step", audit=False)
+        perm = registry.step_perm(name)  # an appeal's decision: the decision-maker's grant
+        case = case_for_user(user, case_id, perm, action="step", audit=False)
         step = next(
             (s for s in registry.spec_of(case.case_type.workflow).steps if s.name == name), None
         )
         problem = {
             "step": name,
             "message": error.message,
-            "field": _step_field(step, typed),
+            "field": _step_field(step, typed, case.case_type_id),
             "typed": typed,
         }
         if step is not None and step.leaving and request.POST.get("confirmed") == "yes":
             return _step_confirm_page(request, case, step, problem, status=400)
         return case_page(request, user, case, step_problem=problem, status=400)
+    if registry.step_perm(name) == CasePerm.DECIDE_APPEAL:
+        # The decision-maker's access ended with the appeal (decision 0032): to their list.
+        messages.success(request, "The appeal is decided. Your access to the case has ended.")
+        return redirect("staff:case_list")
     messages.success(request, "The case has moved on.")
     return redirect("staff:case_detail", case_id=parse_id(case_id))
 
 
-def _step_field(step: Any, typed: dict[str, Any]) -> str | None:
-    """The field a refused step's error is about: the first thing it needs that is missing."""
+def _step_field(step: Any, typed: dict[str, Any], case_type_id: int) -> str | None:
+    """The field a refused step's error is about: the first thing it needs that is missing
+    (an outcome not offered for the case, retired or forged, is missing too)."""
     if step is None:
         return None
-    if Need.OUTCOME in step.needs and not typed["outcome"]:
+    if Need.OUTCOME in step.needs and not (
+        typed["outcome"] and outcome_offered(case_type_id, typed["outcome"])
+    ):
         return "outcome"
     if Need.CONSENT in step.needs and not typed["consent"]:
         return "consent"

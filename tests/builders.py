@@ -6,7 +6,7 @@ import itertools
 from collections import deque
 from typing import Any
 
-from cases.models import Case, CaseType
+from cases.models import DEFAULT_OUTCOMES, Case, CaseType, OutcomeCode
 from workflows.models import transition_table
 from workflows.services import case_file, case_transition
 
@@ -25,6 +25,15 @@ def make_case_type(*, workflow: str = "whistleblowing", **fields: Any) -> CaseTy
     retention = fields.pop("retention_days", 365)
     defaults.update(fields)
     case_type = CaseType.objects.create(**defaults)
+    # The usual outcomes, as migration cases/0020 gave every case type that existed then: in
+    # one INSERT and without history rows, as the migration wrote them (the settings pages are
+    # the audited way: tests/administration/test_outcome_pages.py).
+    OutcomeCode._base_manager.bulk_create(
+        OutcomeCode(
+            case_type=case_type, code=code, label=label, substantiated=yes, position=position
+        )
+        for position, (code, label, yes) in enumerate(DEFAULT_OUTCOMES, start=1)
+    )
     if retention is not None:
         from django.utils import timezone
 
@@ -113,6 +122,30 @@ def make_handler(case: Case, username: str = "handler", *, role: str = "Handler"
 
         expires = timezone.localdate() + dt.timedelta(days=30)
     case_assign(case=case, assignee=user, actor=lead, expires_on=expires)
+    return user
+
+
+def make_decider(case: Case, username: str = "decider", *, days: int = 30) -> Any:
+    """A member of the pool of appeal decision-makers, given access to decide ``case``'s
+    appeal through the granting service (``case_assign`` for an appeal), whatever the case's
+    state: tests of the transition table need a decision-maker at every state (the appeal's
+    own rule is ``workflows.services.case_appoint_decider``'s, tested apart)."""
+    import datetime as dt
+
+    from django.contrib.auth.models import Group, User
+    from django.utils import timezone
+
+    from permissions.services import case_assign
+
+    user, _ = User.objects.get_or_create(username=username)
+    user.groups.add(Group.objects.get_or_create(name="Appeal decision-maker")[0])
+    case_assign(
+        case=case,
+        assignee=user,
+        actor=_builder_triage_lead(case),
+        expires_on=timezone.localdate() + dt.timedelta(days=days),
+        for_appeal=True,
+    )
     return user
 
 

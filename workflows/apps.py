@@ -7,8 +7,10 @@ class WorkflowsConfig(AppConfig):
 
     def ready(self) -> None:
         from permissions.settings_changes import settings_subject_register
+        from workflows.outcome_settings import OUTCOME
         from workflows.settings_subjects import SUBJECTS
 
-        # Case types, their deadlines, categories and units, changed on the settings pages.
-        for subject in SUBJECTS:
+        # Case types, their deadlines, categories, outcomes and units, changed on the settings
+        # pages.
+        for subject in (*SUBJECTS, OUTCOME):
             settings_subject_register(subject)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from permissions.predicates import may_work
-from permissions.roles import roles_of
+from permissions.predicates import may_assign, may_decide_appeal, may_work
+from permissions.roles import CasePerm, roles_of
 from workflows import registry
 
 if TYPE_CHECKING:
@@ -34,14 +34,30 @@ def took_part(user: User, case: Case) -> bool:
 
 
 def may_take_step(user: User, case: Case, step: Step) -> bool:
-    """The step leaves the case's state, the user works the case, holds a role the step names
+    """The step leaves the case's state, the user holds the grant it needs (works the case,
+    or for an appeal's decision holds the grant to decide it), holds a role the step names
     and, for a step that must be independent (an appeal), took no part before."""
+    granted = may_decide_appeal if step.perm == CasePerm.DECIDE_APPEAL else may_work
     return (
         case.state in step.sources
         and holds_step_role(user, step)
-        and may_work(user, case)
+        and granted(user, case)
         and not (step.independent and took_part(user, case))
     )
+
+
+def appeal_open(case: Case) -> bool:
+    """The case waits for an appeal's decision: a step that must be taken independently
+    leaves its state. Reads the case only."""
+    spec = registry.spec_of(case.case_type.workflow)
+    return any(step.independent for step in spec.steps_from(case.state))
+
+
+def may_appoint_decider(user: User, case: Case) -> bool:
+    """Give someone from the pool of appeal decision-makers access to decide the case's
+    appeal: whoever may assign on the case (its triage team, not excluded), while the appeal
+    waits for its decision (decision 0032)."""
+    return appeal_open(case) and may_assign(user, case)
 
 
 def steps_for(user: User, case: Case) -> list[Step]:

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django_fsm import transition
 
 from cases.models import CASE_HISTORY, Case, workflow_choices_register, workflow_choices_remove
+from permissions.roles import CasePerm
 from workflows.spec import Step, WorkflowSpec
 
 _SPECS: dict[str, WorkflowSpec] = {}
@@ -77,6 +78,13 @@ def register(spec: WorkflowSpec) -> type[Case]:
         if known is not spec:
             raise ValueError(f"Another workflow is already registered as {spec.key!r}.")
         return _MODELS[spec.key]
+    for step in spec.steps:
+        if step_perm(step.name) != step.perm and _named(step.name):
+            raise ValueError(
+                f"Step {step.name!r} needs another grant in a workflow already registered: a "
+                "step's name must say which grant it needs (the gate asks before it reads "
+                "the case's workflow)."
+            )
     _SPECS[spec.key] = spec
     _MODELS[spec.key] = _model(spec)
     workflow_choices_register(spec.key, spec.label)
@@ -104,6 +112,22 @@ def load() -> None:
     for info in sorted(pkgutil.iter_modules(machines.__path__), key=lambda m: m.name):
         module = importlib.import_module(f"{machines.__name__}.{info.name}")
         register(module.WORKFLOW)
+
+
+def _named(name: str) -> bool:
+    return any(spec.step(name) is not None for spec in _SPECS.values())
+
+
+def step_perm(name: str) -> CasePerm:
+    """The per-case grant a step called ``name`` needs (``Step.perm``): the same in every
+    workflow that has the step (``register`` refuses otherwise), so a request to take it is
+    put to the gate before the case, and so its workflow, is read. Working the case for a
+    name no workflow has (the step is then refused as unknown)."""
+    for spec in _SPECS.values():
+        step = spec.step(name)
+        if step is not None:
+            return step.perm
+    return CasePerm.WORK
 
 
 def spec_of(key: str) -> WorkflowSpec:

@@ -36,10 +36,10 @@ from cases.models import (
     Message,
     MessageKind,
     OrganisationalUnit,
-    Outcome,
     SharedItem,
 )
 from cases.news import reporter_news_record
+from cases.outcomes import outcome_offered
 from cases.services import (
     Confidential,
     action_add,
@@ -57,10 +57,11 @@ from permissions.access import case_for_user, case_locked_for_user
 from permissions.predicates import may_redact, may_share, may_steer
 from permissions.roles import CasePerm
 from permissions.selectors import people_working_on
+from permissions.services import AssignmentRefused, case_appeal_access_end, case_assign
 from workflows import registry
 from workflows.clocks import ClockChange, clock_start, clock_stopped, clocks_history_write
 from workflows.models import Clock
-from workflows.predicates import holds_step_role, took_part
+from workflows.predicates import appeal_open, holds_step_role, took_part
 from workflows.spec import ClockKind, Need, Step, WorkflowSpec
 
 if TYPE_CHECKING:
@@ -126,9 +127,53 @@ def _refused(case: Case, actor: User | None, name: str, refusal: _Refusal) -> In
     return InvalidTransition(refusal.message)
 
 
-def _check_data(step: Step, *, outcome: str, consent: bool, reason: str) -> _Refusal | None:
-    if Need.OUTCOME in step.needs and outcome not in Outcome.values:
+def case_appoint_decider(
+    *, case: Case, assignee: User, actor: User, expires_on: dt.date | None
+) -> None:
+    """Give ``assignee``, from the pool of appeal decision-makers, access to decide the
+    appeal of ``case``, until it is decided or ``expires_on`` (decision 0032): through the one
+    granting service (``permissions.services.case_assign``, which checks the actor triages
+    the case, the person took no part and the end date), once this has checked, under the
+    case's row lock, that its appeal waits for a decision. Raises ``AssignmentRefused``
+    (audited) otherwise."""
+    refused: AssignmentRefused | None = None
+    with transaction.atomic():
+        locked = case_lock(case=case, as_model=Case)
+        if appeal_open(locked):
+            try:
+                case_assign(
+                    case=locked,
+                    assignee=assignee,
+                    actor=actor,
+                    expires_on=expires_on,
+                    for_appeal=True,
+                )
+            except AssignmentRefused as refusal:
+                # Refused before anything was granted: its audit event stays (committed).
+                refused = refusal
+        else:
+            event_record(
+                case=locked,
+                code="case.assignment_refused",
+                actor=actor,
+                payload={"reason": "no_appeal"},
+            )
+            refused = AssignmentRefused("This case has no appeal waiting for a decision.")
+    if refused is not None:
+        raise refused
+
+
+def _check_data(
+    step: Step, case_type_id: int, *, outcome: str, consent: bool, reason: str
+) -> _Refusal | None:
+    if Need.OUTCOME in step.needs and not outcome:
         return _Refusal("data", "Choose the outcome before recording it.")
+    # Only an active outcome of the case's own type: a retired code, another type's, or one
+    # typed into a forged form is refused (one query, for the steps that record an outcome).
+    if Need.OUTCOME in step.needs and not outcome_offered(case_type_id, outcome):
+        return _Refusal(
+            "data", "Choose an outcome from the list: that one is not offered for this case."
+        )
     if Need.CONSENT in step.needs and not consent:
         return _Refusal("data", "Mediation needs the recorded consent of both parties.")
     if Need.REASON in step.needs and not reason.strip():
@@ -153,15 +198,18 @@ def case_transition(
     ``actor`` ``None`` is the system (demo data, imports): no gate, no role check.
     ``expected_state`` is the state the actor saw; if the case has moved on since, the step is
     refused. Raises ``CaseNotFound`` (recorded as a refusal) if the actor cannot work the
-    case, and ``InvalidTransition`` (audited, nothing changed) for an unknown step, the wrong
-    role, the wrong state, missing data, a stale page, or an appeal heard by someone who took
-    part before.
+    case (for an appeal's decision: holds no live grant to decide it), and
+    ``InvalidTransition`` (audited, nothing changed) for an unknown step, the wrong role, the
+    wrong state, missing data (an outcome not offered for the case's type), a stale page, or
+    an appeal heard by someone who took part before.
     """
     if actor is None:
         locking = _system_lock(case)
     else:
         case_id = case.pk if isinstance(case, Case) else case
-        locking = case_locked_for_user(actor, case_id, CasePerm.WORK, action="transition")
+        # Working the case, or for an appeal's decision the decision-maker's grant for it.
+        perm = registry.step_perm(name)
+        locking = case_locked_for_user(actor, case_id, perm, action="transition")
     with locking as found:
         locked = registry.as_workflow_case(found)
         spec = registry.spec_of(locked.case_type.workflow)
@@ -209,7 +257,9 @@ def _refusal(
     method = getattr(locked, name, None)
     if method is None or not hasattr(method, "_django_fsm") or not can_proceed(method):
         return _Refusal("state", InvalidTransition.message)
-    refusal = _check_data(step, outcome=outcome, consent=consent, reason=reason)
+    refusal = _check_data(
+        step, locked.case_type_id, outcome=outcome, consent=consent, reason=reason
+    )
     if refusal is None and step.independent and actor is not None and took_part(actor, locked):
         return _Refusal(
             "independence", "An appeal must be decided by someone who took no part before."
@@ -231,10 +281,12 @@ def _apply(
     today = timezone.localdate()
     getattr(locked, step.name)()
     fields = ["state", "closed_on"]
-    if outcome:
+    # Only what the step records: an outcome or a consent sent with any other step (a forged
+    # form, a caller passing everything) is ignored, never stored unchecked.
+    if Need.OUTCOME in step.needs:
         locked.outcome = outcome
         fields.append("outcome")
-    if consent:
+    if consent and Need.CONSENT in step.needs:
         locked.mediation_consented_on = today
         fields.append("mediation_consented_on")
     locked.save(update_fields=fields)
@@ -258,6 +310,9 @@ def _apply(
         )
     _move_clocks(locked, spec, step, source=source, today=today, actor=actor, events=events)
     events_record(case=locked, events=events)
+    # Leaving the appeal (decided, or another way out) ends the decision-makers' access to it.
+    if any(taken.independent for taken in spec.steps_from(source)):
+        case_appeal_access_end(case=locked)
 
 
 def _move_clocks(

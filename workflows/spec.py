@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from permissions.roles import Role
+from permissions.roles import CasePerm, Role
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrPromise
@@ -43,6 +43,7 @@ class Need(StrEnum):
 
 HANDLER = frozenset({Role.HANDLER})
 HANDLER_OR_INVESTIGATOR = frozenset({Role.HANDLER, Role.EXTERNAL_INVESTIGATOR})
+APPEAL_DECISION_MAKER = frozenset({Role.APPEAL_DECISION_MAKER})
 
 
 @dataclass(frozen=True)
@@ -61,13 +62,20 @@ class Step:
     label: Words  # the button: an instruction in plain words ("Acknowledge receipt")
     roles: frozenset[Role] = HANDLER
     needs: frozenset[Need] = frozenset()
-    # Heard by someone who took no part in the case's earlier steps (appeals).
+    # Heard by someone who took no part in the case (appeals): taken under a grant for it
+    # alone (``perm``), which an independent decision-maker is given for the appeal only.
     independent: bool = False
     # A step that ends the case without its normal course (withdrawn, not in scope): shown
     # apart from the next steps, and confirmed before it is taken.
     leaving: bool = False
     starts: tuple[ClockKind, ...] = ()
     stops: tuple[ClockKind, ...] = ()
+
+    @property
+    def perm(self) -> CasePerm:
+        """The per-case grant taking the step needs: deciding an appeal has a grant of its own
+        (the decision-maker's, which works nothing else); every other step works the case."""
+        return CasePerm.DECIDE_APPEAL if self.independent else CasePerm.WORK
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,8 @@ from bench.data import TODAY
 from bench.harness import Measurement, Side, compare
 from bench.items import Context, Item
 from cases.dbroles import connected_as_owner
-from cases.models import CaseType, Category, OrganisationalUnit, Outcome
+from cases.models import CaseType, Category, OrganisationalUnit, OutcomeCode
+from cases.outcomes import NO_OUTCOME
 from reports.disclosure import OTHER, Rule, round_to_base
 from reports.selectors import Period, Report, report_build
 from workflows import registry
@@ -244,8 +245,10 @@ def check_agreement(report: Report, counts: Counts, type_ids: list[int]) -> int:
     }
     units: dict[str, int | None] = dict(OrganisationalUnit.objects.values_list("name", "pk"))
     units["No unit recorded"] = None
-    outcomes = {str(label): value for value, label in Outcome.choices}
-    outcomes["No outcome recorded"] = ""
+    outcomes = {
+        (type_id, label): code
+        for type_id, code, label in OutcomeCode.objects.values_list("case_type_id", "code", "label")
+    }
     kinds = {str(kind.label): kind.value for kind in ClockKind}
     months = {f"{m:%b %Y}": m for m in report.period.months()}
     spans = dict(
@@ -302,7 +305,8 @@ def check_agreement(report: Report, counts: Counts, type_ids: list[int]) -> int:
                     elif view.key == "stage":
                         true = counts["stage"].get((type_id, stages[row]), 0)
                     elif view.key == "outcome":
-                        true = counts["outcome"].get((type_id, outcomes[row]), 0)
+                        code = outcomes.get((type_id, row), "" if row == NO_OUTCOME else row)
+                        true = counts["outcome"].get((type_id, code), 0)
                     elif view.key == "unit":
                         named = column == "Named"
                         true = sum(

@@ -32,10 +32,11 @@ def test_b2_measures_the_report_against_raw_sql_on_the_same_cases():
     data.skeleton_cases(120, handler_share=0)
     m = measure(_context(), 7)  # 7 rounds of about 18 queries: over the fast pass's budget
     assert len(m.ratios) == 7
-    # The report: the case types (once), the spans, month by category by stage, unit by named,
-    # both durations, deadlines, and the equality monitoring's two (this configuration has no
-    # categories or units, whose names would be two more).
-    assert m.a_queries == 8
+    # The report: the case types (once), their outcomes' names (decision 0032), the spans,
+    # month by category by stage, unit by named, both durations, deadlines, and the equality
+    # monitoring's two (this configuration has no categories or units, whose names would be
+    # two more).
+    assert m.a_queries == 9
     assert m.b_queries == 6  # one plain GROUP BY per shape of table
     assert set(m.extra) == {"time", "rollups"}
     assert "5 queries" in m.extra["rollups"][1]  # over the rollups: the durations share one

@@ -367,3 +367,79 @@ def test_who_sees_and_reveals_a_confidential_reporters_identity(cast, contacts, 
 )
 def test_who_is_a_confidential_contact(cast, contacts, who, expected):
     assert is_confidential_contact(contacts.get(who) or getattr(cast, who)) is expected
+
+
+# --- Appeals decided by an independent decision-maker (docs/decisions/0032) -----------------
+
+
+@pytest.fixture
+def pool(cast):
+    """Appeal decision-makers: one free of the cast's case, one who acted on it (a look), one
+    granted it (assigned as a handler), one in a team holding it, one excluded from it, one
+    disabled; and the cast's assigned handler, who is no decision-maker."""
+    from cases.audit import event_record
+    from permissions.services import case_assign
+
+    role = Group.objects.get(name=Role.APPEAL_DECISION_MAKER.value)
+    people = {}
+    for name in ("free", "looked", "granted", "teamed", "excluded", "disabled"):
+        people[name] = User.objects.create_user(username=f"pool-{name}")
+        people[name].groups.add(role)
+    event_record(case=cast.case, code="case.viewed", actor=people["looked"], payload={"view": "v"})
+    people["granted"].groups.add(Group.objects.get(name=Role.HANDLER.value))
+    case_assign(case=cast.case, assignee=people["granted"], actor=cast.triage_lead)
+    people["teamed"].groups.add(cast.team)
+    exclusion_add(
+        case=cast.case, user=people["excluded"], kind=ExclusionKind.SUBJECT, actor=cast.triage_lead
+    )
+    people["disabled"].is_active = False
+    people["disabled"].save(update_fields=["is_active"])
+    return people
+
+
+def test_only_a_decision_maker_who_took_no_part_may_hear_the_appeal(cast, pool):
+    from permissions.predicates import may_hear_appeal
+
+    table = {
+        "free": True,
+        "looked": False,
+        "granted": False,
+        "teamed": False,
+        "excluded": False,
+        "disabled": False,
+    }
+    assert {name: may_hear_appeal(pool[name], cast.case) for name in table} == table
+    assert may_hear_appeal(cast.assigned_handler, cast.case) is False  # not in the pool
+
+
+def test_only_a_live_grant_to_decide_lets_someone_decide_the_appeal(cast, pool):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from permissions.predicates import may_decide_appeal
+    from permissions.services import case_assign
+
+    today = timezone.localdate()
+    case_assign(
+        case=cast.case,
+        assignee=pool["free"],
+        actor=cast.triage_lead,
+        expires_on=today + dt.timedelta(days=7),
+        for_appeal=True,
+    )
+    table = {
+        pool["free"]: True,
+        cast.assigned_handler: False,  # works the case: no grant to decide an appeal
+        cast.external_investigator: False,
+        cast.triage_lead: False,
+        pool["looked"]: False,
+    }
+    assert {user: may_decide_appeal(user, cast.case) for user in table} == table
+    # Outsiders to the case's handling: shown what is shared and the redacted report, and
+    # they do not work it.
+    assert sees_redacted_only(pool["free"]) and sees_shared_only(pool["free"])
+    assert not may_work(pool["free"], cast.case) and not may_see_contact(pool["free"], cast.case)
+    # A decision-maker who is also a handler is a handler on the pages.
+    pool["granted"].groups.add(Group.objects.get(name=Role.APPEAL_DECISION_MAKER.value))
+    assert not sees_shared_only(pool["granted"])

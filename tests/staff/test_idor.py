@@ -37,6 +37,7 @@ NOT_CASE_IDS = {
     "resource_id",
     "campaign_id",
     "question_id",  # an equality monitoring question
+    "outcome_id",  # an outcome of a kind of report: tests/administration/test_outcome_pages.py
 }
 
 
@@ -83,6 +84,7 @@ def test_the_matrix_knows_every_id_parameter_in_the_urlconf():
         "staff:case_step_confirm",
         "staff:case_link",
         "staff:case_unlink",
+        "staff:case_decider",
     }
 
 

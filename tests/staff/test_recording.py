@@ -7,7 +7,7 @@ import pytest
 from cases.models import CaseEvent, Category
 from cases.selectors import case_actions, case_content
 from permissions.models import AccessRefusal
-from tests.builders import make_case, make_case_type, make_handler
+from tests.builders import make_case, make_case_type, make_decider, make_handler
 from workflows.services import case_transition
 
 # operation: (path under the case, a forged or invalid post, the message it gets)
@@ -190,7 +190,7 @@ def test_the_recording_urls_take_posts_only(cast, sign_in, client, method):
         assert getattr(client, method)(f"/staff/cases/{cast.case.pk}/{path}").status_code == 405
 
 
-def test_decide_appeal_is_not_offered_to_the_only_handler_who_took_part(db, sign_in, client):
+def test_decide_appeal_is_offered_only_to_the_decision_maker_given_the_appeal(db, sign_in, client):
     case = make_case(case_type=make_case_type(workflow="bullying"), state="formal_investigation")
     first = make_handler(case, "first")
     case = case_transition(
@@ -204,5 +204,8 @@ def test_decide_appeal_is_not_offered_to_the_only_handler_who_took_part(db, sign
     assert 'value="decide_appeal"' not in page
     second = make_handler(case, "second")
     sign_in(second)
+    page = client.get(f"/staff/cases/{case.pk}/").content.decode()
+    assert 'value="decide_appeal"' not in page
+    sign_in(make_decider(case))
     page = client.get(f"/staff/cases/{case.pk}/").content.decode()
     assert 'value="decide_appeal"' in page

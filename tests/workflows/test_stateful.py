@@ -7,10 +7,10 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from cases.exceptions import CaseNotFound, InvalidTransition
 from cases.models import Case
-from tests.builders import STEP_DATA, make_case, make_case_type, make_handler
-from tests.workflows.test_transitions import CLOSED, EXPECTED, INVESTIGATOR_STEPS
+from tests.builders import STEP_DATA, make_case, make_case_type, make_decider, make_handler
+from tests.workflows.test_transitions import CLOSED, DECIDER_STEPS, EXPECTED, INVESTIGATOR_STEPS
 
-PEOPLE = ["handler", "investigator", "outsider"]
+PEOPLE = ["handler", "investigator", "decider", "outsider"]
 # Steps heard only by someone who took no part before, written out by hand.
 INDEPENDENT = {"bullying": {"decide_appeal"}}
 
@@ -28,9 +28,12 @@ class CaseWork(RuleBasedStateMachine):
                 self.case, f"i-{self.case.pk.hex[:8]}", role="External investigator"
             ),
             "outsider": User.objects.create_user(username=f"o-{self.case.pk.hex[:8]}"),
+            # Given the appeal from the start (its grant until the case leaves the appeal).
+            "decider": make_decider(self.case, f"d-{self.case.pk.hex[:8]}"),
         }
         self.state = "received"
         self.moved_by: set[str] = set()
+        self.decider_live = True
 
     @rule(data=st.data())
     def take_a_step(self, data):
@@ -41,21 +44,33 @@ class CaseWork(RuleBasedStateMachine):
         who = data.draw(st.sampled_from(PEOPLE), label="who")
         person = self.people[who]
         independent = step in INDEPENDENT.get(self.workflow, set())
+        deciding = step in DECIDER_STEPS[self.workflow]
+        # Who holds the grant the step needs: the decision-maker for an appeal's decision
+        # (while their access lasts), the handler and investigator for every other step.
+        granted = (who == "decider" and self.decider_live) if deciding else who in PEOPLE[:2]
         allowed = (
             (
-                who == "handler"
+                who in ("handler", "decider")
                 or (who == "investigator" and step in INVESTIGATOR_STEPS[self.workflow])
             )
             and (step, self.state) in table
             and not (independent and who in self.moved_by)
         )
-        if who == "outsider":
+        if not granted:
             with pytest.raises(CaseNotFound):
                 case_transition(case=self.case, name=step, actor=person, **STEP_DATA)
         elif allowed:
+            source = self.state
             self.case = case_transition(case=self.case, name=step, actor=person, **STEP_DATA)
             self.state = table[(step, self.state)]
             self.moved_by.add(who)
+            # Leaving the appeal ends the decision-maker's access.
+            if any(
+                s == source
+                for n, s, _ in EXPECTED[self.workflow]
+                if n in INDEPENDENT.get(self.workflow, set())
+            ):
+                self.decider_live = False
         else:
             with pytest.raises(InvalidTransition):
                 case_transition(case=self.case, name=step, actor=person, **STEP_DATA)

@@ -2,7 +2,14 @@ import pytest
 
 from cases.exceptions import CaseNotFound, InvalidTransition
 from cases.models import Case, CaseEvent
-from tests.builders import STEP_DATA, make_case, make_case_type, make_handler, path_to
+from tests.builders import (
+    STEP_DATA,
+    make_case,
+    make_case_type,
+    make_decider,
+    make_handler,
+    path_to,
+)
 from workflows import registry
 from workflows.models import transition_table
 from workflows.services import case_transition
@@ -65,6 +72,18 @@ INVESTIGATOR_STEPS = {
     BHD: set(),
     TREND: set(),
 }
+# Steps taken under an appeal decision-maker's grant for the case, not a handler's: written
+# out by hand (docs/decisions/0032). Anyone else asking to take one is not found.
+DECIDER_STEPS = {WB: set(), BHD: {"decide_appeal"}, TREND: set()}
+
+
+def _actor_for(case, workflow: str, name: str):
+    """Someone who took no part before and holds the grant the step needs."""
+    if name in DECIDER_STEPS[workflow]:
+        return make_decider(case, "fresh-decider")
+    return make_handler(case, "fresh-handler")
+
+
 # What each step needs, written out by hand; a step not named needs nothing.
 NEEDS = {
     WB: {
@@ -124,8 +143,9 @@ def _all_moves():
 @pytest.mark.parametrize(("workflow", "name", "state", "target"), list(_all_moves()))
 def test_every_move_in_the_table_succeeds_for_a_handler(workflow, name, state, target):
     case = make_case(case_type=make_case_type(workflow=workflow), state=state)
-    # Someone who took no part before, so independence never hides the rule under test.
-    actor = make_handler(case, "fresh-handler")
+    # Someone who took no part before, so independence never hides the rule under test (a
+    # decision-maker for an appeal's decision).
+    actor = _actor_for(case, workflow, name)
     history, events = case.history.count(), CaseEvent.objects.filter(case=case).count()
     moved = case_transition(case=case, name=name, actor=actor, **STEP_DATA)
     assert Case.objects.get(pk=case.pk).state == moved.state == target
@@ -148,14 +168,17 @@ def test_every_step_not_in_the_table_is_refused(workflow, state, subtests):
     """Each step the table does not allow from this state, a subtest each. A refused step
     changes nothing but the audit record, so one case takes all the refusals in turn."""
     case = make_case(case_type=make_case_type(workflow=workflow), state=state)
-    # Someone who took no part before, so independence never hides the rule under test.
+    # Someone who took no part before, so independence never hides the rule under test; the
+    # decision-maker for the steps taken under their grant.
     actor = make_handler(case, "fresh-handler")
+    decider = make_decider(case, "fresh-decider") if DECIDER_STEPS[workflow] else None
     allowed = {n for n, s, _ in EXPECTED[workflow] if s == state}
     for name in sorted({n for n, _, _ in EXPECTED[workflow]} - allowed):
         with subtests.test(step=name):
             history = case.history.count()
+            taker = decider if name in DECIDER_STEPS[workflow] else actor
             with pytest.raises(InvalidTransition):
-                case_transition(case=case, name=name, actor=actor, **STEP_DATA)
+                case_transition(case=case, name=name, actor=taker, **STEP_DATA)
             assert Case.objects.get(pk=case.pk).state == state
             assert case.history.count() == history
             refused = CaseEvent.objects.filter(case=case).latest("id")
@@ -178,6 +201,11 @@ def test_investigators_take_only_their_steps(workflow, name):
     if name in INVESTIGATOR_STEPS[workflow]:
         case_transition(case=case, name=name, actor=investigator, **STEP_DATA)
         assert Case.objects.get(pk=case.pk).state != source
+    elif name in DECIDER_STEPS[workflow]:
+        # Their grant works the case but is no grant to decide an appeal: not found.
+        with pytest.raises(CaseNotFound):
+            case_transition(case=case, name=name, actor=investigator, **STEP_DATA)
+        assert Case.objects.get(pk=case.pk).state == source
     else:
         with pytest.raises(InvalidTransition, match="role"):
             case_transition(case=case, name=name, actor=investigator, **STEP_DATA)
@@ -193,7 +221,7 @@ def test_each_step_needs_exactly_the_data_in_the_table(workflow, name, subtests)
     for need in ("outcome", "consent", "reason"):
         with subtests.test(need=need):
             case = make_case(case_type=case_type, state=source)
-            handler = make_handler(case, "fresh-handler")
+            handler = _actor_for(case, workflow, name)
             data = {**STEP_DATA, need: EMPTY[need]}
             if need in NEEDS[workflow].get(name, set()):
                 with pytest.raises(InvalidTransition, match=need):
@@ -245,9 +273,22 @@ def test_an_appeal_is_decided_by_someone_who_took_no_part_before():
     first = make_handler(case, "first")
     case = case_transition(case=case, name="record_decision", actor=first, **STEP_DATA)
     case = case_transition(case=case, name="open_appeal", actor=first, **STEP_DATA)
+    # A handler who took part, even given a grant to decide the appeal (which the granting
+    # service refuses them: tests/staff/test_appeal_decider.py), is refused by the step.
+    from django.contrib.auth.models import Group, Permission
+
+    from permissions.models import CaseUserPermission
+    from permissions.roles import CasePerm
+
+    first.groups.add(Group.objects.get_or_create(name="Appeal decision-maker")[0])
+    CaseUserPermission.objects.create(
+        content_object=case,
+        user=first,
+        permission=Permission.objects.get(codename=CasePerm.DECIDE_APPEAL),
+    )
     with pytest.raises(InvalidTransition, match="took no part"):
         case_transition(case=case, name="decide_appeal", actor=first, outcome="appeal_dismissed")
-    second = make_handler(case, "second")
+    second = make_decider(case, "second")
     closed = case_transition(
         case=case, name="decide_appeal", actor=second, outcome="appeal_dismissed"
     )

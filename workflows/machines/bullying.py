@@ -1,10 +1,10 @@
 """Bullying, harassment and discrimination: one process from initial assessment through
 informal resolution or mediation, or a formal investigation, to a decision and an appeal heard
-by someone independent."""
+by an independent decision-maker."""
 
 from django.utils.translation import gettext_lazy as _
 
-from workflows.spec import ClockKind, Need, State, Step, WorkflowSpec
+from workflows.spec import APPEAL_DECISION_MAKER, ClockKind, Need, State, Step, WorkflowSpec
 
 REASON = frozenset({Need.REASON})
 OUTCOME = frozenset({Need.OUTCOME})
@@ -88,11 +88,14 @@ WORKFLOW = WorkflowSpec(
             stops=(ClockKind.FEEDBACK,),
         ),
         Step("open_appeal", ("decision",), "appeal", _("Open an appeal"), needs=REASON),
+        # Decided by someone from the pool of appeal decision-makers who took no part in the
+        # case, given access for the appeal only (docs/decisions/0032).
         Step(
             "decide_appeal",
             ("appeal",),
             "closed",
             _("Decide the appeal"),
+            roles=APPEAL_DECISION_MAKER,
             needs=OUTCOME,
             independent=True,
         ),

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.models import (
+    DEFAULT_OUTCOMES,
     Case,
     CaseLink,
     CaseType,
@@ -28,9 +29,11 @@ from cases.models import (
     LinkKind,
     MessageKind,
     OrganisationalUnit,
+    OutcomeCode,
     ReportingLevel,
     ReportingLevels,
 )
+from cases.outcomes import outcomes_offered
 from cases.selectors import case_count
 from cases.services import Confidential, identity_consent, message_add
 from intake.models import Branding, SupportResource
@@ -142,6 +145,9 @@ ROLES = [
     # The confidential contact (a Freedom to Speak Up Guardian): sees who the confidential
     # reporters are, and nothing of their reports.
     ("guardian", Role.CONFIDENTIAL_CONTACT),
+    # From the pool of appeal decision-makers: decides an appeal the triage team gives them,
+    # on a case they took no part in, and sees nothing else (decision 0032).
+    ("adjudicator", Role.APPEAL_DECISION_MAKER),
 ]
 # The names demo reporters give in confidence (made up).
 CONFIDENTIAL_NAMES = ["Sam Carter", "Priya Shah", "Owen Hughes", "Ffion Evans", "Tom Becker"]
@@ -190,7 +196,14 @@ WHEN = [
     "6 to 12 months ago",
     "More than a year ago",
 ]
-OUTCOMES = ["substantiated", "partly_substantiated", "not_substantiated", "no_further_action"]
+# Every kind of report has the usual outcomes (as migration cases/0020 gave the kinds that
+# existed); the complaints procedure adds its own (decision 0032): (code, label, substantiated).
+OUTCOMES_ADDED = {
+    "bullying-harassment": [
+        ("censure_with_consent", "Upheld: censure with consent", True),
+        ("upheld_sanction", "Upheld: sanction applied", True),
+    ]
+}
 # Ways out of a workflow other than its main path; demo cases take them now and then.
 TARGET_PER_TYPE = {"whistleblowing": 120, "bullying-harassment": 140, "trends": 60}
 
@@ -255,6 +268,13 @@ class Command(BaseCommand):
             for slug, name in spec["categories"]:
                 Category.objects.get_or_create(
                     case_type=case_type, slug=slug, defaults={"name": name}
+                )
+            outcomes = [*DEFAULT_OUTCOMES, *OUTCOMES_ADDED.get(spec["slug"], [])]
+            for position, (code, label, substantiated) in enumerate(outcomes, start=1):
+                OutcomeCode.objects.get_or_create(
+                    case_type=case_type,
+                    code=code,
+                    defaults={"label": label, "substantiated": substantiated, "position": position},
                 )
             case_types.append(case_type)
         for slug, name in UNITS:
@@ -358,6 +378,7 @@ class Command(BaseCommand):
         spec = registry.spec_of(case_type.workflow)
         steps = rng.randint(0, 6) if received < timezone.localdate() - dt.timedelta(days=14) else 1
         moved: Case = case
+        outcomes = [code for code, _ in outcomes_offered(case_type.pk)]
         for _ in range(steps):
             # Never back out of a closed state: a reopened demo case only adds noise.
             if moved.state in spec.closed_states:
@@ -372,7 +393,7 @@ class Command(BaseCommand):
                 name=pick.name,
                 # Unassigned cases and steps only someone independent may take move as the system.
                 actor=handler if assigned and not pick.independent else None,
-                outcome=rng.choice(OUTCOMES) if Need.OUTCOME in pick.needs else "",
+                outcome=rng.choice(outcomes) if Need.OUTCOME in pick.needs else "",
                 consent=Need.CONSENT in pick.needs,
                 reason="Recorded for the demonstration." if Need.REASON in pick.needs else "",
             )
