@@ -20,12 +20,12 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from cases.models import CaseType, Category, OrganisationalUnit
+from cases.models import CaseType, Category, OrganisationalUnit, OutcomeCode
 from intake.models import Branding, Campaign, SupportResource
 from permissions.models import SettingsChange, SettingsStatus, StaffEvent
 from permissions.settings_changes import SUBJECTS, settings_digest
 from reports.models import MonitoringQuestion
-from tests.builders import make_case_type
+from tests.builders import make_case, make_case_type
 
 
 class Row:
@@ -38,9 +38,19 @@ class Row:
         return f"<{self.name}>"
 
 
-KIND, CATEGORY, UNIT, BRANDING, SUPPORT, CAMPAIGN, QUESTION, NEW = (
+KIND, CATEGORY, UNIT, BRANDING, SUPPORT, CAMPAIGN, QUESTION, OUTCOME, NEW = (
     Row(n)
-    for n in ("kind", "category", "unit", "branding", "support", "campaign", "question", "new")
+    for n in (
+        "kind",
+        "category",
+        "unit",
+        "branding",
+        "support",
+        "campaign",
+        "question",
+        "outcome",
+        "new",
+    )
 )
 
 KIND_BEFORE = {
@@ -152,6 +162,17 @@ QUESTION_FORM = {
     "is_active": "yes",
     "position": "",
 }
+
+# The kind's first usual outcome (decision 0032), which one of its cases has.
+OUTCOME_BEFORE = {
+    "case_type": KIND,
+    "code": "substantiated",
+    "label": "Substantiated",
+    "substantiated": True,
+    "is_active": True,
+    "position": 1,
+}
+OUTCOME_FORM = {"label": "Substantiated", "substantiated": "yes", "position": "1"}
 
 S = "/staff/settings"
 # (what it is, what is posted [(address, data)], subject, row, before, after, waits?)
@@ -510,6 +531,59 @@ CHANGES: list[tuple[str, Posts, str, Row, dict[str, Any], dict[str, Any], bool]]
         {**QUESTION_BEFORE, "is_active": False},
         False,
     ),
+    (
+        "an outcome added",
+        [
+            (
+                f"{S}/kinds/{{kind}}/outcomes/new/",
+                {
+                    "label": "Censure with consent",
+                    "code": "censure-with-consent",
+                    "substantiated": "yes",
+                    "position": "8",
+                },
+            )
+        ],
+        "outcome",
+        NEW,
+        {},
+        {
+            "case_type": KIND,
+            "code": "censure-with-consent",
+            "label": "Censure with consent",
+            "substantiated": True,
+            "is_active": True,
+            "position": 8,
+        },
+        False,
+    ),
+    (
+        "an outcome renamed",
+        [(f"{S}/kinds/{{kind}}/outcomes/{{outcome}}/", {**OUTCOME_FORM, "label": "Upheld"})],
+        "outcome",
+        OUTCOME,
+        OUTCOME_BEFORE,
+        {**OUTCOME_BEFORE, "label": "Upheld"},
+        False,
+    ),
+    (
+        "an outcome retired",
+        [(f"{S}/kinds/{{kind}}/outcomes/{{outcome}}/retire/", {})],
+        "outcome",
+        OUTCOME,
+        OUTCOME_BEFORE,
+        {**OUTCOME_BEFORE, "is_active": False},
+        False,
+    ),
+    (
+        "an outcome a case has no longer counted as substantiated",
+        [(f"{S}/kinds/{{kind}}/outcomes/{{outcome}}/", {**OUTCOME_FORM, "substantiated": "no"})],
+        "outcome",
+        OUTCOME,
+        OUTCOME_BEFORE,
+        {**OUTCOME_BEFORE, "substantiated": False},
+        True,
+    ),
 ]
 
 
@@ -542,7 +616,10 @@ def rows(cast) -> dict[str, int]:
     question = MonitoringQuestion.objects.create(
         slug="age", text="What is your age?", answers=AGE_ANSWERS
     )
+    closed = make_case(case_type=kind, state="closed")  # decided "substantiated" (STEP_DATA)
+    assert closed.outcome == "substantiated"
     return {
+        "outcome": OutcomeCode.objects.get(case_type=kind, code="substantiated").pk,
         "kind": kind.pk,
         "category": category.pk,
         "unit": unit.pk,
@@ -664,4 +741,5 @@ def test_the_table_covers_every_kind_of_setting():
         "checkin",
         "networks",
         "monitoring",
+        "outcome",
     }

@@ -20,7 +20,7 @@ from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from cases.models import CaseType, Category, OrganisationalUnit
+from cases.models import CaseType, Category, OrganisationalUnit, OutcomeCode
 from intake.models import Branding, Campaign, SupportResource
 from permissions.models import SettingsChange, StaffEvent
 from permissions.roles import Role
@@ -36,6 +36,7 @@ SETTINGS_PARAMETERS = {
     "resource_id",
     "campaign_id",
     "question_id",
+    "outcome_id",
     "change_id",
 }
 # Everyone but the administrator (written out: a new member of the cast is added here by hand).
@@ -58,6 +59,8 @@ POST_ONLY = {
     "administration:change_close",
     "administration:category_retire",
     "administration:branding_save",
+    "administration:outcome_retire",
+    "administration:outcomes_usual",
 }
 # The views that take GET only.
 GET_ONLY = {
@@ -67,6 +70,7 @@ GET_ONLY = {
     "administration:support",
     "administration:campaigns",
     "administration:monitoring",
+    "administration:outcomes",
     "administration:branding_preview",
     "administration:branding_preview_css",
     "administration:branding_preview_logo",
@@ -83,7 +87,7 @@ def settings_urls() -> list[tuple[str, str]]:
 
 def test_the_matrix_knows_every_settings_url_and_parameter():
     names = {name for name, _ in settings_urls()}
-    assert len(names) == 31  # written by hand: a new page makes this fail until it is looked at
+    assert len(names) == 36  # written by hand: a new page makes this fail until it is looked at
     params = {p for name, route, ps in _patterns() if name and name in names for p in ps}
     assert params == SETTINGS_PARAMETERS
     assert names >= POST_ONLY | GET_ONLY
@@ -124,8 +128,12 @@ def configured(cast, django_user_model):
             ends_on=dt.date(2026, 1, 9),
         ).pk,
         "question_id": question.pk,
+        "outcome_id": OutcomeCode.objects.create(
+            case_type=cast.case_type, code="upheld", label="Upheld", substantiated=True
+        ).pk,
         "change_id": change.pk,
     }
+    OutcomeCode.objects.create(case_type=cast.case_type, code="not-upheld", label="Not upheld")
     return cast, values
 
 
@@ -139,12 +147,13 @@ def _state():
         sorted(SupportResource.objects.values_list()),
         sorted(Campaign.objects.values_list()),
         sorted(MonitoringQuestion.objects.values_list()),
+        sorted(OutcomeCode.objects.values_list()),
         sorted(SettingsChange.objects.values_list("pk", "status")),
         StaffEvent.objects.count(),
     )
 
 
-# Each cell signs in and tries all 31 URLs twice (about 700 requests over the roles): run in
+# Each cell signs in and tries all 36 URLs twice (about 700 requests over the roles): run in
 # the second pass, like the IDOR matrix.
 @pytest.mark.slow
 @pytest.mark.parametrize("who", NOT_ADMINISTRATORS)
@@ -204,6 +213,8 @@ def test_the_administrator_reaches_every_settings_url(configured, sign_in, clien
     posts = [
         ("administration:category_retire", 302),
         ("administration:branding_save", 302),
+        ("administration:outcome_retire", 302),
+        ("administration:outcomes_usual", 302),
         ("administration:change_confirm", 302),  # refused for the proposer, said on the page
         ("administration:change_close", 302),
     ]
@@ -213,4 +224,8 @@ def test_the_administrator_reaches_every_settings_url(configured, sign_in, clien
         assert client.post(_fill(routes[name], values)).status_code == status, name
     assert not Category.objects.get(pk=values["category_id"]).is_active
     assert Branding.objects.get().logo_type == "image/png"
+    assert not OutcomeCode.objects.get(pk=values["outcome_id"]).is_active
+    # The kind had the usual seven already (as every kind migration cases/0020 found), so
+    # "add the usual outcomes" added none: the seven and "Not upheld" are offered.
+    assert OutcomeCode.objects.filter(case_type=cast.case_type, is_active=True).count() == 7 + 1
     assert SettingsChange.objects.get(pk=values["change_id"]).status == "withdrawn"

@@ -198,6 +198,7 @@ def test_only_the_triage_team_reaches_the_picker_and_only_at_the_appeal(
     assert _grants(appeal.case) == []
 
 
+@pytest.mark.slow  # over the fast pass's CPU limit (decision 0017)
 def test_the_decision_maker_sees_the_case_and_decides_the_appeal_and_nothing_else(
     cast, appeal, sign_in, client
 ):

@@ -134,6 +134,7 @@ def _closed(case_type, outcome: str, on: dt.date) -> Case:
         return case_transition(case=case, name="close", actor=handler)
 
 
+@pytest.mark.slow  # over the fast pass's CPU limit (decision 0017)
 def test_the_report_names_outcomes_by_their_labels_retired_ones_too(db):
     case_type = make_case_type(name="Whistleblowing")
     day = dt.date(2026, 3, 10)
