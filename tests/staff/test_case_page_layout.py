@@ -53,7 +53,7 @@ def test_the_header_says_what_a_handler_needs_at_a_glance(cast, sign_in, client)
     page = _get(client, cast.case)
     header = _header(page)
     today = timezone.localdate()
-    assert f"<span class=\"govuk-caption-l\">{cast.case_type.name}</span>" in header
+    assert f'<span class="govuk-caption-l">{cast.case_type.name}</span>' in header
     assert f"Case {cast.case.reference}</h1>" in header
     assert (
         '<strong class="govuk-tag"><span class="govuk-visually-hidden">Stage: </span>'
@@ -133,9 +133,7 @@ def test_the_sub_navigation_leads_to_every_part_of_the_page(cast, sign_in, clien
         )
 
 
-def test_the_timeline_page_has_the_same_sub_navigation_with_itself_current(
-    cast, sign_in, client
-):
+def test_the_timeline_page_has_the_same_sub_navigation_with_itself_current(cast, sign_in, client):
     sign_in(cast.assigned_handler)
     page = client.get(f"/staff/cases/{cast.case.pk}/history/").content.decode()
     nav = re.search(r'<nav class="moj-sub-navigation[^"]*"[^>]*>(.*?)</nav>', page, re.S).group(1)
