@@ -108,12 +108,10 @@ def people_holding(cases: QuerySet[Case]) -> list[tuple[int, str]]:
         memberships.order_by()
         .values("user_id")
         .annotate(names=StringAgg("group__name", Value("\n")))
-        .values("names")
+        .values("names")  # type: ignore[misc]  # stubs miss the annotation
     )
-    people = (
-        User.objects.filter(Exists(grants), is_active=True)
-        .annotate(role_names=Subquery(roles))
-        .order_by("first_name", "last_name", "username")
+    people = User.objects.filter(Exists(grants), is_active=True).annotate(
+        role_names=Subquery(roles)
     )
     labelled = [
         (person.pk, person_label(person, (person.role_names or "").split("\n")))

@@ -133,9 +133,11 @@ def case_list(request: HttpRequest) -> HttpResponse:
         .values_list("slug", "name")
     )
 
-    def options(facet: str, pairs: Iterable[tuple[Any, str]], chosen: str) -> list[FilterOption]:
+    def options(
+        facet: str, pairs: Iterable[tuple[object, object]], chosen: str
+    ) -> list[FilterOption]:
         return [
-            FilterOption(str(value), label, counts.of(facet, value), str(value) == chosen)
+            FilterOption(str(value), str(label), counts.of(facet, value), str(value) == chosen)
             for value, label in pairs
         ]
 

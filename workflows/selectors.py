@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from django.contrib.auth.models import Permission
 from django.db.models import (
     BooleanField,
     CharField,
@@ -111,11 +112,24 @@ def _day(text: str) -> dt.date | None:
         return None
 
 
+def _work() -> Subquery:
+    """The id of the permission to work a case, looked up once by the database in the query
+    that uses it: the grants are then read by id from their index, with no join to the
+    permissions for every case (which made the counts read the permissions table per case)."""
+    return Subquery(
+        Permission.objects.filter(
+            content_type__app_label="cases", content_type__model="case", codename=CasePerm.WORK
+        )
+        .order_by()
+        .values("pk")[:1]
+    )
+
+
 def _held(case_ids: OuterRef, **whom: object) -> Exists:
     """Whether a live grant to work the case exists for a person (``user=...``) or anyone."""
     today = timezone.localdate()
     grants = CaseUserPermission.objects.filter(
-        content_object=case_ids, permission__codename=CasePerm.WORK, **whom
+        content_object=case_ids, permission_id=_work(), **whom
     ).filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
     return Exists(grants)
 
@@ -181,7 +195,7 @@ def _team_held(case_ids: OuterRef) -> Exists:
     """Whether a team holds a grant to work the case."""
     return Exists(
         CaseGroupPermission.objects.filter(
-            content_object=case_ids, permission__codename=CasePerm.WORK
+            content_object=case_ids, permission_id=_work()
         )
     )
 
@@ -308,7 +322,7 @@ def case_counts_for_user(
     live = Q(expires_on__isnull=True) | Q(expires_on__gte=today)
     holders = (
         CaseUserPermission.objects.filter(
-            live, content_object=OuterRef("pk"), permission__codename=CasePerm.WORK
+            live, content_object=OuterRef("pk"), permission_id=_work()
         )
         .order_by()
         .values("content_object")
