@@ -117,7 +117,7 @@ def people_holding(cases: QuerySet[Case]) -> list[tuple[int, str]]:
         (person.pk, person_label(person, (person.role_names or "").split("\n")))
         for person in people
     ]
-    return sorted(labelled, key=lambda pair: pair[1].casefold())
+    return sorted(labelled, key=lambda pair: (pair[1].casefold(), pair[0]))
 
 
 def people_with_role(role: Role) -> QuerySet[User]:
