@@ -194,9 +194,7 @@ def _initials() -> set[str]:
 def _team_held(case_ids: OuterRef) -> Exists:
     """Whether a team holds a grant to work the case."""
     return Exists(
-        CaseGroupPermission.objects.filter(
-            content_object=case_ids, permission_id=_work()
-        )
+        CaseGroupPermission.objects.filter(content_object=case_ids, permission_id=_work())
     )
 
 

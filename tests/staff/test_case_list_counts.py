@@ -326,6 +326,18 @@ def test_a_person_the_viewer_may_not_name_is_ignored(cast, world, sign_in, clien
     assert sorted(n for n, c in world.items() if c.reference in body.decode()) == everything
 
 
+def test_a_former_colleague_is_not_offered_and_is_ignored(cast, world, sign_in, client):
+    """Someone whose account is switched off still has their grant, but is neither offered
+    nor a filter (the case page does not name them either)."""
+    investigator = cast.external_investigator
+    investigator.is_active = False
+    investigator.save(update_fields=["is_active"])
+    sign_in(cast.triage_lead)
+    page = client.get(f"/staff/cases/?assignee={investigator.pk}").content.decode()
+    assert "investigator (external investigator)" not in page
+    assert "4 cases" in page and _selected(page, "assignee") == []
+
+
 def test_the_export_takes_a_named_person(cast, world, sign_in, client):
     sign_in(cast.triage_lead)
     body = b"".join(
