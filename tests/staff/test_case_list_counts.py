@@ -210,6 +210,7 @@ def test_each_count_is_of_what_the_gate_lets_the_viewer_see(cast, world):
         assert _counts(cast, viewer, **filters) == expected, (viewer, filters)
 
 
+@pytest.mark.slow  # forty lists and their counts, compared
 def test_the_count_is_the_lists_own_with_every_filter(cast, world, sign_in, client):
     """The list's count comes from the grouped query; the page's rows from the list's own
     query: with every filter and combination tried, the two agree."""
