@@ -71,7 +71,6 @@ from permissions.services import (
     exclusion_add,
     exclusion_confirm,
 )
-from staff.case_header import deadlines_now
 from staff.forms import (
     ActionDoneForm,
     ActionForm,
@@ -186,7 +185,6 @@ def case_page(
         if identity_row is not None and may_see_identity(user, case, shared=identity_row.shared)
         else None
     )
-    clocks, today = clocks_of(case), timezone.localdate()
     context: dict[str, Any] = {
         "case": case,
         "state_label": _state_label(case),
@@ -234,10 +232,8 @@ def case_page(
         "steps": steps,
         "leaving_steps": any(step["leaving"] for step in steps),
         "outcomes": Outcome.choices,
-        "clocks": clocks,
-        # The header's deadlines, each tagged overdue, due within a week or paused.
-        "deadlines_now": deadlines_now(clocks, today),
-        "today": today,
+        "clocks": clocks_of(case),
+        "today": timezone.localdate(),
         "step_problem": step_problem,
     }
     if can_triage:
