@@ -275,9 +275,12 @@ class _Group:
         if facet in ("new", "attention"):
             yes = self.stage in initials if facet == "new" else self.attention
             return ["1"] if yes else []
-        value = {"type": self.case_type, "stage": self.stage, "category": self.category}.get(
-            facet, self.unit
-        )
+        value = {
+            "type": self.case_type,
+            "stage": self.stage,
+            "category": self.category,
+            "unit": self.unit,
+        }[facet]
         return [value] if value else []
 
 
