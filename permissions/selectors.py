@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import Group, User
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, StringAgg, Subquery, Value
 from django.utils import timezone
 
 from cases.models import Case, CaseEvent, CaseType
@@ -113,6 +113,37 @@ def people_named(
     wanted = set(team_ids)
     teams = dict(Group.objects.filter(pk__in=wanted).values_list("pk", "name")) if wanted else {}
     return people, teams
+
+
+def people_holding(cases: QuerySet[Case]) -> list[tuple[int, str]]:
+    """The active people who hold a live grant to work one of ``cases`` (a list the gate made
+    for a viewer), each with ``person_label``, by name: the case list's "held by" choices.
+    Never every member of staff: only those the viewer sees on a case's page. One query (the
+    roles come with each person as one text, not a query of their own)."""
+    today = timezone.localdate()
+    grants = CaseUserPermission.objects.filter(
+        Q(expires_on__isnull=True) | Q(expires_on__gte=today),
+        user=OuterRef("pk"),
+        permission__codename=CasePerm.WORK,
+        content_object__in=cases.order_by().values("pk"),
+    )
+    memberships = User.groups.through.objects.filter(
+        user_id=OuterRef("pk"), group__name__in=ROLE_NAMES
+    )
+    roles = (
+        memberships.order_by()
+        .values("user_id")
+        .annotate(names=StringAgg("group__name", Value("\n")))
+        .values("names")  # type: ignore[misc]  # stubs miss the annotation
+    )
+    people = User.objects.filter(Exists(grants), is_active=True).annotate(
+        role_names=Subquery(roles)
+    )
+    labelled = [
+        (person.pk, person_label(person, (person.role_names or "").split("\n")))
+        for person in people
+    ]
+    return sorted(labelled, key=lambda pair: (pair[1].casefold(), pair[0]))
 
 
 def people_with_role(role: Role) -> QuerySet[User]:

@@ -5,6 +5,7 @@ from staff import (
     appeal_views,
     confidential_views,
     link_views,
+    list_views,
     notification_views,
     operations_views,
     record_views,
@@ -27,7 +28,7 @@ urlpatterns = [
         report_views.report_pack_download,
         name="report_pack_download",
     ),
-    path("cases/", views.case_list, name="case_list"),
+    path("cases/", list_views.case_list, name="case_list"),
     path("cases/record/", record_views.report_record, name="report_record"),
     path("workflows/", views.workflows_page, name="workflows"),
     # The confidential contact's pages (decision 0031).
@@ -83,7 +84,7 @@ urlpatterns = [
     path("holds/place/", retention_views.hold_place_view, name="hold_place"),
     path("holds/<int:hold_id>/review/", retention_views.hold_review_view, name="hold_review"),
     path("holds/<int:hold_id>/lift/", retention_views.hold_lift_view, name="hold_lift"),
-    path("cases/export.csv", views.case_export, name="case_export"),
+    path("cases/export.csv", list_views.case_export, name="case_export"),
     path("cases/<str:case_id>/", views.case_detail, name="case_detail"),
     path("cases/<str:case_id>/history/", views.case_history, name="case_history"),
     path(

@@ -7,26 +7,21 @@ Sign-in with two factors is enforced for every ``/staff/`` path by ``StaffSessio
 
 from __future__ import annotations
 
-import csv
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.models import Group, User
-from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.functional import cached_property
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from cases.exceptions import CaseNotFound, InvalidTransition, SpeakUpError
-from cases.models import Case, CaseType, Category, MessageKind, OrganisationalUnit
+from cases.models import Case, MessageKind
 from cases.outcomes import outcome_label, outcome_offered, outcomes_offered
 from cases.selectors import (
     case_actions,
@@ -41,14 +36,12 @@ from cases.selectors import (
 )
 from cases.services import message_add
 from permissions.access import (
-    case_count_for_user,
     case_for_triage,
     case_for_user,
     case_queryset_for_user,
     case_refuse,
     parse_id,
 )
-from permissions.audit import staff_event_record
 from permissions.models import CaseExclusion, ExclusionKind
 from permissions.predicates import (
     may_assign,
@@ -70,7 +63,6 @@ from permissions.predicates import (
 from permissions.roles import CasePerm
 from permissions.selectors import (
     case_holders,
-    case_types_recordable_by,
     people_named,
     people_working_on,
 )
@@ -99,7 +91,6 @@ from staff.link_views import links_panel
 from workflows import registry
 from workflows.clocks import clock_extend, clock_pause, clock_resume, clocks_of
 from workflows.predicates import appeal_open, steps_for
-from workflows.selectors import CaseFilters, case_list_for_user
 from workflows.services import (
     SUPPORT_PARTIES,
     case_record_action,
@@ -113,7 +104,6 @@ from workflows.services import (
 )
 from workflows.spec import Need
 
-PAGE_SIZE = 25
 # How the reporter's answers are headed on the case page (the keys intake seals).
 ANSWER_LABELS = {
     "what_happened": "What happened",
@@ -131,11 +121,6 @@ def _user(request: HttpRequest) -> User:
     return request.user
 
 
-def _filtered_cases(request: HttpRequest) -> QuerySet[Case]:
-    """The cases the user may see, narrowed by the list's filters (all in SQL)."""
-    return case_list_for_user(request.user, CaseFilters.from_params(request.GET))
-
-
 def _state_label(case: Case) -> str:
     return registry.state_label(case.case_type.workflow, case.state)
 
@@ -148,152 +133,6 @@ def home(request: HttpRequest) -> HttpResponse:
     if may_see_reports(_user(request)):
         return redirect("staff:reports")
     return redirect("staff:case_list")
-
-
-LIST_COLUMNS = (
-    "reference",
-    "state",
-    "received_on",
-    "attention_since",
-    "case_type__name",
-    "case_type__workflow",
-    "category__name",
-)
-
-
-class _ListPaginator(Paginator):  # type: ignore[type-arg]
-    """A paginator that takes the list's count from ``count`` (called once, when needed)."""
-
-    def __init__(self, cases: QuerySet[Case], per_page: int, *, count: Callable[[], int]):
-        super().__init__(cases, per_page)
-        self._count = count
-
-    @cached_property
-    def count(self) -> int:
-        return self._count()
-
-
-def case_list_page(user: Any, params: Mapping[str, str], per_page: int = PAGE_SIZE) -> Page[Case]:
-    """One page of the case list as ``params`` (the query string) ask for it: the cases the
-    user may see, narrowed by the list's filters, with only the columns the page shows
-    (never a sealed column: content stays on the case page). When nothing narrows the list,
-    its count is the gate's, counted from the grants without reading the cases
-    (``case_count_for_user``; the same number)."""
-    filters = CaseFilters.from_params(params)
-    cases = case_list_for_user(user, filters).only(*LIST_COLUMNS)
-    unnarrowed = filters == CaseFilters(sort=filters.sort)
-    count = (lambda: case_count_for_user(user)) if unnarrowed else cases.count
-    return _ListPaginator(cases, per_page, count=count).get_page(params.get("page"))
-
-
-# Saved views: the lists a handler or triage lead opens every day, as the filters' query
-# strings (so a view is an address to bookmark, and the same filters as the form's).
-SAVED_VIEWS = (
-    (_("My cases"), "assignee=me"),
-    (_("My overdue cases"), "assignee=me&deadline=overdue&sort=deadline"),
-    (_("New, held by nobody (for triage)"), "new=1&assignee=none&sort=oldest"),
-    (_("Due within a week"), "deadline=due&sort=deadline"),
-)
-
-
-@never_cache
-@require_GET
-def case_list(request: HttpRequest) -> HttpResponse:
-    page = case_list_page(request.user, request.GET)
-    rows = [(case, _state_label(case)) for case in page.object_list]
-    return render(
-        request,
-        "staff/case_list.html",
-        {
-            "page": page,
-            "rows": rows,
-            "case_types": CaseType.objects.order_by("position", "name"),
-            "stages": sorted(
-                {
-                    (state.name, str(state.staff))
-                    for spec in registry.specs()
-                    for state in spec.states
-                },
-                key=lambda pair: pair[1],
-            ),
-            "categories": Category.objects.filter(is_active=True)
-            .order_by("name")
-            .values_list("slug", "name")
-            .distinct(),
-            "units": OrganisationalUnit.objects.filter(is_active=True)
-            .order_by("name")
-            .values_list("slug", "name"),
-            "views": SAVED_VIEWS,
-            "filters": request.GET,
-            "today": timezone.localdate(),
-            "may_record": case_types_recordable_by(_user(request)).exists(),
-        },
-    )
-
-
-EXPORT_COLUMNS = ("reference", "case type", "stage", "category", "received")
-EXPORT_CHUNK = 2000
-
-
-class _Line:
-    """A file for ``csv.writer`` that hands each written line back instead of keeping it."""
-
-    def write(self, line: str) -> str:
-        return line
-
-
-@never_cache
-@require_GET
-def case_export(request: HttpRequest) -> StreamingHttpResponse:
-    """The list as CSV: case metadata only, never content, only cases the user may see, with
-    the list's filters. Streamed a chunk of rows at a time (memory stays flat however many
-    cases there are), reading only the columns it writes, never a sealed one. Each export is
-    a ``cases.exported`` staff event with its number of rows."""
-    cases = _filtered_cases(request)
-    staff_event_record(code="cases.exported", actor=_user(request), payload={"rows": cases.count()})
-    response = StreamingHttpResponse(_export_lines(cases), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="cases.csv"'
-    return response
-
-
-def _export_lines(cases: QuerySet[Case]) -> Iterator[str]:
-    writer = csv.writer(_Line())
-    yield writer.writerow(EXPORT_COLUMNS)
-    labels: dict[tuple[str, str], str] = {}
-    rows = cases.values_list(
-        "reference",
-        "case_type__name",
-        "case_type__workflow",
-        "state",
-        "category__name",
-        "received_on",
-    )
-    for reference, type_name, workflow, state, category, received in rows.iterator(
-        chunk_size=EXPORT_CHUNK
-    ):
-        label = labels.get((workflow, state))
-        if label is None:
-            label = labels[workflow, state] = registry.state_label(workflow, state)
-        yield writer.writerow(
-            [
-                csv_cell(reference),
-                csv_cell(type_name),
-                csv_cell(label),
-                csv_cell(category or ""),
-                received.isoformat(),
-            ]
-        )
-
-
-# A spreadsheet treats a cell starting with one of these as a formula (or, for tab and
-# carriage return, may shift it until it does): names typed in the administration site must
-# never run as formulas on the computer of whoever opens the export.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value: str) -> str:
-    """``value`` made inert for spreadsheets: a leading apostrophe before a formula start."""
-    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
 
 
 @never_cache

@@ -22,7 +22,7 @@ from bench.harness import Measurement, Side, compare
 from bench.items import Context, Item
 from cases.dbroles import connected_as_owner
 from permissions.models import CaseUserPermission
-from staff.views import case_list_page
+from staff.list_views import case_list_page
 
 PAGE = 50
 MAX_RATIO = 1.5
@@ -53,7 +53,7 @@ def _shape(user: Any, rounds: int, scale: int) -> Measurement:
     permission = Permission.objects.get(codename="view_case", content_type__app_label="cases")
 
     def through_gate(_: Any) -> tuple[list[str], int]:
-        # As the list page reads it (staff.views.case_list): its columns, its count.
+        # As the list page reads it (staff.list_views.case_list): its columns, its count.
         page = case_list_page(user, {}, per_page=PAGE)
         return [case.reference for case in page.object_list], page.paginator.count
 

@@ -1,4 +1,5 @@
-"""Template filters for the staff layout: which links a person's role shows."""
+"""Template filters for the staff layout: which links a person's role shows; and the case page's
+header deadlines."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from permissions.predicates import (
     may_see_reports,
 )
 from permissions.roles import may_manage_access
+from staff.case_header import HeaderDeadline, deadlines_now
 
 register = template.Library()
 
@@ -68,3 +70,10 @@ def configures(user: Any) -> bool:
 @register.filter
 def confidential_contact(user: Any) -> bool:
     return isinstance(user, User) and is_confidential_contact(user)
+
+
+@register.simple_tag
+def header_deadlines(clocks: Any, today: Any) -> list[HeaderDeadline]:
+    """The case page's running and paused deadlines, tagged (``staff.case_header``), from
+    the clocks the page read already."""
+    return deadlines_now(clocks, today)

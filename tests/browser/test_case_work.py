@@ -107,7 +107,7 @@ def test_from_triage_to_a_closed_case(browser, live_server, new_case):
     handler.get_by_role("button", name="Close").click()
     handler.get_by_text("The case has moved on.").wait_for()
     _accessible(handler)
-    handler.get_by_role("link", name="Case timeline").click()
+    handler.get_by_role("link", name="Timeline", exact=True).click()
     words = [state_label(case.case_type.workflow, state) for state in ("outcome", "closed")]
     handler.get_by_text("moved the case from {} to {}".format(*words)).wait_for()
     _accessible(handler)

@@ -63,6 +63,6 @@ def test_a_handler_links_two_cases_and_removes_the_link(page, live_server, assig
     page.get_by_text("The link is removed.").wait_for()
     page.get_by_text("No linked cases.").wait_for()
     assert not CaseLink.objects.exists()
-    page.get_by_role("link", name="Case timeline").click()
+    page.get_by_role("link", name="Timeline", exact=True).click()
     page.get_by_text(f"removed the link between this case and {other.reference}").wait_for()
     _accessible(page)

@@ -48,7 +48,7 @@ def test_a_handler_signs_in_with_two_factors_and_works_accessible_pages(
     page.get_by_role("button", name="Acknowledge").click()
     page.get_by_text("The case has moved on.").wait_for()
     assert axe_violations(page) == []
-    page.get_by_role("link", name="Case timeline").click()
+    page.get_by_role("link", name="Timeline", exact=True).click()
     page.get_by_text("moved the case from received to acknowledged").wait_for()
     assert axe_violations(page) == []
     page.get_by_role("link", name="Processes").click()

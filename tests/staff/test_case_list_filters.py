@@ -23,7 +23,11 @@ pytestmark = pytest.mark.django_db
         ({"unit": "u" * 80}, CaseFilters(unit="u" * 50)),
         ({"assignee": "me"}, CaseFilters(assignee="me")),
         ({"assignee": "none"}, CaseFilters(assignee="none")),
-        ({"assignee": "42"}, CaseFilters()),  # a person by id is not a filter (yet)
+        ({"assignee": "42"}, CaseFilters(assignee="42")),  # a person, checked against the gate
+        ({"assignee": "042"}, CaseFilters()),  # not an id as the page writes one
+        ({"assignee": "4" * 13}, CaseFilters()),
+        ({"assignee": "-1"}, CaseFilters()),
+        ({"assignee": "1 OR 1=1"}, CaseFilters()),
         (
             {"from": "2026-01-31", "to": " 2026-02-28 "},
             CaseFilters(received_from=dt.date(2026, 1, 31), received_to=dt.date(2026, 2, 28)),
