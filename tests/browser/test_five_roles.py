@@ -63,6 +63,22 @@ def bullying(transactional_db):
     return case_type
 
 
+@pytest.fixture
+def new_page(browser, bullying):
+    """A page in a browser context of its own (one a person); the contexts are closed at the
+    end, which ends the live server's kept-alive requests and their database connections (on
+    PostgreSQL the test database could not be dropped otherwise)."""
+    contexts = []
+
+    def make():
+        contexts.append(browser.new_context())
+        return contexts[-1].new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
 def _checked(page, *absent):
     """axe, reflow and keyboard on the page, and none of ``absent`` in the HTML received."""
     violations = axe_violations(page)
@@ -71,8 +87,8 @@ def _checked(page, *absent):
     assert [marker for marker in absent if marker in html] == []
 
 
-def _staff(browser, live_server, username, path="/staff/cases/"):
-    page = browser.new_context().new_page()
+def _staff(new_page, live_server, username, path="/staff/cases/"):
+    page = new_page()
     page.goto(live_server.url + path)
     sign_in(page, username)
     page.wait_for_url("**" + path)
@@ -96,14 +112,14 @@ def _report(page, live_server):
 
 
 def test_five_roles_walk_a_confidential_bullying_case_through_investigation_and_appeal(
-    browser, live_server, bullying
+    new_page, live_server
 ):
-    case = _report(browser.new_context().new_page(), live_server)
+    case = _report(new_page(), live_server)
     assert case.state == "received"
     case_path = f"/staff/cases/{case.pk}/"
 
     # Triage lead: finds the new case and gives it to the handler and the investigator.
-    lead = _staff(browser, live_server, "lead")
+    lead = _staff(new_page, live_server, "lead")
     lead.get_by_label("New cases only").check()
     lead.get_by_role("button", name="Filter").click()
     _checked(lead, NAME)
@@ -120,7 +136,7 @@ def test_five_roles_walk_a_confidential_bullying_case_through_investigation_and_
     _checked(lead, NAME)
 
     # Handler: initial assessment, then a formal investigation; two notes, one shared.
-    hal = _staff(browser, live_server, "hal")
+    hal = _staff(new_page, live_server, "hal")
     _checked(hal, NAME)
     hal.get_by_role("link", name=case.reference).click()
     assert hal.get_by_text("Confidential: only the confidential contact knows").is_visible()
@@ -143,7 +159,7 @@ def test_five_roles_walk_a_confidential_bullying_case_through_investigation_and_
     _checked(hal, NAME)
 
     # External investigator: the shared note only, then a note of their own.
-    ivy = _staff(browser, live_server, "ivy")
+    ivy = _staff(new_page, live_server, "ivy")
     _checked(ivy, NAME, "QZREPORT", "QZUNSHARED")
     ivy.get_by_role("link", name=case.reference).click()
     ivy.get_by_text(SHARED).wait_for()
@@ -154,7 +170,7 @@ def test_five_roles_walk_a_confidential_bullying_case_through_investigation_and_
     _checked(ivy, NAME, "QZREPORT", "QZUNSHARED")
 
     # Confidential contact: who the reporter is (and nothing revealed).
-    gwen = _staff(browser, live_server, "guardian")
+    gwen = _staff(new_page, live_server, "guardian")
     gwen.get_by_role("link", name="Confidential reporters").click()
     gwen.get_by_role("heading", name="Confidential reporters").wait_for()
     _checked(gwen, "QZREPORT", "QZUNSHARED")
@@ -192,7 +208,7 @@ def test_five_roles_walk_a_confidential_bullying_case_through_investigation_and_
     _checked(lead, NAME)
 
     # Appeal decision-maker: sees what investigators see, decides, and loses the case.
-    ada = _staff(browser, live_server, "adjudicator")
+    ada = _staff(new_page, live_server, "adjudicator")
     ada.get_by_role("link", name=case.reference).click()
     ada.get_by_role("button", name="Decide the appeal").wait_for()
     _checked(ada, NAME, "QZREPORT", "QZUNSHARED")
