@@ -224,5 +224,5 @@ def test_five_roles_walk_a_confidential_bullying_case_through_investigation_and_
     assert (closed.state, closed.outcome) == ("closed", "appeal_dismissed")
     # The handler still reads the closed case and its timeline, never the reporter's name.
     hal.goto(live_server.url + case_path)
-    hal.get_by_role("link", name="Case timeline").click()
+    hal.get_by_role("link", name="Timeline", exact=True).click()
     _checked(hal, NAME)
