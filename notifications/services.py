@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.exceptions import SpeakUpError
 from cases.models import Case
-from notifications.kinds import kind_of
+from notifications.kinds import CASE_NEWS, NEW_REPORT, kind_of
 from notifications.logs import log
 from notifications.models import (
     Delivery,
@@ -124,7 +124,12 @@ def staff_news_send() -> int:
             batch = list(rows[:_NEWS_BATCH])
             if not batch:
                 return told
+            # A new report's own news says enough: its replies before the round are not
+            # told apart (the holders open a case that is new to them anyway).
+            new = {news.case_id for news in batch if news.kind == NEW_REPORT}
             for news in batch:
+                if news.kind == CASE_NEWS and news.case_id in new:
+                    continue
                 notify_case_holders(news.case, news.kind)
             StaffNews.objects.filter(pk__in=[news.pk for news in batch]).delete()
             told += len(batch)

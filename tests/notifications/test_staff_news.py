@@ -106,6 +106,19 @@ def test_replies_and_files_before_a_round_are_one_piece_of_news_for_the_handler(
     assert _told() == [(handler.username, "case_news", "16:00")]
 
 
+def test_a_reply_to_a_new_report_before_the_round_is_not_told_apart(client, office):
+    with time_machine.travel(ACTED, tick=False):
+        token = _token(client.post(SEND, answers(office.case_type)))
+        form_key = _follow_up(client, token)
+        reply = client.post("/follow-up/reply/", {"body": "One more thing.", "form_key": form_key})
+        assert reply.status_code == 302
+    assert StaffNews.objects.count() == 2  # a new report, and news on it
+    with time_machine.travel(ROUND, tick=False):
+        assert staff_news_send() == 2
+    assert _told() == [("triage", "new_report", "16:00")]
+    assert not StaffNews.objects.exists()
+
+
 def test_a_refused_reply_or_file_is_no_news(client, office):
     with time_machine.travel(ACTED, tick=False):
         token = _token(client.post(SEND, answers(office.case_type)))
