@@ -208,6 +208,10 @@ def pytest_configure(config: pytest.Config) -> None:
     # again at what was made before the first test (pytest_collection_finish). Objects still
     # go the moment nothing refers to them; only cycles wait longer. About 3.5% of the CPU.
     gc.set_threshold(50_000, 20, 100)
+    if os.environ.get("SPEAKUP_CPU_REPORT"):
+        from tests import cpu_report
+
+        cpu_report.register(config, int(os.environ["SPEAKUP_CPU_REPORT"]))
     if SLOW_TEST_SECONDS:
         if not _xdist_controller(config):
             # Hypothesis builds its table of Unicode characters on first use (seconds, once
