@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import pytest
@@ -23,6 +24,7 @@ from django.db import connection
 
 from cases.models import CaseType
 from permissions.roles import Role
+from tests import shared_cast
 from tests.builders import make_case, make_case_type
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -45,13 +47,18 @@ def _missing(what: str, how: str) -> None:
     pytest.skip(f"{what} not available; {how}")
 
 
-def pytest_runtest_setup(item: pytest.Item) -> None:
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+    """Skips a test whose service is missing; then, before the test's fixtures, the shared
+    cast is built, kept or dropped (tests/shared_cast.py)."""
     if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
         pytest.skip("runs in the PostgreSQL pass of scripts/test (DATABASE_URL=postgres://...)")
     if item.get_closest_marker("redis") and not _reachable(REDIS_URL, 6379):
         _missing("Redis", f"start Redis or set SPEAKUP_TEST_REDIS_URL (now {REDIS_URL})")
     if item.get_closest_marker("browser") and not CHROMIUM.exists():
         _missing("Chromium", "install Debian's chromium package (apt-get install chromium)")
+    shared_cast.before_setup(item, _build_shared_cast)
+    return (yield)
 
 
 # The slow-test guard: scripts/test sets SPEAKUP_SLOW_TEST_SECONDS for its first pass, and any
@@ -201,6 +208,10 @@ def pytest_configure(config: pytest.Config) -> None:
     # again at what was made before the first test (pytest_collection_finish). Objects still
     # go the moment nothing refers to them; only cycles wait longer. About 3.5% of the CPU.
     gc.set_threshold(50_000, 20, 100)
+    if os.environ.get("SPEAKUP_CPU_REPORT"):
+        from tests import cpu_report
+
+        cpu_report.register(config, int(os.environ["SPEAKUP_CPU_REPORT"]))
     if SLOW_TEST_SECONDS:
         if not _xdist_controller(config):
             # Hypothesis builds its table of Unicode characters on first use (seconds, once
@@ -230,13 +241,15 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix) -
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker) -> Iterator[None]:
+def django_db_setup(request, django_db_setup, django_db_blocker) -> Iterator[None]:
     """...the tests connect as the application's role, and the owner drops it at the end."""
     from tests import dbroles
 
     with django_db_blocker.unblock():
         dbroles.default_as_app()
+    shared_cast.database_ready()
     yield
+    shared_cast.close(request.config)
     dbroles.default_as_owner()
 
 
@@ -250,10 +263,13 @@ def _configuration_not_kept() -> None:
     _drop()
 
 
+# PBKDF2 is deliberately slow; tests hash with MD5 (never used outside tests).
+TEST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings) -> None:
-    """PBKDF2 is deliberately slow; tests hash with MD5 (never used outside tests)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = TEST_PASSWORD_HASHERS
 
 
 @pytest.fixture(scope="session")
@@ -368,21 +384,21 @@ def _people(django_user_model, people: dict[str, tuple[str, tuple[str, ...], dic
     return dict(zip(people, users, strict=True)), groups
 
 
-@pytest.fixture
-def cast(db, django_user_model):
-    """A case type with a triage team, one case on it, and a person in every position."""
+def _build_cast() -> dict[str, Any]:
+    """The cast's objects: what ``cast`` gives a test, before it is made a class."""
+    import datetime as dt
+
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
     from permissions.models import ExclusionKind
     from permissions.services import case_assign, case_assign_team, exclusion_add
 
-    people, groups = _people(django_user_model, CAST_PEOPLE)
+    people, groups = _people(get_user_model(), CAST_PEOPLE)
     team = groups["Whistleblowing handlers"]
     case_type = make_case_type(triage_team=groups["Whistleblowing triage"])
     case = make_case(case_type=case_type, reporter_contact="call me on 0700 000000")
     lead = people["triage_lead"]
-    import datetime as dt
-
-    from django.utils import timezone
-
     case_assign(case=case, assignee=people["assigned_handler"], actor=lead)
     case_assign(
         case=case,
@@ -394,7 +410,26 @@ def cast(db, django_user_model):
     exclusion_add(
         case=case, user=people["conflicted_handler"], kind=ExclusionKind.SUBJECT, actor=lead
     )
-    return type("Cast", (), {"case": case, "case_type": case_type, "team": team, **people})
+    return {"case": case, "case_type": case_type, "team": team, **people}
+
+
+def _build_shared_cast() -> dict[str, Any]:
+    """The cast built before a test's fixtures, so under the settings they would give it."""
+    from django.test import override_settings
+
+    with override_settings(PASSWORD_HASHERS=TEST_PASSWORD_HASHERS):
+        return _build_cast()
+
+
+@pytest.fixture
+def cast(db, django_user_model):
+    """A case type with a triage team, one case on it, and a person in every position.
+
+    Built once for a run of consecutive tests that ask for it, in a transaction around theirs,
+    each test getting its own copies of the objects (tests/shared_cast.py); built in the test
+    itself when the test commits for real."""
+    objects = shared_cast.current() or _build_cast()
+    return type("Cast", (), objects)
 
 
 @pytest.fixture
