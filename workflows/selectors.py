@@ -14,7 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from django.contrib.auth.models import Permission
 from django.db.models import (
@@ -36,7 +36,7 @@ from django.db.models.expressions import OrderBy
 from django.utils import timezone
 
 from cases.models import Case
-from permissions.access import case_queryset_for_user, cases_for_triage
+from permissions.access import case_ids_of, case_queryset_for_user, cases_for_triage
 from permissions.models import CaseGroupPermission, CaseUserPermission
 from permissions.roles import CasePerm
 from permissions.selectors import people_holding
@@ -266,8 +266,7 @@ class CaseCounts:
         return self.by_facet.get(facet, Counter())[str(value)]
 
 
-@dataclass(frozen=True)
-class CaseGroup:
+class CaseGroup(NamedTuple):
     """Cases that agree on every filter with counts but who holds them (one row of the
     grouped query), and how many of them: in all (``n``), held by someone, a person or a
     team (``held``), and held personally by the person the list is narrowed to, "me" or
@@ -283,19 +282,11 @@ class CaseGroup:
     held: int
     asked: int
 
-    def values(self, facet: str, initials: set[str]) -> list[str]:
-        """The value of ``facet`` these cases have, if any."""
-        if facet in ("new", "attention"):
-            yes = self.stage in initials if facet == "new" else self.attention
-            return ["1"] if yes else []
-        value = {
-            "type": self.case_type,
-            "stage": self.stage,
-            "category": self.category,
-            "unit": self.unit,
-            "deadline": self.deadline,
-        }[facet]
-        return [value] if value else []
+    def values(self, initials: set[str]) -> tuple[str, ...]:
+        """The value of each facet of ``GROUPED`` these cases have, in its order ("" none)."""
+        new = "1" if self.stage in initials else ""
+        attention = "1" if self.attention else ""
+        return (self.case_type, self.stage, new, self.category, self.unit, self.deadline, attention)
 
     def matching(self, assignee: str) -> int:
         """How many of them the list's choice of who holds them lets through."""
@@ -305,7 +296,7 @@ class CaseGroup:
 
 
 def _wanted(filters: CaseFilters, facet: str) -> str:
-    """What ``filters`` ask of ``facet``, as ``CaseGroup.values`` names it ("" for anything)."""
+    """What ``filters`` ask of ``facet``, as ``CaseGroup.values`` gives it ("" for anything)."""
     return {
         "type": filters.case_type,
         "stage": filters.stage,
@@ -396,14 +387,16 @@ def case_counts_for_user(
         )
         for case_type, stage, category, unit, deadline, attention, n, held, asked_n in rows
     ]
-    # Who holds them: among the cases matching every other filter as asked.
-    others = case_list_for_user(
-        user, dataclasses.replace(filters, assignee=""), today=today, seen=seen
+    # Who holds them: among the cases matching every other filter as asked (with none asked,
+    # the gate's ids, read without the cases).
+    others = dataclasses.replace(filters, assignee="", sort=CaseFilters.sort)
+    ids = (
+        case_ids_of(seen)
+        if others == CaseFilters()
+        else case_list_for_user(user, others, today=today, seen=seen).order_by().values("pk")
     )
     people = (
-        CaseUserPermission.objects.filter(
-            live, permission_id=work, content_object__in=others.order_by().values("pk")
-        )
+        CaseUserPermission.objects.filter(live, permission_id=work, content_object__in=ids)
         .order_by()
         .values_list("user_id")
         .annotate(n=Count("pk"))
@@ -418,22 +411,28 @@ def case_counts_fold(
     person's cases matching every filter but who holds them): a count is the sum over the
     groups matching every filter but its own, and who holds them chosen as asked."""
     initials = _initials()
-    wanted = {facet: _wanted(filters, facet) for facet in FACETS}
-    by_facet: dict[str, Counter[str]] = {facet: Counter() for facet in FACETS}
-    total = 0
+    # The facets asked for, by their place in ``GROUPED``, and what each asks.
+    asked = [(i, _wanted(filters, facet)) for i, facet in enumerate(GROUPED)]
+    asked = [(i, wanted) for i, wanted in asked if wanted]
+    counted: list[Counter[str]] = [Counter() for _ in GROUPED]
+    total = nobody = 0
     for group in groups:
-        has = {facet: group.values(facet, initials) for facet in GROUPED}
-        misses = [f for f in GROUPED if wanted[f] and wanted[f] not in has[f]]
+        has = group.values(initials)
+        misses = [i for i, wanted in asked if has[i] != wanted]
         if len(misses) > 1:
             continue
         n = group.matching(filters.assignee)
-        if not misses:
-            total += n
-            by_facet["assignee"]["none"] += group.n - group.held
-        # Matching every other filter: its values count for the one it misses, or for each.
-        for facet in misses or GROUPED:
-            for value in has[facet]:
-                by_facet[facet][value] += n
+        if misses:  # matching every other filter: counts for the one it misses
+            counted[misses[0]][has[misses[0]]] += n
+            continue
+        total += n
+        nobody += group.n - group.held
+        for i, value in enumerate(has):
+            counted[i][value] += n
+    by_facet = {facet: counted[i] for i, facet in enumerate(GROUPED)}
+    for values in by_facet.values():
+        values.pop("", None)  # no value (no category, no deadline, not new)
+    by_facet["assignee"] = Counter({"none": nobody})
     for pk, n in people.items():
         by_facet["assignee"][str(pk)] += n
     if me in people:
