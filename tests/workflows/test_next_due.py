@@ -8,11 +8,12 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 import uuid
+from typing import Any
 
 import pytest
 import time_machine
 from django.db import connection, transaction
-from django.db.models import Min
+from django.db.models import Min, Model
 from django.utils import timezone
 
 import workflows.clocks
@@ -105,12 +106,12 @@ def test_every_clock_service_keeps_the_case_s_next_due_day():
     assert _next_due(other) == other.received_on + dt.timedelta(days=7)
 
 
-def _execute(sql: str, params: list[object]) -> None:
+def _execute(sql: str, params: list[Any]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
 
 
-def _db(field_owner: type, name: str, value: object) -> object:
+def _db(field_owner: type[Model], name: str, value: object) -> Any:
     return field_owner._meta.get_field(name).get_db_prep_value(value, connection)
 
 
@@ -163,7 +164,7 @@ def test_a_case_written_after_its_clocks_gets_its_day():
     with _at(dt.date(2026, 11, 2)):
         model = make_case()
     new = uuid.uuid4()
-    columns = [field.column for field in Case._meta.concrete_fields]
+    columns = [str(field.column) for field in Case._meta.concrete_fields]
     fresh = {"id": new, "reference": "ZZZZ-ZZZZ", "token_digest": None, "next_due": None}
     values = ["%s" if column in fresh else column for column in columns]
     with transaction.atomic():
