@@ -2,8 +2,8 @@
 
 Everything here starts from ``permissions.access.case_queryset_for_user``, so a list can only
 ever narrow what the gate allows, and every filter and sort stays in SQL (a page is one query,
-whatever the filters). The counts beside each filter's values are one grouped query over the
-same rows (``case_counts_for_user``), which gives the list's own count too.
+whatever the filters). The counts beside each filter's values are two grouped queries over the
+same rows (``case_counts_for_user``), which give the list's own count too.
 """
 
 from __future__ import annotations
