@@ -16,9 +16,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin
-from simple_history.models import HistoricalRecords
 
 from cases.exceptions import AuditRecordImmutable, HistoryBypassError
+from cases.history import history_records
 
 
 class SealedField(models.BinaryField):  # type: ignore[type-arg]
@@ -200,7 +200,7 @@ class CaseType(models.Model):
     )
 
     objects = HistoryTrackedQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = history_records()
 
     class Meta:
         ordering = ("position", "name")
@@ -232,7 +232,7 @@ class Category(models.Model):
     is_active = models.BooleanField(default=True)
 
     objects = HistoryTrackedQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = history_records()
 
     class Meta:
         verbose_name_plural = "categories"
@@ -258,7 +258,7 @@ class OrganisationalUnit(models.Model):
     is_active = models.BooleanField(default=True)
 
     objects = HistoryTrackedQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = history_records()
 
     class Meta:
         ordering = ("name",)
@@ -298,7 +298,7 @@ class OutcomeCode(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
 
     objects = HistoryTrackedQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = history_records()
 
     class Meta:
         ordering = ("case_type", "position", "label")
@@ -315,7 +315,7 @@ class OutcomeCode(models.Model):
 # Kept so that workflows/ can connect the proxy models' saves to the same history table:
 # Django sends post_save with the proxy class as sender, which simple-history ignores.
 # ``next_due`` is not the case's history: it follows the clocks, whose own history is kept.
-CASE_HISTORY = HistoricalRecords(excluded_fields=["token_digest", "next_due"])
+CASE_HISTORY = history_records(excluded_fields=["token_digest", "next_due"])
 
 
 class Channel(models.TextChoices):
@@ -460,7 +460,7 @@ class Message(models.Model):
     created_at = models.DateTimeField()
 
     objects = HistoryTrackedQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = history_records()
 
     class Meta:
         ordering = ("case", "position")
@@ -489,7 +489,7 @@ class Evidence(models.Model):
     created_at = models.DateTimeField()
 
     objects = HistoryTrackedQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = history_records()
 
     class Meta:
         verbose_name_plural = "evidence"
@@ -513,7 +513,7 @@ class Action(models.Model):
     created_at = models.DateTimeField()
 
     objects = HistoryTrackedQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = history_records()
 
     class Meta:
         ordering = ("case", "due_on", "created_at")
@@ -552,7 +552,7 @@ class SharedItem(models.Model):
     shared_at = models.DateTimeField()
 
     objects = HistoryTrackedQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = history_records()
 
     class Meta:
         constraints = [
@@ -596,7 +596,7 @@ class CaseLink(models.Model):
     linked_at = models.DateTimeField()
 
     objects = HistoryTrackedQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = history_records()
 
     class Meta:
         ordering = ("case", "linked_at")
@@ -632,7 +632,7 @@ class ReporterIdentity(models.Model):
     reveal_reason = SealedField(null=True)
 
     objects = HistoryTrackedQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = history_records()
 
     class Meta:
         verbose_name_plural = "reporter identities"

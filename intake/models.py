@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
+from cases.history import history_records
 from cases.models import Category, HistoryTrackedQuerySet
 
 
@@ -56,7 +56,7 @@ class Branding(models.Model):
     )
 
     objects = HistoryTrackedQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["logo"])
+    history = history_records(excluded_fields=["logo"])
 
     class Meta:
         verbose_name_plural = "branding"
@@ -100,7 +100,7 @@ class SupportResource(models.Model):
     is_active = models.BooleanField(default=True)
 
     objects = HistoryTrackedQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = history_records()
 
     class Meta:
         ordering = ("position", "title")
@@ -121,7 +121,7 @@ class Campaign(models.Model):
     ends_on = models.DateField()
 
     objects = HistoryTrackedQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = history_records()
 
     class Meta:
         ordering = ("starts_on", "title")

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
+from cases.history import history_records
 from cases.models import Case, HistoryTrackedQuerySet, SealedField
 from workflows import registry
 from workflows.spec import ClockKind
@@ -66,7 +66,7 @@ class Clock(models.Model):
     reason = SealedField(null=True)
 
     objects = HistoryTrackedQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = history_records()
 
     class Meta:
         constraints = [

@@ -97,6 +97,12 @@ def _setting() -> Setting:
     )
 
 
+# One test client for every run, as a server loads its middleware once: a new ``Client``
+# builds its handler's middleware chain on its first request (about 0.3 ms a run, which the
+# raw side never pays). Its cookies are cleared before each run instead.
+_CLIENT = Client(SERVER_NAME="localhost")
+
+
 def fresh_post(setting: Setting) -> tuple[Client, dict[str, str]]:
     """A browser with no cookie and a form of its own (untimed); the throttles' counters are
     cleared, as a fresh hour would leave them. Clearing the cache drops the configuration the
@@ -104,7 +110,8 @@ def fresh_post(setting: Setting) -> tuple[Client, dict[str, str]]:
     previous report left it (``intake/configuration.py``)."""
     cache.clear()
     configuration()
-    return Client(SERVER_NAME="localhost"), {
+    _CLIENT.cookies.clear()
+    return _CLIENT, {
         **setting.form,
         "submission_key": secrets.token_urlsafe(24),
     }

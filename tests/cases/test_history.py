@@ -6,6 +6,7 @@ from django.apps import apps
 from django.utils import timezone
 
 from cases.exceptions import HistoryBypassError
+from cases.history import HistoryManagerOnce
 from cases.models import Action, Case, CaseType, Category, Message, MessageKind, OrganisationalUnit
 from cases.services import action_add, action_complete, evidence_attach, message_add
 from tests.builders import make_case, make_handler
@@ -32,6 +33,30 @@ def test_every_case_record_model_is_tracked():
     }
     # Data keys must never be copied into history: that would defeat crypto-shredding.
     assert "cases.DataKey" not in labels
+
+
+def test_every_tracked_model_makes_its_history_managers_class_once():
+    # A model declared with simple-history's own HistoricalRecords would build a new manager
+    # class on every access (cases/history.py): each must be declared with history_records.
+    for model in tracked_models():
+        manager = getattr(model, model._meta.simple_history_manager_attribute)
+        assert isinstance(manager, HistoryManagerOnce), model._meta.label
+        again = getattr(model, model._meta.simple_history_manager_attribute)
+        assert type(again) is type(manager), model._meta.label
+
+
+@pytest.mark.django_db
+def test_each_instances_history_is_still_its_own(staff_user):
+    one, other = make_case(), make_case()
+    case_transition(case=one, name="acknowledge", actor=make_handler(one, "worker"))
+
+    assert type(one.history) is type(other.history)
+    assert [h.state for h in Case.objects.get(pk=one.pk).history.order_by("history_date")] == [
+        "received",
+        "acknowledged",
+    ]
+    assert [h.state for h in Case.objects.get(pk=other.pk).history.all()] == ["received"]
+    assert Case.history.filter(id__in=[one.pk, other.pk]).count() == 3
 
 
 @pytest.mark.django_db
