@@ -314,7 +314,8 @@ class OutcomeCode(models.Model):
 
 # Kept so that workflows/ can connect the proxy models' saves to the same history table:
 # Django sends post_save with the proxy class as sender, which simple-history ignores.
-CASE_HISTORY = history_records(excluded_fields=["token_digest"])
+# ``next_due`` is not the case's history: it follows the clocks, whose own history is kept.
+CASE_HISTORY = history_records(excluded_fields=["token_digest", "next_due"])
 
 
 class Channel(models.TextChoices):
@@ -387,6 +388,12 @@ class Case(FSMModelMixin, models.Model):
     # HMAC-SHA256 of the case token under the pepper; the token itself is never stored.
     # Empty only on a purged case's stub, which no token opens (retention/purge.py).
     token_digest = models.BinaryField(max_length=32, unique=True, null=True, editable=False)
+    # The earliest due day of the case's running clocks (none running: empty), for the case
+    # list's deadline column, sort and filters without a subquery per case. Kept by database
+    # triggers on ``workflows_clock`` (migration workflows 0007, decision 0006), so every
+    # write of a clock moves it in the same transaction, whatever makes it; the application
+    # never sets it (a new case has no clock yet, and no save of a case names it).
+    next_due = models.DateField(null=True, blank=True, editable=False)
 
     objects = HistoryTrackedQuerySet.as_manager()
     history = CASE_HISTORY

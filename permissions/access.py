@@ -56,18 +56,15 @@ _pending_refusals: contextvars.ContextVar[list[AccessRefusal] | None] = contextv
 )
 
 
-def _visible(user_id: int, perm: CasePerm, case_id: uuid.UUID | None = None) -> Q:
-    """The SQL condition for "user ``user_id`` holds ``perm`` on the case" (rules 3 to 6).
+def _visible(user_id: int, perm: CasePerm, case_id: uuid.UUID) -> Q:
+    """The SQL condition for "user ``user_id`` holds ``perm`` on case ``case_id``" (rules 3
+    to 6).
 
     Each rule is a set of case ids read from its own index (the user's grants, their teams'
-    grants, the case types they triage, their exclusions), not a subquery per case row: the
-    database drives from the handful of cases a person holds instead of visiting every case.
-    Asked about one case (``case_id``), each set is read for that case only, so the answer
-    costs the same whether the person holds ten cases or a hundred thousand; a list reads
-    them as ``_listed`` does. The rules are the same.
+    grants, the case types they triage, their exclusions), not a subquery per case row, each
+    read for that case only, so the answer costs the same whether the person holds ten cases
+    or a hundred thousand; a list reads the same rules' sets whole (``_listed_ids``).
     """
-    if case_id is None:
-        return _listed(user_id, perm)
     permission = _permission(perm)
     user_grants = (
         CaseUserPermission.objects.filter(
@@ -97,11 +94,6 @@ def _permission(perm: CasePerm) -> Subquery:
         .order_by()
         .values("pk")[:1]
     )
-
-
-def _listed(user_id: int, perm: CasePerm) -> Q:
-    """The rules as a list asks them: ``pk IN`` the union of the rules' sets of case ids."""
-    return Q(pk__in=_listed_ids(user_id, perm))
 
 
 def _listed_ids(user_id: int, perm: CasePerm) -> QuerySet[Any, Any]:
@@ -163,8 +155,30 @@ def case_queryset_for_user(
     """
     if not (user.is_authenticated and user.is_active):  # rule 1
         return Case.objects.none()
-    cases = Case.objects.filter(_visible(int(user.pk), perm, only))
-    return cases if only is None else cases.filter(pk=only)
+    if only is not None:
+        return Case.objects.filter(_visible(int(user.pk), perm, only)).filter(pk=only)
+    # A list asks ``pk IN`` the union of the rules' sets of case ids.
+    ids = _listed_ids(int(user.pk), perm)
+    cases = Case.objects.filter(pk__in=ids)
+    # For ``case_ids_of``; on this queryset only: any queryset made from it goes without.
+    cases._listed_ids = ids  # type: ignore[attr-defined]
+    return cases
+
+
+def case_ids_of(cases: QuerySet[Case]) -> QuerySet[Any, Any]:
+    """The ids of ``cases``, for a subquery that needs nothing else (who holds the cases, how
+    many each holds). For a list exactly as ``case_queryset_for_user`` made it, the rules'
+    sets themselves, read from their indexes without reading the cases (every grant names a
+    case that exists, as ``case_count_for_user`` says): checking each id against the cases
+    cost SQLite a lookup a case. For any other queryset, its ids.
+
+    The sets are kept on the gate's queryset object itself, and Django copies no attribute of
+    a queryset into the querysets made from it (filtered, ordered, annotated), so a narrowed
+    list can never be answered with the sets of the whole one."""
+    listed: QuerySet[Any, Any] | None = getattr(cases, "_listed_ids", None)
+    if listed is not None:  # the gate's list itself, not narrowed
+        return listed
+    return cases.order_by().values("pk")
 
 
 def case_count_for_user(user: AnyUser, perm: CasePerm = CasePerm.VIEW) -> int:

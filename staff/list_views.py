@@ -50,6 +50,7 @@ LIST_COLUMNS = (
     "state",
     "received_on",
     "attention_since",
+    "next_due",
     "case_type__name",
     "case_type__workflow",
     "category__name",
@@ -108,7 +109,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     """The list, its filters with the number of cases each value gives, and saved views.
 
     Queries, whatever the filters: the gate's (the person's teams, once), the people the
-    "held by" filter may name (those holding a case the user sees), one grouped query for
+    "held by" filter may name (those holding a case the user sees), two grouped queries for
     every filter's counts and the list's count (``case_counts_for_user``), and the page."""
     user = _user(request)
     seen = case_queryset_for_user(user)

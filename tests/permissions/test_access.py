@@ -173,6 +173,33 @@ def test_the_gates_count_is_the_lists_for_everyone(cast, perm):
     assert case_count_for_user(cast.assigned_handler) == 0
 
 
+def test_the_ids_of_the_gates_list_are_its_rules_sets_and_a_narrowed_list_its_own(cast):
+    """``case_ids_of`` answers for the gate's list itself from the rules' sets, without the
+    cases; for anything made from it (narrowed, ordered), with that queryset's own ids, never
+    the whole list's."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from permissions.access import case_ids_of
+
+    def ids(rows) -> set[object]:
+        return {next(iter(row.values())) for row in rows}
+
+    make_case(case_type=cast.case_type)  # a second new case the triage lead sees
+    for who in ("assigned_handler", "team_handler", "triage_lead"):
+        seen = case_queryset_for_user(getattr(cast, who))
+        with CaptureQueriesContext(connection) as captured:
+            listed = ids(case_ids_of(seen))
+        assert listed == set(seen.values_list("pk", flat=True)), who
+        # The handler's and the team handler's come from the grants alone.
+        reads_cases = '"cases_case"' in captured.captured_queries[0]["sql"]
+        assert reads_cases == (who == "triage_lead"), who  # triage duty is a set of cases
+    lead = case_queryset_for_user(cast.triage_lead)
+    assert ids(case_ids_of(lead.filter(pk=cast.case.pk))) == {cast.case.pk}
+    assert ids(case_ids_of(lead.order_by("reference"))) == set(lead.values_list("pk", flat=True))
+    assert ids(case_ids_of(case_queryset_for_user(AnonymousUser()))) == set()
+
+
 def test_investigators_never_hold_the_reporters_contact_details(cast):
     assert user_has_case_perm(cast.assigned_handler, cast.case, CasePerm.VIEW_CONTACT)
     assert not user_has_case_perm(cast.external_investigator, cast.case, CasePerm.VIEW_CONTACT)
