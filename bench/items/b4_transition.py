@@ -101,18 +101,19 @@ def fresh_case(setting: Setting) -> uuid.UUID:
 
 
 def prepared(setting: Setting) -> uuid.UUID:
-    """Each run's input (``fresh_case``), and on SQLite its write-ahead log checkpointed, both
-    untimed. SQLite moves the log into the database whenever it passes 1,000 pages, at the
-    commit that passes it, syncing the file (about 20 ms on the shared machine, against a raw
-    step's 0.4 ms commit); at 100,000 cases a step and its filing write enough pages for that
-    to fall in about one timed run in 17, on either side by chance, which is what gave B4 on
-    SQLite its spread (0.68 to 21.45). Both sides write the same pages, so both pay the same
-    share of it; checkpointing here takes it out of every timed run instead of a few."""
-    case_id = fresh_case(setting)
+    """Each run's input (``fresh_case``), on SQLite after its write-ahead log is checkpointed,
+    both untimed. SQLite moves the log into the database whenever it passes 1,000 pages, at
+    the commit that passes it, syncing the file (about 20 ms on the shared machine, against
+    a raw step's 0.4 ms commit); at 100,000 cases a step and its filing write enough pages for
+    that to fall in about one timed run in 17, on either side by chance, which is what gave B4
+    on SQLite its spread (0.68 to 21.45). Both sides write the same pages, so both pay the
+    same share of it; checkpointing here takes it out of every timed run instead of a few.
+    The checkpoint comes first: the first commit after one restarts the log and syncs its
+    header, and that commit must be the filing's, not the timed step's."""
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
-    return case_id
+    return fresh_case(setting)
 
 
 def raw_transition(setting: Setting, case_id: uuid.UUID) -> None:
