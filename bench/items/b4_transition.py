@@ -135,21 +135,24 @@ def raw_transition(setting: Setting, case_id: uuid.UUID) -> None:
             " FROM auth_user_groups m JOIN auth_group r ON r.id = m.group_id WHERE m.user_id = %s)"
             " FROM cases_case c JOIN cases_casetype t ON t.id = c.case_type_id WHERE c.id = %s"
             " AND (EXISTS (SELECT 1 FROM permissions_caseuserpermission g"
-            " WHERE g.content_object_id = c.id AND g.user_id = %s AND g.permission_id = %s"
+            " WHERE g.content_object_id = %s AND g.user_id = %s AND g.permission_id = %s"
             " AND (g.expires_on IS NULL OR g.expires_on >= %s))"
             " OR EXISTS (SELECT 1 FROM permissions_casegrouppermission g"
             " JOIN auth_user_groups m ON m.group_id = g.group_id"
-            " WHERE g.content_object_id = c.id AND m.user_id = %s AND g.permission_id = %s))"
+            " WHERE g.content_object_id = %s AND m.user_id = %s AND g.permission_id = %s))"
             " AND NOT EXISTS (SELECT 1 FROM permissions_caseexclusion x"
-            f" WHERE x.case_id = c.id AND x.user_id = %s){' FOR UPDATE OF c' if pg else ''}",
+            f" WHERE x.case_id = %s AND x.user_id = %s){' FOR UPDATE OF c' if pg else ''}",
             [
                 actor,
                 cid,
+                cid,  # each rule reads this case's rows only, as the gate asks about one case
                 actor,
                 setting.work_permission_id,
                 connection.ops.adapt_datefield_value(today),
+                cid,
                 actor,
                 setting.work_permission_id,
+                cid,
                 actor,
             ],
         )
