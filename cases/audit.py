@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -266,30 +266,46 @@ class Event:
     payload: dict[str, PayloadValue] = field(default_factory=dict)
 
 
-def events_record(*, case: Case, events: Sequence[Event]) -> list[CaseEvent]:
+def events_record(*, case: Case, events: Sequence[Event]) -> int:
     """Append the events of one change to ``case``'s chain, in order: the same checks, rows
     and links as ``event_record`` one by one, but with the chain's head locked and moved once
-    and the rows inserted in one statement (a transition and the deadlines it stops). Call it
-    inside the transaction of the change. Raises as ``event_record`` does, before writing."""
+    and the rows inserted in one statement (a transition and the deadlines it stops), as
+    ``events_record_many`` inserts its rows, without making model instances. Call it inside
+    the transaction of the change. Raises as ``event_record`` does, before writing. Returns
+    the number of events recorded."""
     at = timezone.now()
-    rows: list[CaseEvent] = []
+    codes: list[str] = []
+    actors: list[int | None] = []
+    payloads: list[dict[str, PayloadValue]] = []
     for event in events:
         event_type = REGISTRY.get(event.code)
         if event_type is None:
             raise UnknownAuditEvent(f"Audit event code {event.code!r} is not registered.")
         data = dict(event.payload)
         payload_check(event_type.code, event_type.payload_keys, data)
-        rows.append(CaseEvent(case=case, code=event.code, actor=event.actor, at=at, payload=data))
-    if not rows:
-        return []
+        codes.append(event.code)
+        actors.append(event.actor.pk if event.actor is not None else None)
+        payloads.append(data)
+    if not codes:
+        return 0
     bodies = [
-        event_body(code=row.code, actor_id=row.actor_id, at=at, payload=row.payload) for row in rows
+        event_body(code=code, actor_id=actor_id, at=at, payload=payload)
+        for code, actor_id, payload in zip(codes, actors, payloads, strict=True)
     ]
     with transaction.atomic(savepoint=False):
         links = chain_extend(chain=case_chain(case.pk), bodies=bodies)
-        for row, (seq, mac) in zip(rows, links, strict=True):
-            row.seq, row.mac = seq, mac
-        return CaseEvent.objects.bulk_create(rows)
+        rows_insert(
+            CaseEvent,
+            {
+                "code": codes,
+                "actor_id": actors,
+                "payload": payloads,
+                "seq": [seq for seq, _ in links],
+                "mac": [mac for _, mac in links],
+            },
+            same={"case_id": case.pk, "at": at},
+        )
+    return len(codes)
 
 
 def events_record_many(*, code: str, payloads: Mapping[uuid.UUID, dict[str, PayloadValue]]) -> int:
@@ -512,20 +528,34 @@ def chain_extend(
     """Add a link to ``chain`` for each body, in order: returns each new row's ``(seq, mac)``,
     with the head locked and moved once. ``new`` says the chain has no head yet (a case
     created in this transaction: its id is new): the head is inserted at its last link in
-    one statement, and should one exist after all, that insert fails rather than fork it."""
-    if new:
-        head = AuditHead(chain=chain)
-    else:
-        head, _ = AuditHead.objects.select_for_update().get_or_create(chain=chain)
+    one statement, and should one exist after all, that insert fails rather than fork it.
+
+    An existing head is locked and moved in plain statements (``_heads_lock``, ``_heads_move``,
+    as ``events_record_many`` does for many chains), without making and saving a model:
+    profiled on a workflow step, the ORM's ``get_or_create`` and ``save`` cost some six times
+    their two statements. A chain seen for the first time without ``new`` (the refusals' and
+    the staff record's, once) gets its head inserted in a savepoint, as ``get_or_create``
+    would: a head inserted meanwhile by another transaction is then locked instead."""
+    seq, mac = 0, ""
+    if not new:
+        found = _heads_lock([chain]).get(chain)
+        if found is None:
+            try:
+                with transaction.atomic():
+                    AuditHead.objects.create(chain=chain)
+            except IntegrityError:  # started at the same moment by another append
+                found = _heads_lock([chain])[chain]
+        if found is not None:
+            seq, mac = found
     links = []
     for body in bodies:
-        head.seq += 1
-        head.mac = link_mac(chain=chain, seq=head.seq, prev=head.mac, body=body)
-        links.append((head.seq, head.mac))
+        seq += 1
+        mac = link_mac(chain=chain, seq=seq, prev=mac, body=body)
+        links.append((seq, mac))
     if new:
-        head.save(force_insert=True)
+        AuditHead(chain=chain, seq=seq, mac=mac).save(force_insert=True)
     else:
-        head.save(update_fields=["seq", "mac"])
+        _heads_move({chain: (seq, mac)})
     return links
 
 

@@ -14,14 +14,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from django.apps import apps
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
 
 from cases.audit import Event, event_record
 from cases.exceptions import SpeakUpError
+from cases.history import HistoryRow, history_save
 from cases.keys import case_cipher
 from cases.models import Case
 from permissions.access import case_for_user
@@ -67,7 +65,7 @@ def clock_start(
     stage: str = "",
     history_date: dt.datetime | None = None,
     absent: bool = False,
-    history: list[ClockChange] | None = None,
+    history: list[HistoryRow] | None = None,
 ) -> Clock | None:
     """Start ``kind`` for ``case`` from ``on`` (idempotent: a started clock is kept).
     ``history_date`` dates the new clock's history row (a reporter's action: to the day).
@@ -77,7 +75,7 @@ def clock_start(
     look first and no savepoint. Clocks start only under the case's lock (a step) or with a
     new case, so none can have started meanwhile; were one to, the unique constraint would
     fail the caller's transaction rather than make two. With ``absent``, given ``history``,
-    the new clock's history row is added to it for ``clocks_history_write``."""
+    the new clock's history row is added to it for ``cases.history.history_write``."""
     period = period_of(case, kind, stage)
     if period is None:
         return None
@@ -104,49 +102,13 @@ def clock_start(
     return clock
 
 
-# A clock saved without its history row yet, and the row's type ("+" new, "~" changed).
-ClockChange = tuple[Clock, str]
-
-
-def _save(clock: Clock, history: list[ClockChange] | None, kind: str, **how: Any) -> None:
+def _save(clock: Clock, history: list[HistoryRow] | None, kind: str, **how: Any) -> None:
     """Save ``clock``; its history row now (django-simple-history's signal), or, given
-    ``history``, later with the others of the same step (``clocks_history_write``)."""
+    ``history``, later with the others of the same step (``cases.history.history_write``)."""
     if history is None:
         clock.save(**how)
-        return
-    clock.skip_history_when_saving = True  # type: ignore[attr-defined]
-    try:
-        clock.save(**how)
-    finally:
-        del clock.skip_history_when_saving  # type: ignore[attr-defined]
-    clock._history_date = getattr(clock, "_history_date", None) or timezone.now()  # type: ignore[attr-defined]
-    history.append((clock, kind))
-
-
-def clocks_history_write(history: list[ClockChange]) -> None:
-    """The history rows of the clocks a step saved, in one INSERT: the rows
-    django-simple-history writes one at a time on save (the same columns, date, type and
-    user: the request's signed-in user, as its middleware names it, or none)."""
-    if not history or not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
-        return
-    # The historical model itself: ``Clock.history`` would make a new manager class per call.
-    historical = apps.get_model("workflows", "HistoricalClock")
-    fields = historical.tracked_fields
-    request = getattr(HistoricalRecords.context, "request", None)
-    user = getattr(request, "user", None)
-    by = user if user is not None and user.is_authenticated else None
-    historical.objects.bulk_create(
-        [
-            historical(
-                history_date=clock._history_date,  # type: ignore[attr-defined]
-                history_type=kind,
-                history_user=getattr(clock, "_history_user", by),
-                history_change_reason=getattr(clock, "_change_reason", None),
-                **{field.attname: getattr(clock, field.attname) for field in fields},
-            )
-            for clock, kind in history
-        ]
-    )
+    else:
+        history_save(clock, history, kind, **how)
 
 
 def clocks_of(case: Case) -> list[Clock]:
@@ -165,13 +127,13 @@ def clock_stopped(
     on: dt.date,
     actor: User | None,
     events: list[Event] | None = None,
-    history: list[ClockChange] | None = None,
+    history: list[HistoryRow] | None = None,
 ) -> Clock:
     """Stop ``clock``, which the caller read as running while holding the case's lock: met if
     stopped on or before the due day. Audited once: ``clock.met`` or ``clock.missed`` is
     recorded here, or, given ``events``, added to that list, which the caller records with
     the rest of its change (``cases.audit.events_record``) in the same transaction. Given
-    ``history``, the clock's history row is added to it (``clocks_history_write``)."""
+    ``history``, the clock's history row is added to it (``cases.history.history_write``)."""
     clock.stopped_on = on
     clock.met = on <= clock.due_on
     _save(clock, history, "~", update_fields=["stopped_on", "met"])

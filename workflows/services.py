@@ -27,6 +27,7 @@ from django_fsm import can_proceed
 
 from cases.audit import Event, event_record, events_record
 from cases.exceptions import InvalidTransition, NotAllowed
+from cases.history import HistoryRow, history_save, history_write
 from cases.models import (
     Action,
     Case,
@@ -59,7 +60,7 @@ from permissions.roles import CasePerm
 from permissions.selectors import people_working_on
 from permissions.services import AssignmentRefused, case_appeal_access_end, case_assign
 from workflows import registry
-from workflows.clocks import ClockChange, clock_start, clock_stopped, clocks_history_write
+from workflows.clocks import clock_start, clock_stopped
 from workflows.models import Clock
 from workflows.predicates import appeal_open, holds_step_role, took_part
 from workflows.spec import ClockKind, Need, Step, WorkflowSpec
@@ -289,7 +290,10 @@ def _apply(
     if consent and Need.CONSENT in step.needs:
         locked.mediation_consented_on = today
         fields.append("mediation_consented_on")
-    locked.save(update_fields=fields)
+    # The history rows of the case and of the clocks the step stops and starts, written
+    # together at the end (``cases.history``): one INSERT for the case's, one for the clocks'.
+    history: list[HistoryRow] = []
+    history_save(locked, history, "~", update_fields=fields)
     # The step's event and those of the deadlines it stops, recorded together at the end.
     events = [
         Event(
@@ -308,7 +312,10 @@ def _apply(
             body=f"Reason for this step ({step.label}): {reason.strip()}",
             author=actor,
         )
-    _move_clocks(locked, spec, step, source=source, today=today, actor=actor, events=events)
+    _move_clocks(
+        locked, spec, step, source=source, today=today, actor=actor, events=events, history=history
+    )
+    history_write(history)
     events_record(case=locked, events=events)
     # Leaving the appeal (decided, or another way out) ends the decision-makers' access to it.
     if any(taken.independent for taken in spec.steps_from(source)):
@@ -324,14 +331,14 @@ def _move_clocks(
     today: dt.date,
     actor: User | None,
     events: list[Event],
+    history: list[HistoryRow],
 ) -> None:
     """The clocks the step stops and starts, as its workflow declares; leaving a stage stops
     its limit and entering one starts it; a closed case keeps no running clock. The case's
     clocks are read once (the case is locked), not once for each clock the step may touch;
     the events of the clocks stopped join ``events``, and the history rows of the clocks
-    stopped and started are written in one INSERT."""
+    stopped and started join ``history`` (the caller writes them, in one INSERT)."""
     clocks = {(clock.kind, clock.stage): clock for clock in Clock.objects.filter(case=case)}
-    history: list[ClockChange] = []  # the clocks' history rows, written together at the end
 
     def stop(kind: str, stage: str = "") -> None:
         clock = clocks.get((kind, stage))
@@ -351,7 +358,6 @@ def _move_clocks(
                 clock_start(
                     case=case, kind=kind, stage=stage, on=today, absent=True, history=history
                 )
-    clocks_history_write(history)
 
 
 # --- Recording on a case the actor works ----------------------------------------------------

@@ -12,6 +12,7 @@ from django.core.management import CommandError, call_command
 from django.db import connections
 from django.utils import timezone
 
+from cases import audit
 from cases.audit import audit_status, audit_verify, case_chain, event_record
 from cases.models import AuditHead, AuditVerification, CaseEvent
 from cases.tasks import verify_audit_chains
@@ -187,3 +188,33 @@ def test_refusals_recorded_at_once_queue_too(staff_user):
     seqs = list(AccessRefusal.objects.order_by("id").values_list("seq", flat=True))
     assert seqs == list(range(1, 9))
     assert audit_verify().problems == []
+
+
+@pytest.mark.django_db
+def test_a_head_made_meanwhile_by_another_append_is_locked_and_continued(staff_user, monkeypatch):
+    # The head is missing when looked for, then found present when inserted (another append
+    # made it in between): the append takes the next place on it instead of failing.
+    case = make_case()
+    locks = []
+    real_lock = audit._heads_lock
+
+    def late(chains):
+        locks.append(chains)
+        return {} if len(locks) == 1 else real_lock(chains)
+
+    monkeypatch.setattr(audit, "_heads_lock", late)
+    event_record(case=case, code="case.viewed", actor=staff_user, payload={"view": "view"})
+    assert len(locks) == 2
+    assert list(CaseEvent.objects.filter(case=case).order_by("id").values_list("seq")) == [
+        (1,),
+        (2,),
+    ]
+    assert audit_verify().problems == []
+
+
+@pytest.mark.django_db
+def test_a_chain_without_a_head_starts_at_its_first_link(staff_user):
+    assert not AuditHead.objects.filter(chain="refusals").exists()
+    record_refusal(staff_user, None, "view")
+    head = AuditHead.objects.get(chain="refusals")
+    assert (head.seq, head.mac) == (1, AccessRefusal.objects.get().mac)

@@ -17,6 +17,7 @@ from workflows.services import case_transition
 pytestmark = pytest.mark.django_db
 
 HistoricalClock = apps.get_model("workflows", "HistoricalClock")
+HistoricalCase = apps.get_model("cases", "HistoricalCase")
 
 
 @pytest.fixture
@@ -95,6 +96,22 @@ def test_the_clocks_history_rows_name_the_signed_in_handler(received, sign_in, c
         ],
         key=str,
     )
+    # The case's row too, written with them (cases.history) rather than by the signal.
+    assert list(
+        HistoricalCase.objects.filter(id=case.pk)
+        .order_by("history_id")
+        .values_list("state", "history_type", "history_user_id", "history_change_reason")
+    ) == [("received", "+", None, None), ("acknowledged", "~", handler.pk, None)]
+
+
+def test_a_steps_case_history_row_holds_every_column_of_the_moved_case(received):
+    case, handler = received
+    case_transition(case=case, name="acknowledge", actor=handler)
+    row = HistoricalCase.objects.filter(id=case.pk).latest("history_id")
+    moved = Case.objects.get(pk=case.pk)
+    fields = [f.attname for f in HistoricalCase.tracked_fields]
+    assert "token_digest" not in fields  # excluded from the case's history
+    assert {f: getattr(row, f) for f in fields} == {f: getattr(moved, f) for f in fields}
 
 
 def test_a_step_by_the_system_writes_clock_history_without_a_user(received):
