@@ -27,7 +27,10 @@ ALLOWED = {
     "django_session",  # staff sessions: last-seen time for the idle limit
     "permissions_staffevent",  # the audit of a report run or download, or of the case export
 }
-WRITE = re.compile(r'^\s*(INSERT INTO|UPDATE|DELETE FROM)\s+"?(\w+)"?', re.IGNORECASE)
+# Django records a statement run for many parameter sets as "N times: <sql>".
+WRITE = re.compile(
+    r'^\s*(?:\d+ times: )?(INSERT INTO|UPDATE|DELETE FROM)\s+"?(\w+)"?', re.IGNORECASE
+)
 
 
 def _get_urls():
