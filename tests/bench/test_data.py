@@ -57,15 +57,18 @@ def test_b1_measures_both_sides_on_the_same_cases():
         handler_id=handler.pk,
         handler_cases=CaseUserPermission.objects.filter(user=handler).count(),
     )
-    m = measure(context, 7)  # 7 rounds of 2 x 2 queries: over the fast pass's budget
+    m = measure(context, 7)  # 7 rounds of both sides' reads: over the fast pass's budget
     assert made.grants == 10
     assert len(m.ratios) == 7
-    assert m.b_queries == 2  # the page and the count
-    # As the list page: which of the handler's teams apply (for the page and for the count),
-    # the count from the grants, the page.
-    assert m.a_queries == 4
+    # The raw side as the list page reads (B1 times the page's reads since the counts):
+    # the people who hold cases, the grouped counts, each person's count, the page.
+    assert m.b_queries == 4
+    # The list page: which of the handler's teams apply, the people who hold its cases, the
+    # grouped counts, each person's count, the page (its count is the counts' total).
+    assert m.a_queries == 5
     # The second shape: a handler granted every tenth case, made for the item and gone after.
-    assert set(m.extra) == {"tenth"}
+    # And the tenth's list sorted by deadline (the case's next due day, decision 0028).
+    assert set(m.extra) == {"tenth", "deadline"}
     assert "a tenth of the cases (2)" in m.extra["tenth"][1]
     assert not CaseUserPermission.objects.filter(user__username="bench-handler-tenth").exists()
 
