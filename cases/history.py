@@ -11,8 +11,8 @@ and the reason (``get_change_reason_from_object``). ``history_write`` inserts th
 with ``cases.batch.rows_insert``: no historical model instance is made and no signal sent.
 
 Profiled on a step (docs/performance.md, B4), the signal's row costs about four times the
-case's own UPDATE: it looks up the history manager, for which simple-history builds a new
-manager class on every access, makes a historical instance field by field and saves it
+case's own UPDATE: it looked up the history manager (a new class on every access, until
+``HistoryManagerOnce`` below), makes a historical instance field by field and saves it
 through the ORM. Only for models whose history tracks no many-to-many field, and with no
 receiver of simple-history's ``pre_create_historical_record`` or
 ``post_create_historical_record`` (none in this project; ``history_write`` refuses the
@@ -47,7 +47,7 @@ class HistoryRow:
 
 @functools.cache
 def _historical(model: type[models.Model]) -> type[models.Model]:
-    # Looked up once per model: simple-history's lookup builds a manager class each time.
+    # Looked up once per model: simple-history's lookup goes through the history manager.
     historical: type[models.Model] = get_history_model_for_model(model)
     if getattr(historical, "_history_m2m_fields", None):
         raise ValueError(f"{model.__name__}'s history tracks many-to-many fields.")
