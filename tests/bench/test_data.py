@@ -75,16 +75,18 @@ def test_b1_measures_both_sides_on_the_same_cases():
 
 def test_skeleton_cases_open_through_the_real_case_page():
     """Each generated case has its own key, sealed answers and a first audit link: the handler
-    it is granted to opens it, the answers decrypt, and every chain verifies."""
+    it is granted to opens it, the answers decrypt, and every chain verifies. One case of each
+    of the three case types (the generator deals them round-robin): six pages were over the
+    slow-test guard's budget on a busy machine."""
     from bench.data import staff_client
     from cases.audit import audit_verify
     from cases.models import CaseEvent, DataKey
 
     handler = get_user_model().objects.get(username="handler")
-    data.skeleton_cases(6, handler_share=6)
+    data.skeleton_cases(3, handler_share=3)
     cases = list(Case.objects.order_by("reference"))
-    assert DataKey.objects.filter(case__in=cases).count() == 6
-    assert CaseEvent.objects.filter(case__in=cases, code="case.created", seq=1).count() == 6
+    assert DataKey.objects.filter(case__in=cases).count() == 3
+    assert CaseEvent.objects.filter(case__in=cases, code="case.created", seq=1).count() == 3
     signed_in = staff_client(handler)
     opened = 0
     for case in cases:
@@ -92,7 +94,7 @@ def test_skeleton_cases_open_through_the_real_case_page():
         assert page.status_code == 200, case.reference
         assert "Generated report" in page.content.decode()
         opened += 1
-    assert len({c.token_digest for c in cases}) == 6
+    assert len({c.token_digest for c in cases}) == 3
     report = audit_verify()
     assert report.problems == []
-    assert opened == 6
+    assert opened == 3
