@@ -21,6 +21,7 @@ from cases.crypto import (
 )
 from cases.exceptions import CaseKeyDestroyed
 from cases.models import DataKey
+from cases.page_scope import page_kept
 
 
 def data_key_prepare(*, case_id: uuid.UUID) -> tuple[CaseCipher, DataKey]:
@@ -38,7 +39,12 @@ def data_key_prepare(*, case_id: uuid.UUID) -> tuple[CaseCipher, DataKey]:
 
 def case_cipher(case_id: uuid.UUID) -> CaseCipher:
     """The cipher of one case. Raises ``CaseKeyDestroyed`` once its key has been shredded and
-    ``MasterKeyMismatch`` when the configured master keys cannot unwrap it."""
+    ``MasterKeyMismatch`` when the configured master keys cannot unwrap it. Read once in a
+    page scope (``cases.page_scope``), however many of the page's parts open it."""
+    return page_kept(("case_cipher", case_id), lambda: _case_cipher_read(case_id))
+
+
+def _case_cipher_read(case_id: uuid.UUID) -> CaseCipher:
     row = DataKey.objects.filter(case_id=case_id).values_list("master_key_id", "wrapped").first()
     if row is None:
         raise CaseKeyDestroyed()

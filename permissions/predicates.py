@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from cases.page_scope import page_kept
 from permissions.access import user_has_case_perm
 from permissions.models import CaseExclusion, ChangeKind
 from permissions.roles import CasePerm, Role, may_manage_access, roles_of
@@ -30,18 +31,26 @@ if TYPE_CHECKING:
     from permissions.models import AccessChange
 
 
+def _holds(user: User, case: Case, perm: CasePerm) -> bool:
+    """The gate's answer (``user_has_case_perm``), asked once in a page scope: a case page's
+    panels ask whether the viewer may work the case a dozen times (``cases.page_scope``)."""
+    return page_kept(
+        ("holds", user.pk, case.pk, perm), lambda: user_has_case_perm(user, case, perm)
+    )
+
+
 def _active(user: User) -> bool:
     return bool(user.is_authenticated and user.is_active)
 
 
 def may_work(user: User, case: Case) -> bool:
     """Move the case, write to the reporter, add notes and actions, record what was done."""
-    return user_has_case_perm(user, case, CasePerm.WORK)
+    return _holds(user, case, CasePerm.WORK)
 
 
 def may_see_contact(user: User, case: Case) -> bool:
     """See how to contact the reporter: handlers' grant carries it, investigators' never."""
-    return user_has_case_perm(user, case, CasePerm.VIEW_CONTACT)
+    return _holds(user, case, CasePerm.VIEW_CONTACT)
 
 
 def _handler_working(user: User, case: Case) -> bool:
@@ -160,7 +169,7 @@ def may_decide_appeal(user: User, case: Case) -> bool:
     """Take the step that decides the case's appeal: a live grant to decide it, which only an
     appeal decision-maker is given, for that appeal, until it is decided or its end date. It
     lets them do nothing else: not work the case, so no message, note, action or other step."""
-    return user_has_case_perm(user, case, CasePerm.DECIDE_APPEAL)
+    return _holds(user, case, CasePerm.DECIDE_APPEAL)
 
 
 def may_confirm_exclusion(user: User, exclusion: CaseExclusion) -> bool:

@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from cases.page_scope import page_kept
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
@@ -93,7 +95,12 @@ def roles_of(user: AbstractBaseUser | AnonymousUser) -> set[Role]:
     remembered = getattr(user, _REMEMBERED, None)
     if remembered is not None:
         return set(remembered)
-    names = set(user.groups.values_list("name", flat=True))  # type: ignore[attr-defined]
+    # Read once in a page scope (``cases.page_scope``): a case page asks some twenty times.
+    return set(page_kept(("roles_of", user.pk), lambda: frozenset(_roles_read(user))))
+
+
+def _roles_read(user: AbstractBaseUser | AnonymousUser) -> set[Role]:
+    names = set(user.groups.values_list("name", flat=True))  # type: ignore[union-attr]
     return roles_from(names)
 
 

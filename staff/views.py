@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cases.exceptions import CaseNotFound, InvalidTransition, SpeakUpError
 from cases.models import Case, MessageKind
 from cases.outcomes import outcome_label, outcome_offered, outcomes_offered
+from cases.page_scope import page_scope
 from cases.selectors import (
     case_actions,
     case_content,
@@ -152,7 +153,23 @@ def case_page(
     status: int = 200,
 ) -> HttpResponse:
     """The case page of a case the gate has let ``user`` open (and the view recorded); with
-    ``step_problem``, again after a refused step, its error shown and its input kept."""
+    ``step_problem``, again after a refused step, its error shown and its input kept.
+
+    Put together and rendered in a page scope (``cases.page_scope``): the viewer's roles,
+    their permissions on the case and its cipher are each read once, however many of the
+    page's parts ask. The page only reads; any change the request made is done by now."""
+    with page_scope():
+        return _case_page(request, user, case, step_problem=step_problem, status=status)
+
+
+def _case_page(
+    request: HttpRequest,
+    user: User,
+    case: Case,
+    *,
+    step_problem: dict[str, Any] | None,
+    status: int,
+) -> HttpResponse:
     content = case_content(case)
     redacted_only = sees_redacted_only(user)
     answers = content.answers

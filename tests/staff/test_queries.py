@@ -94,3 +94,58 @@ def test_the_list_pages_count_is_the_gates_when_nothing_narrows_it(cast, sign_in
     for query in ("", "?sort=oldest", "?stage=received", "?q=" + cast.case.reference):
         page = client.get(f"/staff/cases/{query}").content.decode()
         assert ("1 case" if "q=" in query else "2 cases") in page, query
+
+
+def _kinds(captured) -> dict[str, int]:
+    """How many of each kind of read a request made, for the kinds the page once repeated."""
+    import re
+
+    kinds = {
+        "data key": r'FROM "cases_datakey"',
+        "roles": r'SELECT "auth_group"."name" AS "name" FROM "auth_group"',
+        "gate": r'^SELECT 1 AS "a" FROM "cases_case"',
+    }
+    return {
+        kind: sum(1 for query in captured if re.search(pattern, query["sql"]))
+        for kind, pattern in kinds.items()
+    }
+
+
+def test_the_case_page_reads_its_key_the_viewers_roles_and_each_permission_once(
+    cast, sign_in, client
+):
+    """The page's parts each ask whether the viewer may work the case, what roles they have,
+    and open its cipher: once each for the page (``cases.page_scope``), where it used to be
+    twelve gate queries, nineteen reads of the roles and four of the key."""
+    sign_in(cast.assigned_handler)
+    url = f"/staff/cases/{cast.case.pk}/"
+    client.get(url)  # the session's first request does its own work once
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    # One key read, the roles once, the gate asked once for each permission the page needs:
+    # work (steps, notes, deadlines, redaction, links) and the reporter's contact.
+    assert _kinds(captured) == {"data key": 1, "roles": 1, "gate": 2}
+    # In all: the session, the user and their second factor; the case through the gate and
+    # the view's event (its chain's head read and moved); the page's reads; the session saved.
+    assert len(captured) == 29
+
+
+def test_a_page_scope_ends_with_the_page(cast, sign_in, client):
+    """Answers kept for one page are not kept for the next: a handler who loses the role
+    between two requests loses the redaction form (the role's) on the second, and once
+    unassigned is refused the case."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from permissions.services import case_unassign
+
+    sign_in(cast.assigned_handler)
+    url = f"/staff/cases/{cast.case.pk}/"
+    redaction = f'action="/staff/cases/{cast.case.pk}/redaction/"'
+    assert redaction in client.get(url).content.decode()
+    # Through another object, as another request would.
+    handler = get_user_model().objects.get(pk=cast.assigned_handler.pk)
+    handler.groups.remove(Group.objects.get(name="Handler"))
+    assert redaction not in client.get(url).content.decode()
+    case_unassign(case=cast.case, user=cast.assigned_handler, actor=cast.triage_lead)
+    assert client.get(url).status_code == 404
