@@ -14,6 +14,11 @@ The rules, each one ``if`` or one clause below:
 5. a triage lead may view the new (received) cases of the case types they triage;
 6. an exclusion (conflict of interest) overrides every rule above.
 
+Rules 3 to 6 are conditions in SQL (``_visible`` for one case, ``_listed_ids`` for a list).
+The reads of one case are compiled once per database and permission and run with each call's
+user, case and day (``permissions/compiled.py``, decision 0036): the same statement as the
+ORM's, without building and compiling it on every call.
+
 The confidential contact reaches a confidential reporter's identity, never the case's content,
 through ``case_for_confidential_contact`` (its own rules: the role, a confidential reporter, no
 exclusion; decision 0031).
