@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 
 from django.db import connections, router
 from django.db.models import FETCH_ONE, Field, Model, QuerySet
-from django.db.models.query import get_related_populators
+from django.db.models.query import ModelIterable, get_related_populators
 
 
 class Slot(NamedTuple):
@@ -145,6 +145,8 @@ class CompiledRead:
         queryset = self._build(key, **self._stand_ins)
         if queryset.model is not self._model:
             raise NotCompiled(f"a read of {queryset.model.__name__}, not {self._model.__name__}")
+        if queryset._iterable_class is not ModelIterable:  # values(), values_list()
+            raise NotCompiled("a read of instances of the model, not of values")
         if form == "first":  # as QuerySet.first(): by the key unless ordered, the first row
             query = (queryset if queryset.ordered else queryset.order_by("pk"))[:1].query
         else:  # as QuerySet.exists()

@@ -265,7 +265,7 @@ def test_a_read_with_a_value_hidden_in_another_parameter_is_not_compiled():
 
 
 @pytest.mark.django_db
-def test_a_read_of_another_model_or_with_wrong_values_is_refused():
+def test_a_read_of_another_model_or_of_values_or_with_wrong_values_is_refused():
     def reads_exclusions(user_id, case_id, today):
         return CaseExclusion.objects.filter(case_id=case_id, user_id=user_id)
 
@@ -274,6 +274,9 @@ def test_a_read_of_another_model_or_with_wrong_values_is_refused():
 
     def reads_cases(user_id, case_id, today):
         return Case.objects.filter(pk=case_id, received_on__gte=today, category_id=user_id)
+
+    with pytest.raises(NotCompiled, match="not of values"):
+        _read(lambda **values: reads_cases(**values).values("pk")).first("key", **VALUES)
 
     read = _read(reads_cases)
     assert read.first("key", **VALUES) is None
