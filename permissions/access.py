@@ -14,6 +14,11 @@ The rules, each one ``if`` or one clause below:
 5. a triage lead may view the new (received) cases of the case types they triage;
 6. an exclusion (conflict of interest) overrides every rule above.
 
+Rules 3 to 6 are conditions in SQL (``_visible`` for one case, ``_listed_ids`` for a list).
+The reads of one case are compiled once per database and permission and run with each call's
+user, case and day (``permissions/compiled.py``, decision 0036): the same statement as the
+ORM's, without building and compiling it on every call.
+
 The confidential contact reaches a confidential reporter's identity, never the case's content,
 through ``case_for_confidential_contact`` (its own rules: the role, a confidential reporter, no
 exclusion; decision 0031).
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import datetime as dt
 import uuid
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -37,6 +43,7 @@ from cases.audit import REFUSAL_CHAIN, chain_append, event_record, refusal_body
 from cases.exceptions import CaseNotFound
 from cases.models import Case, CaseType
 from cases.tokens import token_digest, token_normalize
+from permissions.compiled import CompiledRead, Slot
 from permissions.models import AccessRefusal, CaseExclusion, CaseGroupPermission, CaseUserPermission
 from permissions.roles import ROLE_NAMES, CasePerm, roles_from, roles_remember
 
@@ -56,7 +63,7 @@ _pending_refusals: contextvars.ContextVar[list[AccessRefusal] | None] = contextv
 )
 
 
-def _visible(user_id: int, perm: CasePerm, case_id: uuid.UUID) -> Q:
+def _visible(user_id: int, perm: CasePerm, case_id: uuid.UUID, today: dt.date) -> Q:
     """The SQL condition for "user ``user_id`` holds ``perm`` on case ``case_id``" (rules 3
     to 6).
 
@@ -70,7 +77,7 @@ def _visible(user_id: int, perm: CasePerm, case_id: uuid.UUID) -> Q:
         CaseUserPermission.objects.filter(
             user_id=user_id, permission_id=permission, content_object_id=case_id
         )
-        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=timezone.localdate()))
+        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
         .values("content_object_id")
     )  # rule 3
     team_grants = CaseGroupPermission.objects.filter(
@@ -94,6 +101,77 @@ def _permission(perm: CasePerm) -> Subquery:
         .order_by()
         .values("pk")[:1]
     )
+
+
+def _one_case(user_id: int, perm: CasePerm, case_id: uuid.UUID, today: dt.date) -> QuerySet[Case]:
+    """Case ``case_id`` if user ``user_id`` holds ``perm`` on it on ``today``, as a queryset:
+    what ``case_queryset_for_user(..., only=case_id)`` returns, and what the compiled reads
+    below are compiled from."""
+    return Case.objects.filter(_visible(user_id, perm, case_id, today)).filter(pk=case_id)
+
+
+# The gate's reads of one case, each compiled once per database and permission and then run
+# with each call's user, case and day (permissions/compiled.py, decision 0036): building and
+# compiling them cost more than everything else in a workflow step. The stand-ins are values
+# no call has (no user has a negative id, no case a UUID of version 0, no grant ends in 1900),
+# put where each call's values go while the read is compiled; each is prepared as a field the
+# rules' lookups use prepares it (the user's by a foreign key to the user, for one).
+_SLOTS = {
+    "user_id": Slot(CaseExclusion._meta.get_field("user"), -1_912_837_465),
+    "case_id": Slot(Case._meta.pk, uuid.UUID("5e1f5e1f-c0de-0000-0000-00000000c0de")),
+    "today": Slot(CaseUserPermission._meta.get_field("expires_on"), dt.date(1900, 1, 2)),
+}
+_WITH = ("case_type", "category", "org_unit")
+
+
+def _one_case_read(
+    perm: CasePerm, *, user_id: int, case_id: uuid.UUID, today: dt.date
+) -> QuerySet[Case]:
+    """The case with its type, category and unit (``case_for_user``; and whether it is
+    there at all, ``user_has_case_perm``)."""
+    return _one_case(user_id, perm, case_id, today).select_related(*_WITH)
+
+
+def _locked_case_read(
+    perm: CasePerm, *, user_id: int, case_id: uuid.UUID, today: dt.date
+) -> QuerySet[Case]:
+    """The case with its type, category and unit, locked, with its reader's roles
+    (``case_locked_for_user``)."""
+    # The user's roles come with the case (the step that follows checks them), as one text
+    # of their role groups' names: one subquery, not a query of its own.
+    memberships = get_user_model().groups.through.objects
+    roles = (
+        memberships.filter(  # type: ignore[misc]  # stubs miss the annotation
+            user_id=user_id, group__name__in=ROLE_NAMES
+        )
+        .values("user_id")
+        .annotate(names=StringAgg("group__name", Value("\n")))
+        .values("names")
+    )
+    # OF the case row only: the joined type, category and unit stay unlocked (and
+    # PostgreSQL cannot lock the nullable side of an outer join).
+    return (
+        _one_case(user_id, perm, case_id, today)
+        .select_related(*_WITH)
+        .annotate(actor_roles=Subquery(roles))
+        .select_for_update(of=("self",))
+    )
+
+
+_ONE_CASE = CompiledRead(Case, _one_case_read, slots=_SLOTS)
+_LOCKED_CASE = CompiledRead(Case, _locked_case_read, slots=_SLOTS, for_write=True)
+
+
+def _case_read(
+    read: CompiledRead, user: AnyUser, perm: CasePerm, case_id: uuid.UUID
+) -> Case | None:
+    """``read`` of case ``case_id`` for ``user`` and ``perm`` (rules 3 to 6 in its SQL), or
+    ``None``; nothing and no query for anyone but an active, signed-in user."""
+    if not (user.is_authenticated and user.is_active):  # rule 1
+        return None
+    today = timezone.localdate()
+    case: Case | None = read.first(perm, user_id=int(user.pk), case_id=case_id, today=today)
+    return case
 
 
 def _listed_ids(user_id: int, perm: CasePerm) -> QuerySet[Any, Any]:
@@ -156,7 +234,7 @@ def case_queryset_for_user(
     if not (user.is_authenticated and user.is_active):  # rule 1
         return Case.objects.none()
     if only is not None:
-        return Case.objects.filter(_visible(int(user.pk), perm, only)).filter(pk=only)
+        return _one_case(int(user.pk), perm, only, timezone.localdate())
     # A list asks ``pk IN`` the union of the rules' sets of case ids.
     ids = _listed_ids(int(user.pk), perm)
     cases = Case.objects.filter(pk__in=ids)
@@ -223,11 +301,7 @@ def case_for_user(
     parsed = parse_id(case_id)
     case = None
     if parsed is not None:
-        case = (
-            case_queryset_for_user(user, perm, only=parsed)
-            .select_related("case_type", "category", "org_unit")
-            .first()
-        )
+        case = _case_read(_ONE_CASE, user, perm, parsed)
     if case is None:
         record_refusal(user, parsed, action)
         raise CaseNotFound()
@@ -254,26 +328,7 @@ def case_locked_for_user(
     with transaction.atomic():
         case = None
         if parsed is not None:
-            # The user's roles come with the case (the step that follows checks them), as
-            # one text of their role groups' names: one subquery, not a query of its own.
-            memberships = get_user_model().groups.through.objects
-            roles = (
-                memberships.filter(  # type: ignore[misc]  # stubs miss the annotation
-                    user_id=user.pk or 0, group__name__in=ROLE_NAMES
-                )
-                .values("user_id")
-                .annotate(names=StringAgg("group__name", Value("\n")))
-                .values("names")
-            )
-            # OF the case row only: the joined type, category and unit stay unlocked (and
-            # PostgreSQL cannot lock the nullable side of an outer join).
-            case = (
-                case_queryset_for_user(user, perm, only=parsed)
-                .select_related("case_type", "category", "org_unit")
-                .annotate(actor_roles=Subquery(roles))
-                .select_for_update(of=("self",))
-                .first()
-            )
+            case = _case_read(_LOCKED_CASE, user, perm, parsed)
         if case is not None:
             names = getattr(case, "actor_roles", None) or ""
             roles_remember(user, roles_from(names.split("\n")))
@@ -286,7 +341,10 @@ def case_locked_for_user(
 def user_has_case_perm(user: AnyUser, case: Case, perm: CasePerm) -> bool:
     """Whether ``user`` holds ``perm`` on a case they already obtained (e.g. to show the
     reporter's contact details). Writes nothing."""
-    return case_queryset_for_user(user, perm, only=case.pk).exists()
+    if not (user.is_authenticated and user.is_active):  # rule 1
+        return False
+    today = timezone.localdate()
+    return _ONE_CASE.exists(perm, user_id=int(user.pk), case_id=case.pk, today=today)
 
 
 def case_refuse(user: AnyUser, case_id: object, action: str) -> NoReturn:
