@@ -453,10 +453,13 @@ def _lock(
 
 
 @contextmanager
-def _batch_settings() -> Iterator[None]:
-    """Inside a batch's transaction, two settings of PostgreSQL's, set in one statement and
-    put back at the end (for a caller whose transaction goes on; ``SET LOCAL`` would last
-    until its end, or until a savepoint of its is rolled back).
+def _batch_settings(*, put_back: bool) -> Iterator[None]:
+    """Inside a batch's transaction, two settings of PostgreSQL's, set in one statement
+    (``SET LOCAL``: they end with the transaction). When the batch is a savepoint in a
+    caller's transaction (``put_back``), they are put back at its end, for the rest of that
+    transaction; when it is its own transaction they must **not** be: the commit, after this
+    block ends, is what commits asynchronously (``synchronous_commit`` counts as it stands at
+    the commit).
 
     **Rows found by key.** Every statement of a batch finds at most a few thousand rows by
     key. At PostgreSQL's default cost of a random page (4, a spinning disk's), a thousand
@@ -485,6 +488,8 @@ def _batch_settings() -> Iterator[None]:
         )
         (cost, synchronous, _, _) = cursor.fetchone()
     yield
+    if not put_back:
+        return
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT set_config('random_page_cost', %s, true), "
@@ -532,7 +537,9 @@ def _batch_purge(
 ) -> list[uuid.UUID]:
     """Purge one batch of due cases in one transaction (see the module's docstring); returns
     the cases purged."""
-    with transaction.atomic(), _batch_settings():
+    # Its own transaction unless a caller's goes on: then the settings are put back for it.
+    own = not connection.in_atomic_block
+    with transaction.atomic(), _batch_settings(put_back=not own):
         case_ids, evidence = _lock(today, size, only)
         if not case_ids:
             return []

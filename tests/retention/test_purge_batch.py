@@ -103,3 +103,31 @@ def test_the_purge_plans_for_rows_found_by_key_and_commits_asynchronously_in_its
         assert cursor.fetchone() == before
     assert before[0] != "1.1"
     assert before[1] != "off"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.postgres
+def test_each_batch_of_its_own_commits_asynchronously_and_the_run_s_staff_event_durably(
+    after_retention, monkeypatch
+):
+    """Decision 0037, at the commit itself (the setting counts as it stands then): each batch
+    that is its own transaction commits with ``synchronous_commit`` off, nothing putting it
+    back before; the run's staff event after them commits as the server is set, which makes
+    every batch before it durable."""
+    _closed_cases(3)
+    commits = []
+    commit = connection.commit
+
+    def observed() -> None:
+        with connection.connection.cursor() as raw:  # past Django's wrappers and its log
+            raw.execute("SELECT current_setting('synchronous_commit')")
+            commits.append(raw.fetchone()[0])
+        commit()
+
+    monkeypatch.setattr(connection, "commit", observed)
+    run = purge_due_cases(today=after_retention, batch_size=2)
+
+    assert (run.purged, run.batches) == (3, 2)
+    # The two batches, and the third look that found nothing left (as its own transaction
+    # too); then the staff event.
+    assert commits == ["off", "off", "off", "on"]
