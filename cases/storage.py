@@ -141,6 +141,7 @@ def files_discard(stored_names: list[str]) -> list[str]:
     was already gone (a partial copy is removed either way). Paths as plain strings: the
     purge discards a thousand files a batch, and ``Path`` objects cost more than the calls."""
     root = os.fspath(_root())
+    midnight = _midnight()  # once: local time's rules cost more than the call that dates
     missing, folders = [], set()
     for name in stored_names:
         folder = os.path.join(root, name[:2])
@@ -153,8 +154,8 @@ def files_discard(stored_names: list[str]) -> list[str]:
             os.unlink(final + PARTIAL)
         folders.add(folder)
     for folder in folders:
-        if os.path.isdir(folder):
-            _date_folder(Path(folder))
+        with suppress(FileNotFoundError):
+            os.utime(folder, (midnight, midnight))
     return missing
 
 

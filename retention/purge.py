@@ -14,8 +14,9 @@ remove their evidence files. Killed anywhere before the commit, nothing of the b
 and the next run does it all; after the commit its cases are no longer due, so no second
 record is written. The number of statements a batch takes does not depend on its number of
 cases (``tests/retention/test_purge_batch.py`` counts them); on PostgreSQL they name their
-rows with one array parameter each (``cases/batch.py``) and are planned for rows found by key
-(``_rows_found_by_key``).
+rows with one array parameter each (``cases/batch.py``), are planned for rows found by key and
+commit without waiting for the disk (``_batch_settings``; a batch a crash loses after its
+commit is one the next run does again, decision 0037).
 
 **What hangs off a case is found, not listed.** Every installed model is read for the ways
 a row can point at a case or at a row that is itself being deleted: a foreign key (history
@@ -68,9 +69,11 @@ KEPT: Final = {
 }
 # Keys per statement: within every database's limit on parameters (SQLite's is 32,766).
 _CHUNK: Final = 5000
-BATCH_SIZE: Final = 1000
-# The cost of a random page the purge's statements are planned with (``_rows_found_by_key``).
+BATCH_SIZE: Final = 2000
+# The cost of a random page the purge's statements are planned with, and how their batches
+# commit (``_batch_settings``).
 _RANDOM_PAGE_COST: Final = "1.1"
+_SYNCHRONOUS_COMMIT: Final = "off"
 
 # Tests inject faults here (a function called with the name of each step).
 Checkpoint = Callable[[str], None]
@@ -131,11 +134,11 @@ class Plan:
 
     def counts(self) -> dict[uuid.UUID, dict[str, int]]:
         """Rows per model label, for each case."""
-        per_case: dict[uuid.UUID, Counter[str]] = defaultdict(Counter)
-        for label, rows in self.rows.items():
-            for case_id in rows.values():
-                per_case[case_id][label] += 1
-        return {case_id: dict(sorted(c.items())) for case_id, c in per_case.items()}
+        per_case: dict[uuid.UUID, dict[str, int]] = defaultdict(dict)
+        for label in sorted(self.rows):  # so each case's counts come in label order
+            for case_id, count in Counter(self.rows[label].values()).items():
+                per_case[case_id][label] = count
+        return dict(per_case)
 
 
 def _content_types() -> dict[int, str]:
@@ -222,11 +225,12 @@ def _found_rows(queries: list[tuple[int, str, list[Any]]]) -> list[tuple[int, st
 
 
 def _arms_pg(
-    links: list[tuple[int, _Link]], target: str, types: dict[int, str]
+    links: list[tuple[int, _Link]], target: str, types: dict[int, str], keys: str
 ) -> list[tuple[int, _Link, str, str, str]]:
     """For each way of pointing at rows of ``target``: its number, its link, and the quoted
-    primary key, pointing column and condition (``column = ANY`` the keys ``k`` holds), for
-    a statement that gives the keys once, as one array (see ``_deleted_rows_pg``)."""
+    primary key, pointing column and condition (``column = ANY`` the keys the ``WITH`` part
+    named ``keys`` holds), for a statement that gives the keys once, as one array (see
+    ``_deleted_rows_pg``)."""
 
     def qn(name: str | None) -> str:
         return connection.ops.quote_name(str(name))
@@ -237,10 +241,10 @@ def _arms_pg(
         fields = {f.attname: f for f in link.source._meta.concrete_fields}
         column = qn(fields[link.column].column)
         pk = qn(fields[link.source._meta.pk.attname].column)
-        where = f"{column} = ANY((SELECT v FROM k)::{key_type}[])"  # noqa: S608 (model names)
+        where = f"{column} = ANY((SELECT v FROM {keys})::{key_type}[])"  # noqa: S608 (model names)
         if link.content_type is not None or fields[link.column].db_type(connection) != key_type:
             # A generic pair's object id (or a plain id column) is compared as text.
-            where = f"CAST({column} AS TEXT) = ANY((SELECT v FROM k)::text[])"  # noqa: S608
+            where = f"CAST({column} AS TEXT) = ANY((SELECT v FROM {keys})::text[])"  # noqa: S608
         if link.content_type is not None:
             type_ids = [pk_ for pk_, name in types.items() if name == target]
             if not type_ids:
@@ -252,35 +256,43 @@ def _arms_pg(
 
 
 def _deleted_rows_pg(
-    links: list[tuple[int, _Link]], target: str, keys: list[str], types: dict[int, str]
-) -> list[tuple[int, str, str]]:
-    """Delete, on PostgreSQL, every row that points at one of ``keys`` (rows of ``target``,
-    as text) in one statement and one round trip: each way of pointing is a data-modifying
-    ``WITH`` part, ``DELETE ... WHERE column = ANY(the keys) RETURNING`` the row's key and the
-    key it pointed at, which each table's index answers; the keys go once, as one array
-    literal (``cases.batch.pg_array``). Searching first and deleting by key after took two
-    statements a table and twice the reading. Order does not matter within the statement:
+    level: list[tuple[str, list[str], list[tuple[int, _Link]]]], types: dict[int, str]
+) -> list[tuple[int, int, str, str]]:
+    """Delete, on PostgreSQL, every row that points at one of the keys of a level of the
+    search (per model label: the keys of its rows found, as text, and the ways of pointing
+    at it) in one statement and one round trip: each way of pointing at each model is a
+    data-modifying ``WITH`` part, ``DELETE ... WHERE column = ANY(the keys) RETURNING`` the
+    row's key and the key it pointed at, which each table's index answers; each model's keys
+    go once, as one array literal (``cases.batch.pg_array``). Searching first and deleting by
+    key after took two statements a table and twice the reading, and a statement per model
+    of the level a round trip and a plan each. Order does not matter within the statement:
     every foreign key Django makes is checked at commit (``DEFERRABLE INITIALLY DEFERRED``),
-    and a row two parts reach is deleted, and returned, once."""
-    arms = _arms_pg(links, target, types)
-    if not arms:
-        return []
+    and a row two parts reach is deleted, and returned, once. Returns ``(the model's place in
+    the level, the link's number, key, key pointed at)`` for each row deleted."""
     qn = connection.ops.quote_name
-    parts = [
-        f"d{n} AS (DELETE FROM {qn(link.source._meta.db_table)} WHERE {where} "  # noqa: S608
-        f"RETURNING {n}, CAST({pk} AS TEXT), CAST({column} AS TEXT))"
-        for n, link, pk, column, where in arms
-    ]
-    key_type = apps.get_model(target)._meta.pk.rel_db_type(connection)
-    sql = (
-        f"WITH k(v) AS (SELECT %s::{key_type}[]), "  # noqa: S608 (model names)
-        + ", ".join(parts)
-        + " "
-        + " UNION ALL ".join(f"SELECT * FROM d{n}" for n, *_ in arms)  # noqa: S608 (numbers)
-    )
+    keys_parts, parts, selects, params = [], [], [], []
+    place_of: list[tuple[int, int]] = []  # per arm: the model's place in the level, the link
+    for place, (target, keys, links) in enumerate(level):
+        arms = _arms_pg(links, target, types, f"k{place}")
+        if not arms:
+            continue
+        key_type = apps.get_model(target)._meta.pk.rel_db_type(connection)
+        keys_parts.append(f"k{place}(v) AS (SELECT %s::{key_type}[])")
+        params.append(pg_array(keys))
+        for n, link, pk, column, where in arms:
+            arm = len(place_of)
+            place_of.append((place, n))
+            parts.append(
+                f"d{arm} AS (DELETE FROM {qn(link.source._meta.db_table)} WHERE {where} "  # noqa: S608
+                f"RETURNING {arm}, CAST({pk} AS TEXT), CAST({column} AS TEXT))"
+            )
+            selects.append(f"SELECT * FROM d{arm}")  # noqa: S608 (numbers)
+    if not parts:
+        return []
+    sql = "WITH " + ", ".join(keys_parts + parts) + " " + " UNION ALL ".join(selects)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [pg_array(keys)])
-        return list(cursor.fetchall())
+        cursor.execute(sql, params)
+        return [(*place_of[arm], pk, ref) for arm, pk, ref in cursor.fetchall()]
 
 
 def dependants_of(case_ids: list[uuid.UUID]) -> Plan:
@@ -332,31 +344,38 @@ def dependants_of(case_ids: list[uuid.UUID]) -> Plan:
 
 def _dependants_delete_pg(case_ids: list[uuid.UUID], checkpoint: Checkpoint) -> Plan:
     """``dependants_of`` and their deletion at once, on PostgreSQL: one statement per level
-    of the search (``_deleted_rows_pg``), each deleting what points at the level before.
-    Rows are named by their keys as PostgreSQL writes them (text), which the next level
-    gives back as they came: no key is parsed in Python."""
+    of the search (``_deleted_rows_pg``), each deleting what points at any row the level
+    before found, whatever its model. Rows are named by their keys as PostgreSQL writes them
+    (text), which the next level gives back as they came: no key is parsed in Python."""
     links = [link for link in _links() if _label(link.source) not in KEPT]
     types = _content_types()
+    labels = {n: _label(link.source) for n, link in enumerate(links)}
+    sources = {_label(link.source): link.source for link in links}
     plan = Plan()
-    frontier: list[tuple[str, dict[str, uuid.UUID]]] = [
+    level: list[tuple[str, dict[str, uuid.UUID]]] = [
         (CASE, {str(case_id): case_id for case_id in case_ids})
     ]
-    while frontier:
-        target, keys = frontier.pop()
-        pointing = [
-            (n, link)
-            for n, link in enumerate(links)
-            if link.content_type is not None or link.target == target
+    while level:
+        asked = [
+            (
+                target,
+                list(keys),
+                [
+                    (n, link)
+                    for n, link in enumerate(links)
+                    if link.content_type is not None or link.target == target
+                ],
+            )
+            for target, keys in level
         ]
         hits: dict[str, dict[str, uuid.UUID]] = defaultdict(dict)
-        for n, pk, ref in _deleted_rows_pg(pointing, target, list(keys), types):
-            source = links[n].source
-            label = _label(source)
-            plan.models_[label] = source
-            hits[label][pk] = keys[ref]
+        for place, n, pk, ref in _deleted_rows_pg(asked, types):
+            hits[labels[n]][pk] = level[place][1][ref]
+        level = []
         for label in sorted(hits):
+            plan.models_[label] = sources[label]
             plan.rows[label].update(hits[label])
-            frontier.append((label, hits[label]))
+            level.append((label, hits[label]))
             checkpoint(f"deleted {label}")
     return plan
 
@@ -434,27 +453,49 @@ def _lock(
 
 
 @contextmanager
-def _rows_found_by_key() -> Iterator[None]:
-    """Inside a batch's transaction: price pages as memory and SSDs serve them.
+def _batch_settings(*, put_back: bool) -> Iterator[None]:
+    """Inside a batch's transaction, two settings of PostgreSQL's, set in one statement
+    (``SET LOCAL``: they end with the transaction). When the batch is a savepoint in a
+    caller's transaction (``put_back``), they are put back at its end, for the rest of that
+    transaction; when it is its own transaction they must **not** be: the commit, after this
+    block ends, is what commits asynchronously (``synchronous_commit`` counts as it stands at
+    the commit).
 
-    Every statement of a batch finds at most a few thousand rows by key. At PostgreSQL's
-    default cost of a random page (4, a spinning disk's), a thousand index probes look
-    dearer than reading a table of a few hundred thousand rows whole, so the batch's chain
-    heads, clocks and data keys were read whole, every batch (B5, docs/performance.md).
-    ``SET LOCAL`` lasts until the transaction ends (or the savepoint is rolled back); the
-    value before is put back at the end, for a caller whose transaction goes on."""
+    **Rows found by key.** Every statement of a batch finds at most a few thousand rows by
+    key. At PostgreSQL's default cost of a random page (4, a spinning disk's), a thousand
+    index probes look dearer than reading a table of a few hundred thousand rows whole, so
+    the batch's chain heads, clocks and data keys were read whole, every batch (B5,
+    docs/performance.md). Priced as memory and SSDs serve pages (``_RANDOM_PAGE_COST``).
+
+    **Committed without waiting for the disk** (``synchronous_commit = off``, decision 0037).
+    A batch that a crash of the server loses after its commit returned is a batch the next
+    run does again, whole: its cases are still due (their deletion records went with it),
+    so they are locked, emptied, recorded and their ``retention.purged`` events chained
+    afresh, and files removed already are counted missing, as after a commit that failed.
+    PostgreSQL loses only a suffix of its log, never a transaction that a later durable
+    commit came after, so nothing that read the batch survives a crash that the batch did
+    not (``tests/retention/test_purge_faults.py``); the run's staff event, committed as the
+    server is set, makes every batch before it durable. The rest of the application keeps
+    the server's setting: its commits are answers someone was given."""
     if connection.vendor != "postgresql":
         yield
         return
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT current_setting('random_page_cost'), set_config('random_page_cost', %s, true)",
-            [_RANDOM_PAGE_COST],
+            "SELECT current_setting('random_page_cost'), current_setting('synchronous_commit'), "
+            "set_config('random_page_cost', %s, true), set_config('synchronous_commit', %s, true)",
+            [_RANDOM_PAGE_COST, _SYNCHRONOUS_COMMIT],
         )
-        (before, _) = cursor.fetchone()
+        (cost, synchronous, _, _) = cursor.fetchone()
     yield
+    if not put_back:
+        return
     with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('random_page_cost', %s, true)", [before])
+        cursor.execute(
+            "SELECT set_config('random_page_cost', %s, true), "
+            "set_config('synchronous_commit', %s, true)",
+            [cost, synchronous],
+        )
 
 
 def _records_write(
@@ -496,7 +537,9 @@ def _batch_purge(
 ) -> list[uuid.UUID]:
     """Purge one batch of due cases in one transaction (see the module's docstring); returns
     the cases purged."""
-    with transaction.atomic(), _rows_found_by_key():
+    # Its own transaction unless a caller's goes on: then the settings are put back for it.
+    own = not connection.in_atomic_block
+    with transaction.atomic(), _batch_settings(put_back=not own):
         case_ids, evidence = _lock(today, size, only)
         if not case_ids:
             return []

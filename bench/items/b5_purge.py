@@ -339,8 +339,8 @@ def _sides_agree(batches: _Batches) -> None:
 
 
 def per_run(scale: int) -> int:
-    """Cases each timed run purges: a twentieth of the scale, from 20 to 5,000 (ten of the
-    purge's batches)."""
+    """Cases each timed run purges: a twentieth of the scale, from 20 to 5,000 (three of the
+    purge's batches, the last a half)."""
     return max(20, min(5_000, scale // 20))
 
 

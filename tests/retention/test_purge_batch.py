@@ -22,10 +22,11 @@ from tests.retention.conftest import close
 # the events: heads locked, events inserted, heads moved. Then the run's staff event: its
 # head read, made (savepoint, insert, release), moved, and the event.
 COMMON_STATEMENTS = 2 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 3 + 6
-# PostgreSQL: the planner's setting and its restoring, and one statement per level of the
-# search that finds and deletes at once (the cases; their history, clocks and messages; the
-# messages' history; the messages; the history rows: 5 levels).
-POSTGRESQL_STATEMENTS = COMMON_STATEMENTS + 2 + 5
+# PostgreSQL: the batch's settings and their restoring (a statement each), and one statement
+# per level of the search that finds and deletes at once, whatever the models of the level
+# before: what points at the cases (their history rows, messages and the messages' history,
+# which names the case too), then what points at any of those (nothing): 2 levels.
+POSTGRESQL_STATEMENTS = COMMON_STATEMENTS + 2 + 2
 # SQLite asks each way of pointing on its own (in-process, no round trips): 28 ways at the
 # cases (two of them a confidential reporter's identity and its history, decision 0031; four
 # a link's two cases and its history's, decision 0033; one the news waiting for staff's
@@ -78,22 +79,55 @@ def test_each_case_of_a_batch_gets_its_own_event_in_its_chain_and_the_chains_ver
 
 @pytest.mark.django_db
 @pytest.mark.postgres
-def test_the_purge_plans_for_rows_found_by_key_during_its_batches_only(after_retention):
+def test_the_purge_plans_for_rows_found_by_key_and_commits_asynchronously_in_its_batches_only(
+    after_retention,
+):
     _closed_cases(1)
     seen = []
+    settings = "SELECT current_setting('random_page_cost'), current_setting('synchronous_commit')"
 
-    def cost(step: str) -> None:
+    def read(step: str) -> None:
         with connection.cursor() as cursor:
-            cursor.execute("SHOW random_page_cost")
-            seen.append(cursor.fetchone()[0])
+            cursor.execute(settings)
+            seen.append(cursor.fetchone())
 
     with connection.cursor() as cursor:
-        cursor.execute("SHOW random_page_cost")
-        (before,) = cursor.fetchone()
-    purge_due_cases(today=after_retention, checkpoint=cost)
+        cursor.execute(settings)
+        before = cursor.fetchone()
+    purge_due_cases(today=after_retention, checkpoint=read)
 
-    assert seen and set(seen) == {"1.1"}
+    # Decision 0037: a batch the server loses after its commit is done again by the next run.
+    assert seen and set(seen) == {("1.1", "off")}
     with connection.cursor() as cursor:
-        cursor.execute("SHOW random_page_cost")
-        assert cursor.fetchone() == (before,)
-    assert before != "1.1"
+        cursor.execute(settings)
+        assert cursor.fetchone() == before
+    assert before[0] != "1.1"
+    assert before[1] != "off"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.postgres
+def test_each_batch_of_its_own_commits_asynchronously_and_the_run_s_staff_event_durably(
+    after_retention, monkeypatch
+):
+    """Decision 0037, at the commit itself (the setting counts as it stands then): each batch
+    that is its own transaction commits with ``synchronous_commit`` off, nothing putting it
+    back before; the run's staff event after them commits as the server is set, which makes
+    every batch before it durable."""
+    _closed_cases(3)
+    commits = []
+    commit = connection.commit
+
+    def observed() -> None:
+        with connection.connection.cursor() as raw:  # past Django's wrappers and its log
+            raw.execute("SELECT current_setting('synchronous_commit')")
+            commits.append(raw.fetchone()[0])
+        commit()
+
+    monkeypatch.setattr(connection, "commit", observed)
+    run = purge_due_cases(today=after_retention, batch_size=2)
+
+    assert (run.purged, run.batches) == (3, 2)
+    # The two batches, and the third look that found nothing left (as its own transaction
+    # too); then the staff event.
+    assert commits == ["off", "off", "off", "on"]

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 
 from cases.models import Case, CaseEvent, Evidence
 from cases.storage import evidence_path
@@ -103,6 +103,48 @@ def test_a_purge_killed_at_any_step_and_rerun_ends_the_same_with_one_record(
             missing = DeletionRecord.objects.get(case_id=case.pk).files_missing
             assert missing == (1 if step == "files" else 0)
             assert all(not evidence_path(name).exists() for name in files_before)
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_batches_a_crash_loses_after_their_commit_are_done_again_records_and_events_included(
+    after_retention,
+):
+    """Decision 0037: the purge's batches commit without waiting for the disk, so a crash of
+    the server can lose batches whose commit had returned (and whose files were removed).
+    Rolling the whole run back after it returned is that loss; the next run must write each
+    case's deletion record and ``retention.purged`` event again, once, in a chain that
+    verifies, counting the removed files as missing."""
+    from cases.audit import audit_verify
+
+    case_type = make_case_type(retention_days=365)
+    reference = marked_case(case_type=case_type, tag="REFCASE2")
+    purge_due_cases(today=after_retention)
+    expected = end_state(reference.pk)
+    cases = [marked_case(case_type=case_type, tag=f"LOST000{n}") for n in range(2)]
+    names = list(Evidence.objects.filter(case__in=cases).values_list("stored_name", flat=True))
+    events_before = CaseEvent.objects.count()
+
+    with pytest.raises(Injected), transaction.atomic():
+        run = purge_due_cases(today=after_retention, batch_size=1)
+        assert (run.purged, run.batches) == (2, 2)
+        raise Injected("the server crashed before the batches reached the disk")
+
+    assert not DeletionRecord.objects.filter(case__in=cases).exists()
+    assert CaseEvent.objects.count() == events_before
+    assert names and all(not evidence_path(name).exists() for name in names)
+    assert purge_due_cases(today=after_retention, batch_size=1).purged == 2
+    for case in cases:
+        rows, files, size, destroyed, _, events = end_state(case.pk)
+        assert (rows, files, size, destroyed, events) == (
+            expected[0],
+            expected[1],
+            expected[2],
+            expected[3],
+            1,
+        )
+        assert DeletionRecord.objects.get(case_id=case.pk).files_missing == files
+    assert audit_verify().problems == []
 
 
 @pytest.mark.slow
