@@ -369,6 +369,8 @@ if CELERY_BROKER_URL.startswith(("sqla+", "sqlalchemy+")):
     CELERY_BROKER_TRANSPORT_OPTIONS = {"connect_args": {"timeout": 30}}
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": SPEAKUP_BROKER_VISIBILITY_TIMEOUT}
+# How often a worker on the embedded broker asks for the next message (config/celery.py).
+SPEAKUP_EMBEDDED_BROKER_POLL_SECONDS = 0.2
 # The health check's broker probe gives up after this long, so /healthz never hangs on it.
 SPEAKUP_BROKER_PROBE_SECONDS = 1.0
 # The heartbeat runs every minute; older than this, the health check says the scheduler or

@@ -93,3 +93,20 @@ def test_a_scheduler_sends_the_heartbeat_as_it_starts():
         ("ops.tasks.record_heartbeat", {"kwargs": {"every": 60}, "expires": 55}),
     ]
     assert entry["kwargs"] == {"every": 60}
+
+
+@pytest.mark.parametrize(
+    ("broker", "expected"),
+    [("sqla+sqlite:////tmp/broker.sqlite3", 0.2), ("redis://127.0.0.1:6379/0", 1.0)],
+)
+def test_a_worker_polls_the_embedded_broker_five_times_a_second(monkeypatch, broker, expected):
+    """kombu's default once a second held a worker on the embedded broker to about two
+    tasks a second; Redis waits for messages and keeps kombu's class untouched."""
+    from kombu.transport import sqlalchemy
+
+    from config.celery import poll_the_embedded_broker_sooner
+
+    monkeypatch.setattr(sqlalchemy.Transport, "polling_interval", 1.0)
+    monkeypatch.setattr(settings, "CELERY_BROKER_URL", broker)
+    poll_the_embedded_broker_sooner()
+    assert sqlalchemy.Transport.polling_interval == expected
