@@ -29,7 +29,23 @@ from tests.builders import make_case, make_case_type
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 CHROMIUM = Path("/usr/bin/chromium")
-REDIS_URL = os.environ.get("SPEAKUP_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _worker_redis_url(url: str, worker: str) -> str:
+    """The Redis database for this pytest-xdist worker: the given one for gw0 or no worker,
+    one below it for gw1 and so on, so that two workers' Celery tests never flush each
+    other's queues (the integration tests empty their database before they start)."""
+    if not worker.startswith("gw"):
+        return url
+    parsed = urlparse(url)
+    base = int(parsed.path.lstrip("/") or 0)
+    return parsed._replace(path=f"/{(base - int(worker[2:])) % 16}").geturl()
+
+
+REDIS_URL = _worker_redis_url(
+    os.environ.get("SPEAKUP_TEST_REDIS_URL", "redis://127.0.0.1:6379/15"),
+    os.environ.get("PYTEST_XDIST_WORKER", ""),
+)
 
 
 def _reachable(url: str, default_port: int) -> bool:
