@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import Counter
+from contextlib import suppress
 from io import StringIO
 from typing import Any
 
@@ -14,7 +15,7 @@ from django.apps import apps
 from django.core.management import call_command
 from django.db import connection, connections, transaction
 
-from cases.models import Case, CaseEvent, Evidence
+from cases.models import Case, CaseEvent, CaseLink, Evidence
 from cases.storage import evidence_path
 from retention.models import DeletionRecord
 from retention.purge import case_purge, purge_due_cases
@@ -299,6 +300,54 @@ def test_two_purges_at_once_delete_each_case_once(after_retention):
     assert DeletionRecord.objects.count() == 6
     assert CaseEvent.objects.filter(code="retention.purged").count() == 6
     assert connection.vendor == "postgresql"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_purges_at_once_take_turns_so_linked_cases_in_both_cannot_deadlock(after_retention):
+    """Each purge takes one of two linked cases. The link is two rows, which both delete,
+    each its own case's first: side by side, with thousands of cases a batch, PostgreSQL found
+    a deadlock and failed one of them (decision 0039). Now the second purge's batch waits for
+    the first's to end: each, once it holds its case, waits up to a second for the other to
+    hold one too, which never happens."""
+    from django.contrib.auth.models import User
+
+    from cases.links import link_add
+
+    pair = (close(make_case()), close(make_case()))
+    actor = User.objects.create_user("linker")
+    link_add(case=pair[0], other=pair[1], kind="same_person", note="", actor=actor)
+    together = threading.Barrier(2, timeout=1)
+    steps: list[tuple[int, str]] = []
+
+    def run(n: int, case: Case) -> None:
+        def step(name: str) -> None:
+            steps.append((n, name))
+            if name == "locked":
+                with suppress(threading.BrokenBarrierError):
+                    together.wait()
+
+        try:
+            purged[n] = case_purge(case.pk, today=after_retention, checkpoint=step)
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    purged: dict[int, Any] = {}
+    errors: list[BaseException] = []
+    threads = [threading.Thread(target=run, args=(n, case)) for n, case in enumerate(pair)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert {record.case_id for record in purged.values()} == {case.pk for case in pair}
+    first = steps[0][0]
+    # One batch's steps, from its lock to its files, then the other's: never interleaved.
+    assert [n for n, _ in steps] == sorted((n for n, _ in steps), key=lambda n: n != first)
+    assert together.broken  # neither found the other holding a case
+    assert not CaseLink.objects.exists() and not CaseLink.history.exists()
 
 
 @pytest.mark.django_db
