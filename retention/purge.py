@@ -5,10 +5,10 @@ transaction: wait for the purge's turn (on PostgreSQL an advisory lock, so that 
 two purges at once take turns: side by side, a link between their cases deadlocked them), lock
 up to ``batch_size`` due case rows (``SELECT ... FOR UPDATE SKIP LOCKED``), check again which
 of them are still due and not on hold (and read their evidence files in the same query), then
-delete every row that hangs off them (on PostgreSQL one statement per level of the search below, which finds and
-deletes at once; on SQLite a search and then a statement per model, for up to ``_CHUNK``
-rows), reduce the case
-rows to their anonymous stubs and date their clocks to the month (one statement each),
+delete every row that hangs off them (on PostgreSQL one statement per level of the search
+below, which finds and deletes at once; on SQLite a search and then a statement per model, for
+up to ``_CHUNK`` rows), reduce the case rows to their anonymous stubs and date their clocks to
+the month (one statement each),
 destroy their data keys (crypto-shredding), write one ``DeletionRecord`` per case with counts
 only and a ``retention.purged`` audit event per case (one insert each, from arrays), and last
 remove their evidence files. Killed anywhere before the commit, nothing of the batch happened
