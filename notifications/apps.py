@@ -8,7 +8,7 @@ class NotificationsConfig(AppConfig):
     def ready(self) -> None:
         # Declare this app's audit events (a reminder sent, an e-mail choice) in every
         # process, so that the web's timeline and staff-events pages can read them back.
-        from notifications import reminders, services  # noqa: F401
+        from notifications import receivers, reminders, services  # noqa: F401
         from notifications.settings_subjects import SUBJECTS
         from permissions.settings_changes import settings_subject_register
 

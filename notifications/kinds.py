@@ -37,6 +37,8 @@ CHECKIN_CONCERN = "checkin_concern"
 NEW_REPORT = "new_report"
 REPORT_PACK_READY = "report_pack_ready"
 HOLD_REVIEW_DUE = "hold_review_due"
+APPEAL_WAITING = "appeal_waiting"
+APPEAL_TO_DECIDE = "appeal_to_decide"
 
 KINDS: dict[str, Kind] = {
     kind.key: kind
@@ -51,6 +53,10 @@ KINDS: dict[str, Kind] = {
         Kind(NEW_REPORT, _("A new report has arrived")),
         Kind(CASE_NEWS, _("There is something new on a case")),
         Kind(CHECKIN_CONCERN, _("A case needs your attention again")),
+        # To the case type's triage leads, who choose the appeal's decision-maker.
+        Kind(APPEAL_WAITING, _("An appeal is waiting for a decision-maker"), audience="named"),
+        # To the person given an appeal to decide (decision 0032).
+        Kind(APPEAL_TO_DECIDE, _("You have been asked to decide an appeal"), audience="named"),
         Kind(
             REPORT_PACK_READY,
             _("A new report pack is ready"),

@@ -63,6 +63,7 @@ from workflows import registry
 from workflows.clocks import clock_start, clock_stopped
 from workflows.models import Clock
 from workflows.predicates import appeal_open, holds_step_role, took_part
+from workflows.signals import decider_appointed, step_taken
 from workflows.spec import ClockKind, Need, Step, WorkflowSpec
 
 if TYPE_CHECKING:
@@ -149,6 +150,7 @@ def case_appoint_decider(
                     expires_on=expires_on,
                     for_appeal=True,
                 )
+                decider_appointed.send(sender=Case, case=locked, assignee=assignee)
             except AssignmentRefused as refusal:
                 # Refused before anything was granted: its audit event stays (committed).
                 refused = refusal
@@ -320,6 +322,7 @@ def _apply(
     # Leaving the appeal (decided, or another way out) ends the decision-makers' access to it.
     if any(taken.independent for taken in spec.steps_from(source)):
         case_appeal_access_end(case=locked)
+    step_taken.send(sender=Case, case=locked, source=source, step=step)
 
 
 def _move_clocks(
