@@ -12,7 +12,7 @@ from notifications import kinds
 from notifications.selectors import triage_leads_of
 from notifications.services import notify
 from workflows import registry
-from workflows.predicates import appeal_open
+from workflows.predicates import appeal_waits_in
 from workflows.signals import decider_appointed, step_taken
 
 
@@ -23,8 +23,7 @@ def appeal_waiting(*, case: Case, source: str, **_: Any) -> None:
     no part (decision 0032); nobody else, and nothing for any other step. In the step's
     transaction, so the step and its notice stand or fall together."""
     spec = registry.spec_of(case.case_type.workflow)
-    waited_before = any(step.independent for step in spec.steps_from(source))
-    if appeal_open(case) and not waited_before:
+    if appeal_waits_in(spec, case.state) and not appeal_waits_in(spec, source):
         notify(triage_leads_of(case), kinds.APPEAL_WAITING, case)
 
 

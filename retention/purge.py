@@ -8,16 +8,15 @@ of them are still due and not on hold (and read their evidence files in the same
 delete every row that hangs off them (on PostgreSQL one statement per level of the search
 below, which finds and deletes at once; on SQLite a search and then a statement per model, for
 up to ``_CHUNK`` rows), reduce the case rows to their anonymous stubs and date their clocks to
-the month (one statement each),
-destroy their data keys (crypto-shredding), write one ``DeletionRecord`` per case with counts
-only and a ``retention.purged`` audit event per case (one insert each, from arrays), and last
-remove their evidence files. Killed anywhere before the commit, nothing of the batch happened
-and the next run does it all; after the commit its cases are no longer due, so no second
-record is written. The number of statements a batch takes does not depend on its number of
-cases (``tests/retention/test_purge_batch.py`` counts them); on PostgreSQL they name their
-rows with one array parameter each (``cases/batch.py``), are planned for rows found by key and
-commit without waiting for the disk (``_batch_settings``; a batch a crash loses after its
-commit is one the next run does again, decision 0037).
+the month (one statement each), destroy their data keys (crypto-shredding), write one
+``DeletionRecord`` per case with counts only and a ``retention.purged`` audit event per case
+(one insert each, from arrays), and last remove their evidence files. Killed anywhere before
+the commit, nothing of the batch happened and the next run does it all; after the commit its
+cases are no longer due, so no second record is written. The number of statements a batch takes
+does not depend on its number of cases (``tests/retention/test_purge_batch.py`` counts them);
+on PostgreSQL they name their rows with one array parameter each (``cases/batch.py``), are
+planned for rows found by key and commit without waiting for the disk (``_batch_settings``; a
+batch a crash loses after its commit is one the next run does again, decision 0037).
 
 **What hangs off a case is found, not listed.** Every installed model is read for the ways
 a row can point at a case or at a row that is itself being deleted: a foreign key (history

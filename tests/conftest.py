@@ -34,12 +34,19 @@ CHROMIUM = Path("/usr/bin/chromium")
 def _worker_redis_url(url: str, worker: str) -> str:
     """The Redis database for this pytest-xdist worker: the given one for gw0 or no worker,
     one below it for gw1 and so on, so that two workers' Celery tests never flush each
-    other's queues (the integration tests empty their database before they start)."""
+    other's queues (the integration tests empty their database before they start). Never
+    below database 1: more workers than that stop the run rather than wrap round to
+    database 0, the one an application left at Redis's default uses."""
     if not worker.startswith("gw"):
         return url
     parsed = urlparse(url)
-    base = int(parsed.path.lstrip("/") or 0)
-    return parsed._replace(path=f"/{(base - int(worker[2:])) % 16}").geturl()
+    number = int(parsed.path.lstrip("/") or 0) - int(worker[2:])
+    if number < 1:
+        raise pytest.UsageError(
+            f"pytest-xdist worker {worker} would empty Redis database {number} of {url}: "
+            "set SPEAKUP_TEST_WORKERS lower or SPEAKUP_TEST_REDIS_URL to a higher database"
+        )
+    return parsed._replace(path=f"/{number}").geturl()
 
 
 REDIS_URL = _worker_redis_url(

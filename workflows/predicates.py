@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
     from cases.models import Case
-    from workflows.spec import Step
+    from workflows.spec import Step, WorkflowSpec
 
 
 def holds_step_role(user: User, step: Step) -> bool:
@@ -49,8 +49,12 @@ def may_take_step(user: User, case: Case, step: Step) -> bool:
 def appeal_open(case: Case) -> bool:
     """The case waits for an appeal's decision: a step that must be taken independently
     leaves its state. Reads the case only."""
-    spec = registry.spec_of(case.case_type.workflow)
-    return any(step.independent for step in spec.steps_from(case.state))
+    return appeal_waits_in(registry.spec_of(case.case_type.workflow), case.state)
+
+
+def appeal_waits_in(spec: WorkflowSpec, state: str) -> bool:
+    """A case in ``state`` of ``spec`` waits for an appeal's decision (``appeal_open``)."""
+    return any(step.independent for step in spec.steps_from(state))
 
 
 def may_appoint_decider(user: User, case: Case) -> bool:

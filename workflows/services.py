@@ -62,7 +62,7 @@ from permissions.services import AssignmentRefused, case_appeal_access_end, case
 from workflows import registry
 from workflows.clocks import clock_start, clock_stopped
 from workflows.models import Clock
-from workflows.predicates import appeal_open, holds_step_role, took_part
+from workflows.predicates import appeal_open, appeal_waits_in, holds_step_role, took_part
 from workflows.signals import decider_appointed, step_taken
 from workflows.spec import ClockKind, Need, Step, WorkflowSpec
 
@@ -320,7 +320,7 @@ def _apply(
     history_write(history)
     events_record(case=locked, events=events)
     # Leaving the appeal (decided, or another way out) ends the decision-makers' access to it.
-    if any(taken.independent for taken in spec.steps_from(source)):
+    if appeal_waits_in(spec, source):
         case_appeal_access_end(case=locked)
     step_taken.send(sender=Case, case=locked, source=source, step=step)
 
