@@ -26,7 +26,7 @@ from notifications.models import (
     Notification,
     StaffNews,
 )
-from notifications.selectors import case_holders
+from notifications.selectors import case_holders, case_holders_each
 from permissions.audit import staff_event_record, staff_event_register
 
 
@@ -59,12 +59,23 @@ def notify(recipients: Iterable[User], kind: str, case: Case | None = None) -> l
     each), in the caller's transaction, and queue its e-mail in the outbox: straight away or
     in the daily digest, as each person chose; nothing for a person without an address, who
     still sees it in the workspace. Says nothing of the case but that it needs attention."""
-    kind_of(kind)  # ValueError for a kind that does not exist
-    people = list({user.pk: user for user in recipients}.values())
-    if not people:
+    return _notify_each([(recipients, kind, case)])
+
+
+def _notify_each(told: list[tuple[Iterable[User], str, Case | None]]) -> list[Notification]:
+    """``notify`` for each (recipients, kind, case) at once: one read of the people's e-mail
+    choices and one insert, however many."""
+    for _people, kind, _case in told:
+        kind_of(kind)  # ValueError for a kind that does not exist
+    each = [
+        (list({user.pk: user for user in people}.values()), kind, case)
+        for people, kind, case in told
+    ]
+    everyone = list({user.pk: user for people, _, _ in each for user in people}.values())
+    if not everyone:
         return []
     now = timezone.now()
-    delivery = _delivery_for(people)
+    delivery = _delivery_for(everyone)
     rows = [
         Notification(
             recipient=user,
@@ -74,14 +85,21 @@ def notify(recipients: Iterable[User], kind: str, case: Case | None = None) -> l
             delivery=delivery[user.pk],
             next_attempt_at=now if delivery[user.pk] == Delivery.PENDING else None,
         )
+        for people, kind, case in each
         for user in people
     ]
     with transaction.atomic():
         created = Notification.objects.bulk_create(rows)
-    log.info(
-        "notify",
-        extra={"kind": kind, "case_id": str(case.pk) if case else None, "count": len(created)},
-    )
+    for people, kind, case in each:
+        if people:
+            log.info(
+                "notify",
+                extra={
+                    "kind": kind,
+                    "case_id": str(case.pk) if case else None,
+                    "count": len(people),
+                },
+            )
     return created
 
 
@@ -127,10 +145,11 @@ def staff_news_send() -> int:
             # A new report's own news says enough: its replies before the round are not
             # told apart (the holders open a case that is new to them anyway).
             new = {news.case_id for news in batch if news.kind == NEW_REPORT}
-            for news in batch:
-                if news.kind == CASE_NEWS and news.case_id in new:
-                    continue
-                notify_case_holders(news.case, news.kind)
+            telling = [
+                news for news in batch if not (news.kind == CASE_NEWS and news.case_id in new)
+            ]
+            holders = case_holders_each(news.case for news in telling)
+            _notify_each([(holders[news.case_id], news.kind, news.case) for news in telling])
             StaffNews.objects.filter(pk__in=[news.pk for news in batch]).delete()
             told += len(batch)
 

@@ -143,7 +143,7 @@ def test_news_that_cannot_be_told_stays_for_the_next_round(client, office, monke
     def broken(*args, **kwargs):
         raise RuntimeError("the outbox is down")
 
-    monkeypatch.setattr("notifications.services.notify_case_holders", broken)
+    monkeypatch.setattr("notifications.services._notify_each", broken)
     with time_machine.travel(ROUND, tick=False), pytest.raises(RuntimeError):
         staff_news_send()
     assert StaffNews.objects.count() == 1 and not Notification.objects.exists()
