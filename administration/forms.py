@@ -441,6 +441,19 @@ class MonitoringQuestionForm(forms.Form):
         ),
         error_messages={"required": "Enter the answers, one a line."},
     )
+    text_cy = _text("Question in Welsh", required=False, max_length=200)
+    hint_cy = _text("Hint in Welsh", required=False, max_length=300)
+    answers_cy = forms.CharField(
+        label="Answers in Welsh, one a line",
+        required=False,
+        strip=False,  # a first empty line stands for the first answer
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=(
+            "In the same order as the answers above. An empty line, or no line, shows that "
+            "answer in English on Welsh pages, marked as English."
+        ),
+    )
     is_active = _yes_no("Asked on the report form")
     position = _place("Place on the form", "Lower numbers come first.")
 
@@ -475,12 +488,40 @@ class MonitoringQuestionForm(forms.Form):
             )
         return labels
 
+    def clean_answers_cy(self) -> list[str]:
+        # By place: an empty line stands for an answer with no Welsh words.
+        labels = [line.strip() for line in self.cleaned_data["answers_cy"].splitlines()]
+        while labels and not labels[-1]:
+            labels.pop()
+        long = [label for label in labels if len(label) > MAX_ANSWER_CHARS]
+        if long:
+            raise ValidationError(
+                f"Each answer in Welsh must be {MAX_ANSWER_CHARS} characters or fewer: "
+                f"“{long[0][:40]}…” is longer."
+            )
+        return labels
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        english, welsh = data.get("answers"), data.get("answers_cy")
+        if english and welsh and len(welsh) > len(english):
+            self.add_error(
+                "answers_cy",
+                f"There are {len(english)} answers: give at most {len(english)} lines in Welsh, "
+                "in the same order.",
+            )
+        return data
+
     @staticmethod
     def initial_for(question: MonitoringQuestion) -> dict[str, Any]:
+        welsh = question.answers_cy if isinstance(question.answers_cy, dict) else {}
         return {
             "text": question.text,
             "hint": question.hint,
             "answers": "\n".join(str(a[1]) for a in question.answers),
+            "text_cy": question.text_cy,
+            "hint_cy": question.hint_cy,
+            "answers_cy": "\n".join(str(welsh.get(a[0], "")) for a in question.answers).rstrip(),
             "is_active": "yes" if question.is_active else "no",
             "position": question.position,
         }
@@ -496,11 +537,17 @@ class MonitoringQuestionForm(forms.Form):
             slug = kept.get(label) or answer_slug(label, taken)
             taken.add(slug)
             answers.append([slug, label])
+        welsh = data["answers_cy"]
         return {
             "slug": self.question.slug if self.question else data["slug"],
             "text": data["text"],
             "hint": data["hint"],
             "answers": answers,
+            "text_cy": data["text_cy"],
+            "hint_cy": data["hint_cy"],
+            "answers_cy": {
+                slug: label for (slug, _), label in zip(answers, welsh, strict=False) if label
+            },
             "is_active": data["is_active"] == "yes",
             "position": data["position"] or 0,
         }

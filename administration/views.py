@@ -169,6 +169,8 @@ def _shown(key: str, value: Any) -> str:
         return "yes" if value else "no"
     if key == "answers" and isinstance(value, list):
         value = ", ".join(str(pair[1]) for pair in value if isinstance(pair, list) and pair[1:])
+    if key == "answers_cy" and isinstance(value, dict):
+        value = ", ".join(str(label) for label in value.values())
     if key == "logo":
         return f"a picture of {len(value) * 3 // 4 // 1000} KB" if value else "none"
     if value in (None, "", [], {}):

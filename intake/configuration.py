@@ -31,16 +31,14 @@ from django.utils import timezone
 
 from cases.models import CaseType, Category, OrganisationalUnit
 from intake.models import Branding, Campaign, SupportResource, branding
-from reports.monitoring import monitoring_questions
+from reports.monitoring import Asked, monitoring_questions
 
 logger = logging.getLogger(__name__)
 
 # Named with a version: a change to what is kept changes the name, so a copy pickled by an
 # older release is never read back.
-KEY = "intake:configuration:2"
+KEY = "intake:configuration:3"
 LIFETIME = 600  # seconds: the longest a copy can outlive a change the signals missed
-
-Question = tuple[str, str, str, list[tuple[str, str]]]
 
 
 @dataclass(frozen=True)
@@ -48,7 +46,7 @@ class Configuration:
     case_types: dict[str, CaseType]  # the open case types, by slug
     categories: dict[int, list[Category]]  # the active categories of each case type
     units: list[OrganisationalUnit]  # the active units, in their order
-    questions: list[Question]  # as ``reports.monitoring.monitoring_questions`` gives them
+    questions: list[Asked]  # as ``reports.monitoring.monitoring_questions`` gives them
     support: list[tuple[SupportResource, frozenset[int]]]  # active, with their categories
     branding: Branding
     campaigns: list[Campaign]  # those not over by yesterday, by their first day

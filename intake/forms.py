@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from cases.models import CaseType, Category, CheckinAnswer, OrganisationalUnit, ReportingLevel
 from cases.services import Confidential
 from intake.configuration import configuration
-from intake.language import in_english, org_text
+from intake.language import org_text, org_words
 from reports.models import PREFER_NOT_TO_SAY
 from workflows.registry import spec_of
 
@@ -172,20 +172,22 @@ class ReportForm(forms.Form):
         if not self.categories:
             del self.fields["category"]
         # Optional equality monitoring, counted apart from the report (reports/monitoring.py).
-        for slug, text, hint, choices in kept.questions:
-            self.fields[f"{MONITORING_PREFIX}{slug}"] = forms.ChoiceField(
-                label=in_english(text),
-                help_text=in_english(hint)
-                if hint
+        for asked in kept.questions:
+            self.fields[f"{MONITORING_PREFIX}{asked.slug}"] = forms.ChoiceField(
+                label=org_text(asked, "text"),
+                help_text=org_text(asked, "hint")
+                if asked.hint
                 else _(
                     "Optional. Counted for equality monitoring only, never kept with your report."
                 ),
                 choices=[
                     (
                         value,
-                        _("Prefer not to say") if value == PREFER_NOT_TO_SAY else in_english(label),
+                        _("Prefer not to say")
+                        if value == PREFER_NOT_TO_SAY
+                        else org_words(label, asked.answers_cy.get(value, "")),
                     )
-                    for value, label in choices
+                    for value, label in asked.choices
                 ],
                 initial=PREFER_NOT_TO_SAY,
                 required=False,

@@ -76,16 +76,16 @@ class OrgText(str):
 def org_text(obj: object, field: str) -> OrgText:
     """``obj.<field>`` in the active language: the Welsh version ``<field>_cy`` on Welsh pages
     when it is filled in, else the English, marked as English on a Welsh page."""
-    english = str(getattr(obj, field, "") or "")
+    return org_words(getattr(obj, field, ""), getattr(obj, f"{field}_cy", ""))
+
+
+def org_words(english: str, welsh: str = "") -> OrgText:
+    """An organisation's words in the active language: ``welsh`` on Welsh pages when it is
+    filled in, else ``english``, marked as English on a Welsh page."""
+    english = str(english or "")
     if translation.get_language() != WELSH:
         return OrgText(english)
-    welsh = str(getattr(obj, f"{field}_cy", "") or "").strip()
+    welsh = str(welsh or "").strip()
     if welsh:
         return OrgText(welsh)
     return OrgText(english, "en" if english else "")
-
-
-def in_english(text: str) -> OrgText:
-    """An organisation's text that has no Welsh version at all (equality monitoring
-    questions): marked as English on a Welsh page."""
-    return OrgText(text, "en" if translation.get_language() == WELSH and text else "")

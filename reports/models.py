@@ -38,12 +38,17 @@ class ReportPack(models.Model):
 class MonitoringQuestion(models.Model):
     """An optional equality monitoring question asked on the report form, set by the
     organisation. ``answers`` is a list of ``[slug, label]``; "Prefer not to say" is always
-    offered first and is the default."""
+    offered first and is the default. The Welsh words, where given, are shown on Welsh pages
+    (``answers_cy``: a Welsh label by answer's slug); what is missing shows in English, marked
+    as English (decision 0025)."""
 
     slug = models.SlugField(unique=True)
     text = models.CharField(max_length=200)
     hint = models.CharField(max_length=300, blank=True)
     answers = models.JSONField(default=list)
+    text_cy = models.CharField(max_length=200, blank=True, default="")
+    hint_cy = models.CharField(max_length=300, blank=True, default="")
+    answers_cy = models.JSONField(default=dict, blank=True)
     is_active = models.BooleanField(default=True)
     position = models.PositiveSmallIntegerField(default=0)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -24,13 +25,35 @@ from reports.models import PREFER_NOT_TO_SAY, MonitoringQuestion, MonitoringTall
 PREFER_NOT_TO_SAY_LABEL = "Prefer not to say"
 
 
-def monitoring_questions() -> list[tuple[str, str, str, list[tuple[str, str]]]]:
-    """The active questions as (slug, text, hint, choices), "Prefer not to say" first."""
+@dataclass(frozen=True)
+class Asked:
+    """A question the report form asks, as the form and the counts read it."""
+
+    slug: str
+    text: str
+    hint: str
+    choices: list[tuple[str, str]]  # (answer's slug, label), "Prefer not to say" first
+    text_cy: str = ""
+    hint_cy: str = ""
+    answers_cy: dict[str, str] = field(default_factory=dict)  # a Welsh label by answer
+
+
+def monitoring_questions() -> list[Asked]:
+    """The active questions, in their order, each with "Prefer not to say" first."""
     found = []
     for q in MonitoringQuestion.objects.filter(is_active=True):
         answers = [(str(a[0]), str(a[1])) for a in q.answers if a and a[0] != PREFER_NOT_TO_SAY]
+        welsh = q.answers_cy if isinstance(q.answers_cy, dict) else {}
         found.append(
-            (q.slug, q.text, q.hint, [(PREFER_NOT_TO_SAY, PREFER_NOT_TO_SAY_LABEL), *answers])
+            Asked(
+                slug=q.slug,
+                text=q.text,
+                hint=q.hint,
+                choices=[(PREFER_NOT_TO_SAY, PREFER_NOT_TO_SAY_LABEL), *answers],
+                text_cy=q.text_cy,
+                hint_cy=q.hint_cy,
+                answers_cy={str(k): str(v) for k, v in welsh.items()},
+            )
         )
     return found
 
@@ -40,9 +63,9 @@ def _month_tallies(month: dt.date) -> None:
     if MonitoringTally.objects.filter(month=month).exists():
         return
     rows = [
-        MonitoringTally(month=month, question=slug, answer=answer)
-        for slug, _, _, choices in sorted(monitoring_questions())
-        for answer, _ in sorted(choices)
+        MonitoringTally(month=month, question=asked.slug, answer=answer)
+        for asked in sorted(monitoring_questions(), key=lambda asked: asked.slug)
+        for answer, _ in sorted(asked.choices)
     ]
     try:
         with transaction.atomic():
@@ -56,7 +79,7 @@ def monitoring_count(*, answers: Mapping[str, str], on: dt.date) -> None:
     committed, outside its transaction; an unknown question or answer is counted as
     "prefer not to say", and nothing is stored that names the report."""
     month = on.replace(day=1)
-    known = {slug: {a for a, _ in choices} for slug, _, _, choices in monitoring_questions()}
+    known = {asked.slug: {a for a, _ in asked.choices} for asked in monitoring_questions()}
     _month_tallies(month)
     with transaction.atomic():
         for slug in sorted(known):
@@ -88,15 +111,15 @@ def monitoring_tables(
         .annotate(n=Sum("count"))
     }
     tables = []
-    for slug, text, _, choices in monitoring_questions():
-        labels: dict[str, Any] = dict(choices)
+    for asked in monitoring_questions():
+        labels: dict[str, Any] = dict(asked.choices)
         tables.append(
             publish(
                 Table(
-                    f"Equality monitoring: {text}",
-                    [labels[a] for a, _ in choices],
+                    f"Equality monitoring: {asked.text}",
+                    [labels[a] for a, _ in asked.choices],
                     ["Reports"],
-                    [[sums.get((slug, a), 0)] for a, _ in choices],
+                    [[sums.get((asked.slug, a), 0)] for a, _ in asked.choices],
                 ),
                 the_rule,
             )

@@ -20,7 +20,19 @@ from permissions.settings_changes import SettingsRefused, Subject, Values, setti
 from permissions.settings_changes import settings_row_locked as _locked
 from reports.models import PREFER_NOT_TO_SAY, MonitoringQuestion
 
-QUESTION_FIELDS = ("slug", "text", "hint", "answers", "is_active", "position")
+QUESTION_FIELDS = (
+    "slug",
+    "text",
+    "hint",
+    "answers",
+    "text_cy",
+    "hint_cy",
+    "answers_cy",
+    "is_active",
+    "position",
+)
+# What a change proposed before the Welsh words were kept stands for: none given.
+_WELSH_NONE = {"text_cy": "", "hint_cy": "", "answers_cy": {}}
 SLUG = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 MIN_ANSWERS, MAX_ANSWERS = 2, 20
 MAX_ANSWER_CHARS = 100
@@ -34,6 +46,9 @@ def _values(row: MonitoringQuestion | None) -> Values:
         "text": row.text,
         "hint": row.hint,
         "answers": [[str(a[0]), str(a[1])] for a in row.answers],
+        "text_cy": row.text_cy,
+        "hint_cy": row.hint_cy,
+        "answers_cy": dict(row.answers_cy) if isinstance(row.answers_cy, dict) else {},
         "is_active": row.is_active,
         "position": row.position,
     }
@@ -42,7 +57,9 @@ def _values(row: MonitoringQuestion | None) -> Values:
 def questions_weaken(before: Values, after: Values) -> str:
     """Whether, after the change, a question that is asked lets its answers say more about
     who gave them than before: asked where it was not, reworded, or with an answer added or
-    renamed. In a few words, or ``""``."""
+    renamed, in English or in Welsh (a Welsh reporter reads only the Welsh). In a few words,
+    or ``""``."""
+    before, after = {**_WELSH_NONE, **before}, {**_WELSH_NONE, **after}
     if not after.get("is_active"):
         return ""  # not asked
     if not before.get("is_active"):
@@ -51,10 +68,15 @@ def questions_weaken(before: Values, after: Values) -> str:
             "about who gave it."
         )
     found = []
-    if before.get("text") != after.get("text"):
+    # Welsh words taken away leave the English, already asked: not a rewording.
+    reworded_cy = after["text_cy"] and after["text_cy"] != before["text_cy"]
+    if before.get("text") != after.get("text") or reworded_cy:
         found.append("it rewords the question, so its answers mean something else")
     old = dict(before.get("answers", []))
-    if any(old.get(slug) != label for slug, label in after.get("answers", [])):
+    old_cy, new_cy = before["answers_cy"], after["answers_cy"]
+    if any(old.get(slug) != label for slug, label in after.get("answers", [])) or any(
+        old_cy.get(slug) != label for slug, label in new_cy.items()
+    ):
         found.append("it adds or renames an answer, so the answers are split more finely")
     if not found:
         return ""
@@ -62,6 +84,7 @@ def questions_weaken(before: Values, after: Values) -> str:
 
 
 def _check(target_id: int | None, before: Values, after: Values) -> None:
+    after = {**_WELSH_NONE, **after}
     if set(after) != set(QUESTION_FIELDS):
         raise SettingsRefused("Give every part of the question.")
     slug = after["slug"]
@@ -100,6 +123,7 @@ def _check(target_id: int | None, before: Values, after: Values) -> None:
                 "always offered)."
             )
         seen.add(pair[0])
+    _check_welsh(after, seen)
     if not isinstance(after["is_active"], bool):
         raise SettingsRefused("Say whether the question is asked.")
     position = after["position"]
@@ -107,7 +131,30 @@ def _check(target_id: int | None, before: Values, after: Values) -> None:
         raise SettingsRefused("The place must be 0 to 999.")
 
 
+def _check_welsh(after: Values, answers: set[str]) -> None:
+    text, hint, labels = after["text_cy"], after["hint_cy"], after["answers_cy"]
+    if not (isinstance(text, str) and len(text) <= 200):
+        raise SettingsRefused("The question in Welsh must be 200 characters or fewer.")
+    if not (isinstance(hint, str) and len(hint) <= 300):
+        raise SettingsRefused("The hint in Welsh must be 300 characters or fewer.")
+    if not (
+        isinstance(labels, dict)
+        and all(
+            slug in answers
+            and isinstance(label, str)
+            and label.strip()
+            and len(label) <= MAX_ANSWER_CHARS
+            for slug, label in labels.items()
+        )
+    ):
+        raise SettingsRefused(
+            f"Each answer in Welsh must be one of the question's answers, in {MAX_ANSWER_CHARS} "
+            "characters or fewer."
+        )
+
+
 def _apply(target_id: int | None, after: Values) -> int:
+    after = {**_WELSH_NONE, **after}
     row = _locked(MonitoringQuestion.objects.all(), target_id) or MonitoringQuestion()
     for name in QUESTION_FIELDS:
         setattr(row, name, after[name])

@@ -243,6 +243,9 @@ AGE: dict[str, Any] = {
     "text": "What is your age?",
     "hint": "",
     "answers": ANSWERS,
+    "text_cy": "",
+    "hint_cy": "",
+    "answers_cy": {},
     "is_active": True,
     "position": 0,
 }
@@ -257,12 +260,47 @@ QUESTION_CHANGES = [
     ({"text": "How old are you?"}, True),  # reworded
     ({"answers": [*ANSWERS, ["65_and_over", "65 and over"]]}, True),  # an answer added
     ({"answers": [["under_30", "Under 25"], *ANSWERS[1:]]}, True),  # an answer renamed
+    # A Welsh reporter reads only the Welsh: its words count as the English do.
+    ({"hint_cy": "Dewiswch un."}, False),
+    ({"text_cy": "Beth yw eich oed?"}, True),  # worded in Welsh for the first time
+    ({"answers_cy": {"under_30": "O dan 30"}}, True),  # an answer named in Welsh
+]
+WELSH_AGE = {
+    **AGE,
+    "text_cy": "Beth yw eich oed?",
+    "answers_cy": {"under_30": "O dan 30", "30_to_49": "30 i 49"},
+}
+# (what changes from WELSH_AGE, does it weaken?)
+WELSH_CHANGES = [
+    ({"text_cy": ""}, False),  # the Welsh taken away: the English shows, marked as English
+    ({"answers_cy": {"under_30": "O dan 30"}}, False),
+    ({"text_cy": "Faint yw eich oed?"}, True),  # reworded in Welsh
+    ({"answers_cy": {"under_30": "O dan 25", "30_to_49": "30 i 49"}}, True),  # renamed
 ]
 
 
 @pytest.mark.parametrize(("change", "weakens"), QUESTION_CHANGES)
 def test_which_question_changes_weaken_protection(change, weakens):
     assert bool(questions_weaken(AGE, {**AGE, **change})) is weakens
+
+
+@pytest.mark.parametrize(("change", "weakens"), WELSH_CHANGES)
+def test_which_changes_to_the_welsh_words_weaken_protection(change, weakens):
+    assert bool(questions_weaken(WELSH_AGE, {**WELSH_AGE, **change})) is weakens
+
+
+def test_a_change_proposed_before_the_welsh_words_were_kept_can_still_be_made(cast):
+    """A pending change made by the release before has no Welsh parts: it stands for none."""
+    question = MonitoringQuestion.objects.create(**WELSH_AGE)
+    older = {key: value for key, value in AGE.items() if not key.endswith("_cy")}
+    settings_change_make(
+        actor=cast.administrator,
+        subject="monitoring",
+        target_id=question.pk,
+        after={**older, "hint": "Choose one."},
+    )
+    question.refresh_from_db()
+    assert (question.hint, question.text_cy, question.answers_cy) == ("Choose one.", "", {})
 
 
 def test_asking_a_question_weakens_and_a_retired_one_changes_nothing_while_retired():
@@ -371,6 +409,9 @@ BAD_QUESTION = [
     ("answers", "Yes\n" + "x" * 101, "Each answer must be 100 characters or fewer"),
     ("is_active", "maybe", "Select a valid choice"),
     ("position", "first", "The place must be a whole number, like 1."),
+    ("answers_cy", "Un\nDau\nTri\nPedwar", "There are 3 answers: give at most 3 lines in Welsh"),
+    ("answers_cy", "Un\n" + "x" * 101, "Each answer in Welsh must be 100 characters or fewer"),
+    ("text_cy", "x" * 201, "Question in Welsh must be 200 characters or fewer."),
 ]
 
 
@@ -407,6 +448,12 @@ FORGED_QUESTIONS = [
     ({"is_active": "yes"}, "Say whether"),
     ({"position": -1}, "0 to 999"),
     ({"case_type": 1}, "every part"),
+    ({"text_cy": "x" * 201}, "question in Welsh must be 200"),
+    ({"hint_cy": None}, "hint in Welsh must be 300"),
+    ({"answers_cy": {"over_90": "Dros 90"}}, "one of the question's answers"),
+    ({"answers_cy": {"under_30": " "}}, "one of the question's answers"),
+    ({"answers_cy": {"under_30": "x" * 101}}, "100"),
+    ({"answers_cy": [["under_30", "O dan 30"]]}, "one of the question's answers"),
 ]
 
 
@@ -452,3 +499,43 @@ def test_the_django_admin_no_longer_has_monitoring_questions(cast, sign_in, clie
     question.refresh_from_db()
     assert question.is_active is False
     assert MonitoringQuestion.objects.count() == 1
+
+
+def test_a_question_in_welsh_is_asked_in_welsh_on_welsh_pages(
+    cast, second_administrator, sign_in, client
+):
+    """Through the settings pages to the Welsh report form: the Welsh words given are shown,
+    and an answer given none shows in English, marked as English."""
+    sign_in(cast.administrator)
+    client.post(
+        "/staff/settings/monitoring/new/",
+        {
+            **NEW_QUESTION,
+            "text_cy": "Beth yw eich oed?",
+            "hint_cy": "Dewiswch un.",
+            "hint": "Choose one.",
+            # The second answer left in English by an empty line; the last line's spaces go.
+            "answers_cy": "O dan 30\n\n50 a hŷn  \n\n",
+        },
+    )
+    change = SettingsChange.objects.get()
+    assert change.after["answers_cy"] == {"under_30": "O dan 30", "50_and_over": "50 a hŷn"}
+    other = sign_in(second_administrator, Client())
+    assert "O dan 30, 50 a hŷn" in _page(other.get("/staff/settings/"))
+    other.post(f"/staff/settings/changes/{change.pk}/confirm/")
+    question = MonitoringQuestion.objects.get()
+    assert (question.text_cy, question.hint_cy) == ("Beth yw eich oed?", "Dewiswch un.")
+
+    welsh = Client().get(f"/cy/report/{cast.case_type.slug}/").content.decode()
+    assert '<h2 class="govuk-fieldset__heading">Beth yw eich oed?</h2>' in welsh
+    assert ">Dewiswch un.</div>" in welsh
+    assert ">O dan 30</label>" in welsh and ">50 a hŷn</label>" in welsh
+    assert 'lang="en">30 to 49</label>' in welsh
+    assert "What is your age?" not in welsh and "Choose one." not in welsh
+    english = Client().get(f"/report/{cast.case_type.slug}/").content.decode()
+    assert "What is your age?" in english and ">Choose one.</div>" in english
+    assert "Beth yw" not in english and "O dan 30" not in english
+
+    # The form shows each answer's Welsh words on its own line, an empty line for none.
+    page = _page(client.get(f"/staff/settings/monitoring/{question.pk}/"))
+    assert "O dan 30\n\n50 a hŷn</textarea>" in page

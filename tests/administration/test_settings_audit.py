@@ -152,6 +152,9 @@ QUESTION_BEFORE = {
     "text": "What is your age?",
     "hint": "",
     "answers": AGE_ANSWERS,
+    "text_cy": "",
+    "hint_cy": "",
+    "answers_cy": {},
     "is_active": True,
     "position": 0,
 }
@@ -519,6 +522,24 @@ CHANGES: list[tuple[str, Posts, str, Row, dict[str, Any], dict[str, Any], bool]]
                 ["30_to_59", "30 to 59"],
                 ["30_and_over", "30 and over"],
             ],
+        },
+        True,
+    ),
+    (
+        "a monitoring question worded in Welsh",
+        [
+            (
+                f"{S}/monitoring/{{question}}/",
+                {**QUESTION_FORM, "text_cy": "Beth yw eich oed?", "answers_cy": "\n30 a hŷn"},
+            )
+        ],
+        "monitoring",
+        QUESTION,
+        QUESTION_BEFORE,
+        {
+            **QUESTION_BEFORE,
+            "text_cy": "Beth yw eich oed?",
+            "answers_cy": {AGE_ANSWERS[1][0]: "30 a hŷn"},
         },
         True,
     ),

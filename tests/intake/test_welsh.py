@@ -320,7 +320,7 @@ def test_welsh_refusals_are_in_welsh(client, db, path):
     assert '<html lang="cy"' in _text(answer)
 
 
-def test_monitoring_questions_have_no_welsh_yet_so_they_are_marked_english(client, whistleblowing):
+def test_a_monitoring_question_without_welsh_words_is_marked_english(client, whistleblowing):
     from reports.models import MonitoringQuestion
 
     MonitoringQuestion.objects.create(
