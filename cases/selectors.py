@@ -183,6 +183,23 @@ def _ids_in_staff_order(rows: models.QuerySet[Any, tuple[Any, dt.datetime]]) -> 
     return [pk for pk, at in sorted(rows, key=lambda row: _staff_order(row[1]))]
 
 
+def message_list_for_reporter(case: Case, page: str | None = None) -> Paged[MessageView]:
+    """What the reporter's follow-up page shows of the conversation: the messages between
+    them and the handlers (no internal note), a page at a time, newest page first as staff
+    read them (page 1 is the latest ``MESSAGES_PER_PAGE``, each page oldest first), only the
+    page decrypted. A page number that is not one gives the first page; one past the end,
+    the last."""
+    messages = case.messages.exclude(kind=MessageKind.INTERNAL_NOTE)
+    ordered = list(messages.values_list("pk", flat=True))  # the model's order: as written
+    shown = Paginator(ordered[::-1], MESSAGES_PER_PAGE).get_page(page)
+    wanted = list(reversed(shown.object_list))
+    rows = messages.select_related("author").in_bulk(wanted)
+    if not rows:
+        return Paged([], shown)
+    cipher = case_cipher(case.pk)
+    return Paged([_message_view(cipher, case, rows[pk]) for pk in wanted], shown)
+
+
 def message_list_for_staff(
     case: Case, page: str | None = None, *, shared_only_for: int | None = None
 ) -> Paged[MessageView]:

@@ -40,7 +40,7 @@ from cases.audit import event_record
 from cases.checkin import CheckinStatus, checkin_status
 from cases.exceptions import CaseNotFound, CheckinClosed
 from cases.models import Case, CaseType, CheckinAnswer
-from cases.selectors import message_list_for_case, reporter_identity_of, reveal_reason_open
+from cases.selectors import message_list_for_reporter, reporter_identity_of, reveal_reason_open
 from cases.services import identity_consent, reporter_time
 from intake.configuration import campaigns_on, case_type_open
 from intake.errors import branding_or_default, permission_denied, reporter_headers
@@ -551,7 +551,9 @@ def _follow_up_page(
     identity_error: str = "",
     status: int = 200,
 ) -> HttpResponse:
-    messages = message_list_for_case(case, include_internal=False)
+    # A form sent back with its errors shows the latest messages, beside it.
+    page = request.GET.get("messages") if request.method == "GET" else None
+    messages = message_list_for_reporter(case, page)
     identity = reporter_identity_of(case)
     return _render(
         request,
