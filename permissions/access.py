@@ -29,13 +29,14 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import datetime as dt
+import logging
 import uuid
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet, StringAgg, Subquery, Value
 from django.utils import timezone
 
@@ -56,6 +57,7 @@ if TYPE_CHECKING:
 # HMAC and an indexed lookup) as a well-formed wrong one. No token normalises to this.
 _NOT_A_TOKEN = "not-a-token"  # noqa: S105  (not a secret: a value no token can have)
 
+logger = logging.getLogger("speakup.access")
 # During a request, refusals wait here until the middleware writes them after the view (and
 # every transaction it opened) has finished, so a rollback cannot take them with it.
 _pending_refusals: contextvars.ContextVar[list[AccessRefusal] | None] = contextvars.ContextVar(
@@ -498,9 +500,29 @@ def refusals_begin() -> contextvars.Token[list[AccessRefusal] | None]:
 
 
 def refusals_flush(token: contextvars.Token[list[AccessRefusal] | None]) -> int:
-    """Write the refusals collected during a request, after its transactions have ended."""
+    """Write the refusals collected during a request, after its transactions have ended;
+    returns how many were written.
+
+    One that the database will not take is written to the log instead, ids only, and the
+    request's answer stands: it was refused whatever happens here, and an error page in place
+    of the refusal's "not found" would tell the person that something was there to refuse."""
     pending = _pending_refusals.get() or []
     _pending_refusals.reset(token)
+    written = 0
     for refusal in pending:
-        _refusal_save(refusal)
-    return len(pending)
+        try:
+            # Its own transaction (or a savepoint in a caller's, which a failure leaves usable).
+            with transaction.atomic():
+                _refusal_save(refusal)
+        except DatabaseError as error:
+            logger.error(
+                "refusal not recorded actor_id=%s case_id=%s action=%s at=%s error=%s",
+                refusal.actor_id,
+                refusal.case_id,
+                refusal.action,
+                refusal.at.isoformat(),
+                type(error).__name__,
+            )
+        else:
+            written += 1
+    return written

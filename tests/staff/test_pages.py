@@ -2,6 +2,7 @@
 
 import html
 import io
+import logging
 import re
 
 import pytest
@@ -138,6 +139,35 @@ def test_a_handler_trying_to_assign_themselves_gets_not_found_and_is_recorded(
     )
     assert answer.status_code == 404
     assert AccessRefusal.objects.filter(actor=cast.assigned_handler, action="assign").exists()
+
+
+def test_a_refusal_the_database_will_not_take_is_logged_and_the_answer_stays_not_found(
+    cast, sign_in, client, monkeypatch, caplog
+):
+    """Not an error page: that would tell the person there was something to refuse."""
+    from django.db import OperationalError
+
+    from permissions.models import AccessRefusal
+
+    def broken(**kwargs):
+        raise OperationalError("the database is full")
+
+    sign_in(cast.unassigned_handler)
+    client.get("/staff/")  # signed in and settled before the fault
+    monkeypatch.setattr("permissions.access.chain_append", broken)
+    with caplog.at_level(logging.ERROR, logger="speakup.access"):
+        answer = client.get(f"/staff/cases/{cast.case.pk}/")
+    assert answer.status_code == 404
+    assert not AccessRefusal.objects.exists()
+    (logged,) = [r.getMessage() for r in caplog.records if r.name == "speakup.access"]
+    assert logged.startswith(
+        f"refusal not recorded actor_id={cast.unassigned_handler.pk} case_id={cast.case.pk} "
+        "action=view at="
+    )
+    assert logged.endswith("error=OperationalError")
+    monkeypatch.undo()
+    assert client.get(f"/staff/cases/{cast.case.pk}/").status_code == 404
+    assert AccessRefusal.objects.filter(actor=cast.unassigned_handler).count() == 1
 
 
 def test_excluding_and_confirming_through_the_page(cast, sign_in, client):
