@@ -23,7 +23,10 @@ from retention.models import ChangeStatus, DeletionRecord, LegalHold, PolicyChan
 
 
 def _policies() -> dict[int, RetentionPolicy]:
-    return {policy.case_type_id: policy for policy in RetentionPolicy.objects.all()}
+    return {
+        policy.case_type_id: policy
+        for policy in RetentionPolicy.objects.select_related("case_type")
+    }
 
 
 def retention_start(case: Case) -> dt.date | None:
@@ -129,7 +132,10 @@ class UpcomingRow:
 
 def cases_upcoming(today: dt.date | None = None, *, limit: int = 50) -> list[UpcomingRow]:
     """The next cases to fall due after today (closed, not purged), soonest first, and the
-    held cases already past their date (marked ``held``): references and dates only."""
+    held cases already past their date (marked ``held``): references and dates only. One
+    query per case type with a policy, each sorted and cut to ``limit`` by the database (a
+    type's cases fall due in the order they started), so the page reads ``limit`` rows a
+    type however many cases are closed."""
     today = today or timezone.localdate()
     held = LegalHold.objects.filter(case=OuterRef("pk"), lifted_at__isnull=True)
     purged = DeletionRecord.objects.filter(case=OuterRef("pk"))
@@ -141,14 +147,12 @@ def cases_upcoming(today: dt.date | None = None, *, limit: int = 50) -> list[Upc
             .filter(case_type_id=type_id)
             .exclude(Exists(purged))
             .annotate(held=Exists(held))
-            .values_list("reference", "start", "held")
+            .filter(Q(start__gt=today - days) | Q(held=True))
+            .order_by("start", "reference")
+            .values_list("reference", "start", "held")[:limit]
         )
         name = policy.case_type.name
-        rows += [
-            UpcomingRow(ref, name, closed + days, held_)
-            for ref, closed, held_ in found
-            if closed is not None and (closed + days > today or held_)
-        ]
+        rows += [UpcomingRow(ref, name, started + days, held_) for ref, started, held_ in found]
     return sorted(rows, key=lambda row: (row.due_on, row.reference))[:limit]
 
 
