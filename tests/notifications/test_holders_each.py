@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.contrib.auth.models import User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -43,8 +44,11 @@ def _cases(cast):
     )
     cast.unassigned_investigator.is_active = False
     cast.unassigned_investigator.save(update_fields=["is_active"])
+    gone = User.objects.create_user("gone-team-member", is_active=False)
+    gone.groups.add(cast.team)  # in the team that holds cast.case, but no longer active
     return {
-        # The handler, the investigator and the team's member; not the excluded team member.
+        # The handler, the investigator and the team's member; not the excluded team member,
+        # nor the inactive one.
         cast.case: ["handler", "investigator", "team-member"],
         unheld: ["triage"],  # nobody holds it: its type's triage lead
         lead_excluded: [],  # ... unless the lead is excluded from it
