@@ -242,6 +242,37 @@ def test_a_refusal_inside_a_failed_transaction_is_still_recorded(cast):
     assert AccessRefusal.objects.filter(actor=cast.unassigned_handler, action="download").exists()
 
 
+def test_refusals_the_database_will_not_take_are_logged_and_the_rest_written(
+    cast, monkeypatch, caplog
+):
+    """Over HTTP the answer then stays "not found" (tests/staff/test_pages.py)."""
+    import logging
+
+    from django.db import OperationalError
+
+    from cases.audit import chain_append as real
+    from permissions.access import refusals_begin
+
+    calls = []
+
+    def first_fails(**kwargs):
+        calls.append(kwargs["chain"])
+        if len(calls) == 1:
+            raise OperationalError("the database is full")
+        return real(**kwargs)
+
+    monkeypatch.setattr("permissions.access.chain_append", first_fails)
+    token = refusals_begin()
+    for action in ("view", "download"):
+        with pytest.raises(CaseNotFound):
+            case_for_user(cast.unassigned_handler, cast.case.pk, action=action)
+    with caplog.at_level(logging.ERROR, logger="speakup.access"):
+        assert refusals_flush(token) == 1  # the second written, the first logged
+    assert list(AccessRefusal.objects.values_list("action", flat=True)) == ["download"]
+    (logged,) = [r.getMessage() for r in caplog.records if r.name == "speakup.access"]
+    assert f"case_id={cast.case.pk} action=view" in logged
+
+
 @pytest.mark.parametrize("who", ["assigned_handler", "external_investigator", "team_handler"])
 def test_those_who_work_a_case_obtain_it_locked_in_one_read(cast, who, django_assert_num_queries):
     # SAVEPOINT, the case with its type (and category and unit), RELEASE: nothing more, even
