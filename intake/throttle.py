@@ -12,8 +12,9 @@ and everyone else carries on (docs/decisions/0012-reporter-throttles.md).
   for a whole office's typos. A correct token does not count.
 - **Globally**, 2,000 wrong tokens an hour raise an alert, and then only addresses without a
   wrong token this hour are answered.
-- Reports: 30 an hour per address (an office may share one), 500 globally; answers to the
-  check-in after closure the same, counted apart.
+- Reports: 30 an hour per address (an office may share one); past 500 in an hour overall, an
+  alert, and then only addresses not yet answered this hour; answers to the check-in after
+  closure the same, counted apart.
 
 Every count is taken *before* the work it guards (an atomic increment, checked against the
 limit) and given back if the work turns out not to count, so parallel requests cannot slip
@@ -157,15 +158,28 @@ def token_guess_end(guess: Guess, *, found: bool) -> None:
 
 
 def _admit(request: HttpRequest, per_address: Limit, overall: Limit, what: str) -> bool:
+    """Count one more (report or check-in answer) from this address and overall; ``False``,
+    with both counts given back, when the address has used its hour, or when the hour's
+    overall limit has been passed and the address has already been answered this hour.
+
+    Past the overall limit an address with nothing this hour is still answered, as with wrong
+    tokens: the limit brakes a flood from a few addresses, and must never be what silences a
+    reporter at another one (500 reports sent from 17 addresses would otherwise shut the form
+    for everyone until the hour ended)."""
     who = client_key(request)
     try:
-        if _add(overall, "all") > overall.count:
-            _add(overall, "all", -1)
+        total = _add(overall, "all")
+        by_address = _add(per_address, who)
+        flooded = total > overall.count
+        # Once an hour: a refusal gives its count back, so the total stays at the limit.
+        if flooded and cache.add(_key(overall, "alerted"), 1, timeout=overall.seconds + 5):
             logger.critical(
-                "ALERT: the global limit of %d %s an hour was reached.", overall.count, what
+                "ALERT: the global limit of %d %s an hour was reached; addresses already "
+                "answered this hour are refused until it ends.",
+                overall.count,
+                what,
             )
-            return False
-        if _add(per_address, who) > per_address.count:
+        if by_address > per_address.count or (flooded and by_address > 1):
             _add(per_address, who, -1)
             _add(overall, "all", -1)
             return False

@@ -3,6 +3,7 @@ behind one address never hold each other up, an attacker there gets about a hund
 an hour, and another client still gets in. Counts are taken before the work they guard."""
 
 import datetime as dt
+import logging
 import re
 from typing import Any
 
@@ -159,6 +160,41 @@ def test_reports_are_counted_before_they_are_saved(rf, whistleblowing):
         assert admitted == [True] * 30 + [False]
         throttle.report_release(requests[0])  # one of them failed to save: its place is back
         assert throttle.report_admit(requests[30])
+
+
+def test_past_the_overall_limit_only_addresses_not_yet_answered_this_hour_get_in(
+    rf, whistleblowing, monkeypatch, caplog
+):
+    monkeypatch.setattr(throttle, "REPORTS_GLOBAL", throttle.Limit("report-global", 4, 3600))
+    a, b, c = ({"REMOTE_ADDR": f"203.0.113.{n}"} for n in (1, 2, 3))
+    with time_machine.travel(START, tick=False), caplog.at_level(logging.CRITICAL):
+        sent = [
+            throttle.report_admit(rf.post("/report/whistleblowing/send/", **who))
+            for who in (a, a, b, b, a, b, c, c, a)
+        ]
+        # By hand: four fill the hour's overall limit; then A and B, answered already, are
+        # refused; C, new this hour, gets in once; and A again is refused.
+        assert sent == [True, True, True, True, False, False, True, False, False]
+    alerts = [r for r in caplog.records if "global limit" in r.getMessage()]
+    assert len(alerts) == 1  # once an hour, however many are refused
+
+
+@pytest.mark.slow
+def test_a_flood_of_reports_does_not_silence_a_reporter_elsewhere(
+    client, whistleblowing, monkeypatch
+):
+    monkeypatch.setattr(throttle, "REPORTS_GLOBAL", throttle.Limit("report-global", 3, 3600))
+    send = "/report/whistleblowing/send/"
+    with time_machine.travel(START, tick=False):
+        for n in range(3):  # one address fills the hour's overall limit
+            key = f"flood-{n:026d}"
+            flood = client.post(send, answers(whistleblowing, submission_key=key), **ATTACKER)
+            assert flood.status_code == 200
+        more = client.post(send, answers(whistleblowing, submission_key="f" * 32), **ATTACKER)
+        assert more.status_code == 429
+        mine = client.post(send, answers(whistleblowing, submission_key="r" * 32), **REPORTER)
+        assert mine.status_code == 200
+    assert Case.objects.count() == 4
 
 
 @pytest.mark.slow
