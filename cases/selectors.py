@@ -183,6 +183,13 @@ def _ids_in_staff_order(rows: models.QuerySet[Any, tuple[Any, dt.datetime]]) -> 
     return [pk for pk, at in sorted(rows, key=lambda row: _staff_order(row[1]))]
 
 
+def _newest_page(ordered: list[Any], page: str | None) -> tuple[Page[Any], list[Any]]:
+    """The page of ``ordered`` ids (oldest first) asked for, counting pages from the newest,
+    and its ids oldest first: only those are then read whole and decrypted."""
+    shown = Paginator(ordered[::-1], MESSAGES_PER_PAGE).get_page(page)
+    return shown, list(reversed(shown.object_list))
+
+
 def message_list_for_reporter(case: Case, page: str | None = None) -> Paged[MessageView]:
     """What the reporter's follow-up page shows of the conversation: the messages between
     them and the handlers (no internal note), a page at a time, newest page first as staff
@@ -190,9 +197,8 @@ def message_list_for_reporter(case: Case, page: str | None = None) -> Paged[Mess
     page decrypted. A page number that is not one gives the first page; one past the end,
     the last."""
     messages = case.messages.exclude(kind=MessageKind.INTERNAL_NOTE)
-    ordered = list(messages.values_list("pk", flat=True))  # the model's order: as written
-    shown = Paginator(ordered[::-1], MESSAGES_PER_PAGE).get_page(page)
-    wanted = list(reversed(shown.object_list))
+    # The model's order: as written.
+    shown, wanted = _newest_page(list(messages.values_list("pk", flat=True)), page)
     rows = messages.select_related("author").in_bulk(wanted)
     if not rows:
         return Paged([], shown)
@@ -218,8 +224,7 @@ def message_list_for_staff(
             models.Q(share__isnull=False) | models.Q(author_id=shared_only_for)
         )
     ordered = _ids_in_staff_order(messages.values_list("pk", "created_at"))
-    shown = Paginator(ordered[::-1], MESSAGES_PER_PAGE).get_page(page)
-    wanted = list(reversed(shown.object_list))
+    shown, wanted = _newest_page(ordered, page)
     rows = {m.pk: m for m in messages.select_related("author", "share").filter(pk__in=wanted)}
     if not rows:
         return Paged([], shown)
