@@ -34,11 +34,10 @@ from django.contrib.auth.models import Permission
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from bench.data import TODAY, insert_rows
+from bench.data import TODAY, insert_rows, vacuum_analyse
 from bench.harness import Measurement, Side, compare
 from bench.items import Context, Item
 from cases.audit import case_chain
-from cases.dbroles import connected_as_owner
 from cases.models import (
     AuditHead,
     Case,
@@ -280,16 +279,6 @@ _LABELS = {
 }
 
 
-def analyse() -> None:
-    """Planner statistics for every table, the ones the batches just filled included, and on
-    PostgreSQL the dead rows of earlier runs vacuumed away, as autovacuum keeps a live
-    database (this machine's PostgreSQL runs with autovacuum off: without statistics the
-    clocks' update read the whole table to find a thousand rows, and each run's deletes left
-    their dead rows for the next to step over). Only the tables' owner may."""
-    with connected_as_owner() as owner, owner.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE" if owner.vendor == "postgresql" else "ANALYZE")
-
-
 def _make_due(case_ids: list[uuid.UUID]) -> None:
     # Bench data, not a change to a case: no history row (the model's manager refuses this).
     models.QuerySet(model=Case).filter(pk__in=case_ids).update(attention_since=None)
@@ -365,7 +354,7 @@ def measure(context: Context, rounds: int, *, n: int | None = None) -> Measureme
     runs = 2 + 2 * (rounds + 3)
     batches = _Batches([_generate(n, policy.case_type, closed) for _ in range(runs)])
     smaller = _generate(small, policy.case_type, closed)
-    analyse()
+    vacuum_analyse()
     _sides_agree(batches)
     measurement = compare(
         item="B5",

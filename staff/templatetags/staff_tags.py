@@ -1,4 +1,4 @@
-"""Template filters for the staff layout: which links a person's role shows; and the case page's
+"""Template tags for the staff layout: which links a person's roles show; and the case page's
 header deadlines."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from django import template
 from django.conf import settings
 from django.contrib.auth.models import User
 
+from cases.page_scope import page_scope
 from permissions.predicates import (
     is_confidential_contact,
     may_configure,
@@ -23,19 +24,24 @@ from staff.case_header import HeaderDeadline, deadlines_now
 register = template.Library()
 
 
-@register.filter
-def manages_access(user: Any) -> bool:
-    return may_manage_access(user)
-
-
-@register.filter
-def sees_operations(user: Any) -> bool:
-    return isinstance(user, User) and may_see_operations(user)
-
-
-@register.filter
-def sees_reports(user: Any) -> bool:
-    return may_see_reports(user)
+@register.simple_tag
+def staff_links(user: Any) -> dict[str, bool]:
+    """Which of the header's links ``user``'s roles show, by link. Worked out together in a
+    page scope (``cases.page_scope``), so the roles are read once for the header, not once
+    for each link (seven queries on every staff page before); inside a page's own scope (the
+    case page) they are the roles the page read."""
+    if not isinstance(user, User) or not user.is_authenticated:
+        return {}
+    with page_scope():
+        return {
+            "reports": may_see_reports(user),
+            "access": may_manage_access(user),
+            "operations": may_see_operations(user),
+            "settings": may_configure(user),
+            "retention": may_manage_retention(user),
+            "confidential": is_confidential_contact(user),
+            "holds": may_hold_cases(user),
+        }
 
 
 @register.simple_tag
@@ -46,30 +52,10 @@ def attention_count(user: Any) -> int:
     return count(user) if getattr(user, "is_authenticated", False) else 0
 
 
-@register.filter
-def manages_retention(user: Any) -> bool:
-    return may_manage_retention(user)
-
-
-@register.filter
-def holds_cases(user: Any) -> bool:
-    return may_hold_cases(user)
-
-
 @register.simple_tag
 def idle_seconds() -> int:
     """How long a staff session may stay idle (``StaffSessionMiddleware``), for the warning."""
     return int(settings.SPEAKUP_STAFF_IDLE_SECONDS)
-
-
-@register.filter
-def configures(user: Any) -> bool:
-    return isinstance(user, User) and may_configure(user)
-
-
-@register.filter
-def confidential_contact(user: Any) -> bool:
-    return isinstance(user, User) and is_confidential_contact(user)
 
 
 @register.simple_tag

@@ -149,3 +149,17 @@ def test_a_page_scope_ends_with_the_page(cast, sign_in, client):
     assert redaction not in client.get(url).content.decode()
     case_unassign(case=cast.case, user=cast.assigned_handler, actor=cast.triage_lead)
     assert client.get(url).status_code == 404
+
+
+def test_the_list_page_reads_the_viewers_roles_once(cast, sign_in, client):
+    """The list and its header ask the viewer's roles once (the header's links asked seven
+    times before, one for each link): 17 queries over HTTP in all."""
+    sign_in(cast.assigned_handler)
+    client.get("/staff/cases/")  # the session's first request does its own work once
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/staff/cases/").status_code == 200
+    assert _kinds(captured)["roles"] == 1
+    # The session, the user and their second factor; the gate's teams, the people offered,
+    # the counts (two), the page; the names of types, categories and units; whether the user
+    # may record a case; the notifications' count; the roles; the session saved (three).
+    assert len(captured) == 17
