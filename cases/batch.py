@@ -18,6 +18,7 @@ writes the array's literal in one pass instead, which psycopg then quotes as one
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import json
@@ -26,7 +27,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from django.db import connection, connections, models
+from django.db import DatabaseError, connection, connections, models
 from django.db.models import F
 from django.db.models.lookups import Lookup
 from psycopg.types.json import Json, Jsonb
@@ -120,6 +121,44 @@ def among(name: str, ids: Sequence[Any]) -> Any:
     return _Among(F(name), list(ids))
 
 
+@dataclasses.dataclass(frozen=True)
+class _InsertShape:
+    fields: dict[str, models.Field[Any, Any]]  # attribute name -> field
+    defaulted: tuple[models.Field[Any, Any], ...]  # given neither way: their defaults
+    table: str
+    targets: str  # the quoted columns, given, then shared, then defaulted
+    back: str  # `` RETURNING ...`` or nothing
+
+
+@functools.cache
+def _insert_shape(
+    model: type[models.Model],
+    given: tuple[str, ...],
+    shared: tuple[str, ...],
+    returning: tuple[str, ...],
+    alias: str,
+) -> _InsertShape:
+    """What ``rows_insert`` writes for these names, worked out once per model, names and
+    database (a workflow step inserts three such rows, each column's name quoted each time
+    before: about a tenth of a step's client time on SQLite, B4)."""
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    defaulted = tuple(
+        field
+        for name, field in fields.items()
+        if name not in given and name not in shared and not field.db_returning
+    )
+    names = [*given, *shared, *(field.attname for field in defaulted)]
+    qn = connections[alias].ops.quote_name
+    back = ", ".join(qn(str(fields[name].column)) for name in returning)
+    return _InsertShape(
+        fields=fields,
+        defaulted=defaulted,
+        table=qn(model._meta.db_table),
+        targets=", ".join(qn(str(fields[name].column)) for name in names),
+        back=f" RETURNING {back}" if back else "",
+    )
+
+
 def rows_insert(
     model: type[models.Model],
     columns: Mapping[str, Sequence[Any]],
@@ -132,24 +171,19 @@ def rows_insert(
     statement, without making model instances or sending a signal. Returns the ``returning``
     columns of the rows made, in no promised order. On PostgreSQL the values go as one array
     per column; on SQLite as one ``VALUES`` list."""
-    fields = {f.attname: f for f in model._meta.concrete_fields}
     same = dict(same or {})
     count = len(next(iter(columns.values())))
-    for name, field in fields.items():
-        if name not in columns and name not in same and not field.db_returning:
-            same[name] = field.get_default()
+    shape = _insert_shape(model, tuple(columns), tuple(same), tuple(returning), connection.alias)
+    fields, table, targets, back = shape.fields, shape.table, shape.targets, shape.back
+    for field in shape.defaulted:
+        same[field.attname] = field.get_default()
     names = [*columns, *same]
-    qn = connection.ops.quote_name
-    table = qn(model._meta.db_table)
-    targets = ", ".join(qn(str(fields[name].column)) for name in names)
-    back = ", ".join(qn(str(fields[name].column)) for name in returning)
-    back = f" RETURNING {back}" if back else ""
     db = connections[connection.alias]  # not the proxy: it is asked once per value
     prepared = {
         name: [fields[name].get_db_prep_save(value, db) for value in values]
         for name, values in columns.items()
     }
-    shared = {name: fields[name].get_db_prep_save(v, connection) for name, v in same.items()}
+    shared = {name: fields[name].get_db_prep_save(v, db) for name, v in same.items()}
     made: list[tuple[Any, ...]] = []
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -178,3 +212,85 @@ def rows_insert(
             if returning:
                 made += [tuple(row) for row in cursor.fetchall()]
     return made
+
+
+@functools.cache
+def _update_statement(
+    model: type[models.Model], names: tuple[str, ...], alias: str
+) -> tuple[str, tuple[models.Field[Any, Any], ...]]:
+    """``UPDATE table SET column = %s, ... WHERE key = %s`` for these fields of ``model``,
+    written once per model, fields and database; and the fields, in the order of the marks."""
+    meta = model._meta
+    fields = tuple(meta.get_field(name) for name in names)
+    for field in fields:
+        if not field.concrete or field.primary_key or field.many_to_many:
+            raise ValueError(f"{model.__name__}.{field.name} is not a column to update.")
+    qn = connections[alias].ops.quote_name
+    sets = ", ".join(f"{qn(str(field.column))} = %s" for field in fields)  # type: ignore[union-attr]
+    key = qn(str(meta.pk.column))
+    sql = f"UPDATE {qn(meta.db_table)} SET {sets} WHERE {key} = %s"  # noqa: S608 (names from the model)
+    return sql, fields  # type: ignore[return-value]
+
+
+def row_update(obj: models.Model, names: Sequence[str]) -> None:
+    """Write ``names`` of the row ``obj`` stands for, as ``obj.save(update_fields=names)``
+    does: each field's ``pre_save`` (``auto_now``), its value prepared for the database, and
+    ``DatabaseError`` if the row is gone. What it does not do is send ``pre_save`` and
+    ``post_save``: it is for the saves of a change whose models no receiver watches
+    (``cases.history.history_save``; a test fails if one is connected). The statement is
+    written once (``_update_statement``), so a save costs the statement and its values:
+    Django builds, compiles and runs an ``UpdateQuery`` each time (a workflow step's two
+    were about a sixth of its CPU on SQLite, docs/performance.md, B4)."""
+    model = type(obj)._meta.concrete_model
+    assert model is not None  # noqa: S101 (a model class always has one)
+    sql, fields = _update_statement(model, tuple(names), connection.alias)
+    db = connections[connection.alias]  # not the proxy: it is asked once per value
+    values = [field.get_db_prep_save(field.pre_save(obj, False), db) for field in fields]
+    key = model._meta.pk.get_db_prep_value(obj.pk, db)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, key])
+        if cursor.rowcount != 1:
+            raise DatabaseError("Save with update_fields did not affect any rows.")
+
+
+@functools.cache
+def _insert_statement(
+    model: type[models.Model], alias: str
+) -> tuple[str, tuple[models.Field[Any, Any], ...], tuple[models.Field[Any, Any], ...]]:
+    """``INSERT INTO table (columns) VALUES (%s, ...) RETURNING ...`` for one row of
+    ``model``, written once per model and database: every concrete field but those the
+    database fills (an automatic key), which come back; and the two lists of fields."""
+    meta = model._meta
+    given = tuple(f for f in meta.concrete_fields if not f.db_returning)
+    back = tuple(f for f in meta.concrete_fields if f.db_returning)
+    qn = connections[alias].ops.quote_name
+    columns = ", ".join(qn(str(field.column)) for field in given)
+    marks = ", ".join(["%s"] * len(given))
+    returning = f" RETURNING {', '.join(qn(str(field.column)) for field in back)}" if back else ""
+    sql = f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES ({marks}){returning}"  # noqa: S608 (names from the model)
+    return sql, given, back
+
+
+def row_insert(obj: models.Model) -> None:
+    """Insert the new row ``obj`` stands for, as ``obj.save()`` does for a new object with an
+    automatic key: each field's ``pre_save`` (``auto_now_add``), its value prepared for the
+    database, the key the database gives set on ``obj``, which is then saved (not adding).
+    Like ``row_update`` it sends no ``pre_save`` or ``post_save``, and writes its statement
+    once (``_insert_statement``)."""
+    model = type(obj)._meta.concrete_model
+    assert model is not None  # noqa: S101 (a model class always has one)
+    if not obj._state.adding or obj.pk is not None:
+        raise ValueError("row_insert makes a new row with a key the database gives.")
+    sql, given, back = _insert_statement(model, connection.alias)
+    db = connections[connection.alias]  # not the proxy: it is asked once per value
+    values = [field.get_db_prep_save(field.pre_save(obj, True), db) for field in given]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        returned = cursor.fetchone() if back else ()
+    for field, value in zip(back, returned, strict=True):
+        column = field.get_col(model._meta.db_table)  # as Django's insert converts it
+        for converter in db.ops.get_db_converters(column) + column.get_db_converters(db):
+            value = converter(value, column, db)
+        setattr(obj, field.attname, value)
+    obj._state.adding = False
+    obj._state.db = connection.alias

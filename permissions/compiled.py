@@ -54,11 +54,14 @@ class _Compiled:
     select: tuple[Any, ...]  # the compiler's selected columns: (expression, SQL, alias)
     klass_info: dict[str, Any] | None  # which columns make which model (None: exists)
     annotations: dict[str, int]  # annotation name -> column
+    # Per column that has any: its position and the backend's and field's converters, as
+    # Django's results_iter asks for them (worked out once: some seventy a row otherwise).
+    converters: tuple[tuple[int, tuple[Any, ...]], ...] = ()
 
 
 class CompiledRead:
-    """One read of ``model``, compiled once per database, key and form (first row or
-    existence).
+    """One read of ``model``, compiled once per database, key and form (first row, every
+    row, or existence).
 
     ``build(key, **values)`` returns the queryset for one call's values; it is called with
     the ``slots``' stand-ins in their place, once per database and key, so the key must name
@@ -86,31 +89,19 @@ class CompiledRead:
         """The model instance ``build(key, **values).first()`` would return, or ``None``,
         with the same related objects and annotations."""
         compiled, alias, found = self._run("first", key, values)
-        if found is None or compiled.klass_info is None:
+        if not found or compiled.klass_info is None:
             return None
-        connection = connections[alias]
-        row = list(found)
-        # As Django's results_iter: each column through its backend's and field's converters.
-        for pos, (expression, _sql, _alias) in enumerate(compiled.select):
-            converters = connection.ops.get_db_converters(expression)
-            converters += expression.get_db_converters(connection)
-            for converter in converters:
-                row[pos] = converter(row[pos], expression, connection)
-        # As Django's ModelIterable: the model, its select_related objects, its annotations.
-        info = compiled.klass_info
-        fields = info["select_fields"]
-        start, end = fields[0], fields[-1] + 1
-        names = [column[0].target.attname for column in compiled.select[start:end]]
-        obj = info["model"].from_db(alias, names, row[start:end], fetch_mode=FETCH_ONE)
-        for populator in get_related_populators(info, compiled.select, alias, FETCH_ONE):
-            populator.populate(row, obj)
-        for name, pos in compiled.annotations.items():
-            setattr(obj, name, row[pos])
-        return obj
+        return _instance(compiled, alias, found[0])
+
+    def all(self, key: Hashable, **values: object) -> list[Any]:
+        """The model instances ``list(build(key, **values))`` would give, in its order, with
+        the same related objects and annotations."""
+        compiled, alias, found = self._run("all", key, values)
+        return [_instance(compiled, alias, row) for row in found]
 
     def exists(self, key: Hashable, **values: object) -> bool:
         """What ``build(key, **values).exists()`` would answer."""
-        return self._run("exists", key, values)[2] is not None
+        return bool(self._run("exists", key, values)[2])
 
     def clear(self) -> None:
         """Forget every compiled form (tests: compile again, in an order of their choosing)."""
@@ -118,7 +109,7 @@ class CompiledRead:
 
     def _run(
         self, form: str, key: Hashable, values: dict[str, object]
-    ) -> tuple[_Compiled, str, tuple[Any, ...] | None]:
+    ) -> tuple[_Compiled, str, list[tuple[Any, ...]]]:
         if values.keys() != self._slots.keys():
             raise TypeError(f"values {sorted(values)} for slots {sorted(self._slots)}")
         alias = (router.db_for_write if self._for_write else router.db_for_read)(self._model)
@@ -137,8 +128,8 @@ class CompiledRead:
         params = [prepared[name] if name else value for name, value in compiled.params]
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
-            row = cursor.fetchone()
-        return compiled, alias, row
+            rows = cursor.fetchall() if form == "all" else [cursor.fetchone()]
+        return compiled, alias, [row for row in rows if row is not None]
 
     def _compile(self, form: str, key: Hashable, alias: str) -> _Compiled:
         connection = connections[alias]
@@ -149,6 +140,8 @@ class CompiledRead:
             raise NotCompiled("a read of instances of the model, not of values")
         if form == "first":  # as QuerySet.first(): by the key unless ordered, the first row
             query = (queryset if queryset.ordered else queryset.order_by("pk"))[:1].query
+        elif form == "all":  # as iterating over the queryset
+            query = queryset.query
         else:  # as QuerySet.exists()
             query = queryset.query.exists()
         compiler = query.get_compiler(using=alias)
@@ -175,13 +168,44 @@ class CompiledRead:
             if (name, None) not in params:
                 raise NotCompiled(f"the stand-in for {name} is not among the parameters")
         exists = form == "exists"
+        select = () if exists else tuple(compiler.select)
+        converters = []
+        for pos, (expression, _sql, _alias) in enumerate(select):
+            found = connection.ops.get_db_converters(expression)
+            found += expression.get_db_converters(connection)
+            if found:
+                converters.append((pos, tuple(found)))
         return _Compiled(
             sql=sql,
             params=tuple(params),
-            select=() if exists else tuple(compiler.select),
+            select=select,
             klass_info=None if exists else compiler.klass_info,
             annotations={} if exists else dict(compiler.annotation_col_map),
+            converters=tuple(converters),
         )
+
+
+def _instance(compiled: _Compiled, alias: str, found: tuple[Any, ...]) -> Any:
+    """The model instance one row of ``compiled`` makes, as Django's iterator makes it."""
+    connection = connections[alias]
+    row = list(found)
+    # As Django's results_iter: each column through its backend's and field's converters.
+    for pos, converters in compiled.converters:
+        expression = compiled.select[pos][0]
+        for converter in converters:
+            row[pos] = converter(row[pos], expression, connection)
+    # As Django's ModelIterable: the model, its select_related objects, its annotations.
+    info = compiled.klass_info
+    assert info is not None  # noqa: S101 (a read of instances: the caller checked)
+    fields = info["select_fields"]
+    start, end = fields[0], fields[-1] + 1
+    names = [column[0].target.attname for column in compiled.select[start:end]]
+    obj = info["model"].from_db(alias, names, row[start:end], fetch_mode=FETCH_ONE)
+    for populator in get_related_populators(info, compiled.select, alias, FETCH_ONE):
+        populator.populate(row, obj)
+    for name, pos in compiled.annotations.items():
+        setattr(obj, name, row[pos])
+    return obj
 
 
 def _texts(value: object) -> tuple[str, ...]:

@@ -60,7 +60,7 @@ from permissions.roles import CasePerm
 from permissions.selectors import people_working_on
 from permissions.services import AssignmentRefused, case_appeal_access_end, case_assign
 from workflows import registry
-from workflows.clocks import clock_start, clock_stopped
+from workflows.clocks import clock_start, clock_stopped, clocks_locked
 from workflows.models import Clock
 from workflows.predicates import appeal_open, appeal_waits_in, holds_step_role, took_part
 from workflows.signals import decider_appointed, step_taken
@@ -341,7 +341,7 @@ def _move_clocks(
     clocks are read once (the case is locked), not once for each clock the step may touch;
     the events of the clocks stopped join ``events``, and the history rows of the clocks
     stopped and started join ``history`` (the caller writes them, in one INSERT)."""
-    clocks = {(clock.kind, clock.stage): clock for clock in Clock.objects.filter(case=case)}
+    clocks = {(clock.kind, clock.stage): clock for clock in clocks_locked(case)}
 
     def stop(kind: str, stage: str = "") -> None:
         clock = clocks.get((kind, stage))

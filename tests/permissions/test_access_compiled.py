@@ -286,3 +286,33 @@ def test_a_read_of_another_model_or_of_values_or_with_wrong_values_is_refused():
         read.exists("key", **{**VALUES, "today": timezone.now()})
     with pytest.raises(TypeError, match="case_id must be a UUID, not str"):
         read.exists("key", **{**VALUES, "case_id": str(uuid.uuid4())})
+
+
+@pytest.mark.django_db
+def test_every_row_comes_back_as_the_orm_gives_it_in_its_order():
+    case_type = make_case_type()
+    made = [make_case(case_type=case_type) for _ in range(3)]
+
+    def received_since(user_id, case_id, today):
+        return (
+            Case.objects.filter(received_on__gte=today, case_type__is_active=True)
+            .exclude(pk=case_id)
+            .exclude(category_id=user_id)
+            .select_related("case_type")
+            .order_by("-reference")
+        )
+
+    read = _read(received_since)
+    since = min(case.received_on for case in made)
+    values = {"user_id": -1, "case_id": made[1].pk, "today": since}
+    with CaptureQueriesContext(connection) as captured:
+        rows = read.all("key", **values)
+        read.all("key", **values)
+    orm = list(received_since(**values))
+    assert [(c.pk, c.reference, c.case_type.name) for c in rows] == [
+        (c.pk, c.reference, c.case_type.name) for c in orm
+    ]
+    assert {c.pk for c in rows} == {made[0].pk, made[2].pk}  # the one left out is not there
+    assert len(captured) == 2  # one statement each, the type with the case
+    later = {**values, "today": since + dt.timedelta(days=1)}
+    assert read.all("key", **later) == []
