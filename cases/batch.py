@@ -28,7 +28,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import DatabaseError, connection, connections, models
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.expressions import DatabaseDefault
 from django.db.models.lookups import Lookup
 from psycopg.types.json import Json, Jsonb
 
@@ -258,11 +259,12 @@ def _insert_statement(
     model: type[models.Model], alias: str
 ) -> tuple[str, tuple[models.Field[Any, Any], ...], tuple[models.Field[Any, Any], ...]]:
     """``INSERT INTO table (columns) VALUES (%s, ...) RETURNING ...`` for one row of
-    ``model``, written once per model and database: every concrete field but those the
-    database fills (an automatic key), which come back; and the two lists of fields."""
+    ``model``, as Django's insert writes it: every concrete field but an automatic key, and
+    the fields the database fills or defaults coming back; written once per model and
+    database. Returns it with the fields given and the fields returned."""
     meta = model._meta
-    given = tuple(f for f in meta.concrete_fields if not f.db_returning)
-    back = tuple(f for f in meta.concrete_fields if f.db_returning)
+    given = tuple(f for f in meta.concrete_fields if f is not meta.auto_field)
+    back = tuple(meta.db_returning_fields)
     qn = connections[alias].ops.quote_name
     columns = ", ".join(qn(str(field.column)) for field in given)
     marks = ", ".join(["%s"] * len(given))
@@ -271,19 +273,34 @@ def _insert_statement(
     return sql, given, back
 
 
+def _value_to_insert(field: models.Field[Any, Any], obj: models.Model) -> Any:
+    """The value Django's insert sends for ``field`` of ``obj``: its ``pre_save``, or, where
+    that is the database's default (a field with ``db_default`` and no value), that default's
+    constant, which is what the database would write."""
+    value = field.pre_save(obj, True)
+    if isinstance(value, DatabaseDefault):
+        default = field.db_default  # a constant, or an expression (Value() is a constant)
+        if isinstance(default, Value):
+            return default.value
+        if hasattr(default, "resolve_expression"):
+            raise ValueError(f"{field.name}'s database default is not a constant.")
+        return default
+    return value
+
+
 def row_insert(obj: models.Model) -> None:
-    """Insert the new row ``obj`` stands for, as ``obj.save()`` does for a new object with an
-    automatic key: each field's ``pre_save`` (``auto_now_add``), its value prepared for the
-    database, the key the database gives set on ``obj``, which is then saved (not adding).
-    Like ``row_update`` it sends no ``pre_save`` or ``post_save``, and writes its statement
-    once (``_insert_statement``)."""
+    """Insert the new row ``obj`` stands for, as ``obj.save(force_insert=True)`` does: each
+    field's ``pre_save`` (``auto_now_add``), its value prepared for the database, an automatic
+    key set on ``obj`` as the database gives it (a key of the object's own, a UUID, is sent
+    with the rest), and ``obj`` then marked saved. Like ``row_update`` it sends no
+    ``pre_save`` or ``post_save``, and writes its statement once (``_insert_statement``)."""
     model = type(obj)._meta.concrete_model
     assert model is not None  # noqa: S101 (a model class always has one)
-    if not obj._state.adding or obj.pk is not None:
-        raise ValueError("row_insert makes a new row with a key the database gives.")
+    if not obj._state.adding or (model._meta.auto_field is not None and obj.pk is not None):
+        raise ValueError("row_insert makes a new row, its key the database's or its own.")
     sql, given, back = _insert_statement(model, connection.alias)
     db = connections[connection.alias]  # not the proxy: it is asked once per value
-    values = [field.get_db_prep_save(field.pre_save(obj, True), db) for field in given]
+    values = [field.get_db_prep_save(_value_to_insert(field, obj), db) for field in given]
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         returned = cursor.fetchone() if back else ()

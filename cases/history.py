@@ -59,8 +59,8 @@ def history_save(obj: models.Model, rows: list[HistoryRow], history_type: str, *
     add the row the signal would have written to ``rows``, for ``history_write`` in the same
     transaction. ``history_type`` is "+" for a new row, "~" for a changed one.
 
-    A save of named fields and a new row with an automatic key go as the one statement
-    ``save()`` would send, written once per model (``cases.batch.row_update``,
+    A save of named fields, a new row inserted by force and a new row with an automatic key go
+    as the one statement ``save()`` would send, written once per model (``cases.batch.row_update``,
     ``row_insert``; decision 0040): Django builds and compiles that statement again on every
     save: a step's saves were about a sixth of its CPU on SQLite (B4). They send no
     ``pre_save`` or ``post_save``; nothing but simple-history (skipped here anyway) listens for
@@ -70,7 +70,7 @@ def history_save(obj: models.Model, rows: list[HistoryRow], history_type: str, *
         # The statement save() would send, written once (``cases.batch``).
         if set(how) == {"update_fields"} and not obj._state.adding:
             row_update(obj, how["update_fields"])
-        elif set(how) <= {"force_insert"} and obj._state.adding and obj.pk is None:
+        elif obj._state.adding and (how == {"force_insert": True} or (not how and obj.pk is None)):
             row_insert(obj)
         else:
             obj.save(**how)

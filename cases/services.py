@@ -26,6 +26,7 @@ from cases.checkin import CheckinStatus, checkin_status
 from cases.crypto import CaseCipher, Readable
 from cases.exceptions import CheckinClosed, SpeakUpError
 from cases.functions import DaysBetween
+from cases.history import HistoryRow, history_save, history_write
 from cases.keys import case_cipher, data_key_prepare
 from cases.models import (
     Action,
@@ -173,7 +174,9 @@ def case_create(
         case.reference = reference_generate()
         try:
             with transaction.atomic():
-                case.save(force_insert=True)
+                # The case's history row written as its signal would (``cases.history``).
+                history: list[HistoryRow] = []
+                history_save(case, history, "+", force_insert=True)
                 data_key.save(force_insert=True)
                 if identity is not None:
                     _identity_seal(cipher, case, identity, when=received)
@@ -184,6 +187,7 @@ def case_create(
                     payload={"case_type": case_type.slug},
                     new_chain=True,
                 )
+                history_write(history)
         except IntegrityError:
             # A random reference may collide with an existing one: draw another.
             if attempt == 4:

@@ -102,14 +102,22 @@ def case_file(
             channel=channel,
             confidential=confidential,
         )
-        # The report is the reporter's action: its clocks' history rows carry its day only.
+        # The report is the reporter's action: its clocks' history rows carry its day only,
+        # and are written together (``cases.history``).
         received = timezone.make_aware(dt.datetime.combine(case.received_on, dt.time.min))
+        history: list[HistoryRow] = []
         for kind in spec.on_filing:
             clock = clock_start(
-                case=case, kind=kind, on=case.received_on, history_date=received, absent=True
+                case=case,
+                kind=kind,
+                on=case.received_on,
+                history_date=received,
+                absent=True,
+                history=history,
             )
             if clock is not None and started is not None:
                 started.append(clock)
+        history_write(history)
     return case, token
 
 

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from simple_history.models import HistoricalRecords
 
 from cases.batch import row_insert, row_update
-from cases.models import Case
+from cases.models import Case, Channel
 from tests.builders import make_case
 from workflows import registry
 from workflows.models import Clock
@@ -99,3 +99,73 @@ def test_nothing_but_simple_history_listens_for_the_saves_written_as_statements(
                 if not isinstance(getattr(r, "__self__", None), HistoricalRecords)
             ]  # fmt: skip
             assert others == [], (signal, model, others)
+
+
+def test_an_insert_of_an_object_with_its_own_key_sends_the_key():
+    import os
+    import uuid
+
+    made = make_case()
+    own = uuid.uuid4()
+    new = Case(
+        id=own,
+        case_type=made.case_type,
+        reference="ROWWRITE1",
+        received_on=made.received_on,
+        answers=made.answers,
+        token_digest=os.urandom(32),
+        channel=Channel.PHONE,  # a field with a database default: the object's value is kept
+    )
+    with CaptureQueriesContext(connection) as captured:
+        row_insert(new)
+    assert len(captured) == 1
+    assert new.pk == own and not new._state.adding
+    stored = Case.objects.get(pk=own)
+    assert (stored.reference, stored.case_type_id, stored.state, stored.channel) == (
+        "ROWWRITE1", made.case_type_id, "received", Channel.PHONE,
+    )  # fmt: skip
+    assert new.channel == Channel.PHONE
+    with pytest.raises(ValueError, match="new row"):
+        row_insert(new)  # saved already
+
+
+def test_a_field_left_to_its_database_default_gets_that_default():
+    import os
+    import uuid
+
+    from django.db.models.expressions import DatabaseDefault
+
+    made = make_case()
+    channel = Case._meta.get_field("channel")
+    new = Case(
+        id=uuid.uuid4(),
+        case_type=made.case_type,
+        reference="ROWWRITE2",
+        received_on=made.received_on,
+        answers=made.answers,
+        token_digest=os.urandom(32),
+    )
+    new.channel = DatabaseDefault(channel.db_default, output_field=channel)  # as Django leaves it
+    row_insert(new)
+    assert Case.objects.get(pk=new.pk).channel == new.channel == Channel.WEB
+
+
+def test_a_database_default_that_is_not_a_constant_is_refused(monkeypatch):
+    import os
+    import uuid
+
+    from django.db.models import Value
+    from django.db.models.expressions import DatabaseDefault
+    from django.db.models.functions import Lower
+
+    made = make_case()
+    channel = Case._meta.get_field("channel")
+    monkeypatch.setattr(channel, "db_default", Lower(Value("WEB")))
+    new = Case(
+        id=uuid.uuid4(), case_type=made.case_type, reference="ROWWRITE3",
+        received_on=made.received_on, answers=made.answers, token_digest=os.urandom(32),
+    )  # fmt: skip
+    new.channel = DatabaseDefault(channel.db_default, output_field=channel)
+    with pytest.raises(ValueError, match="not a constant"):
+        row_insert(new)
+    assert not Case.objects.filter(pk=new.pk).exists()
