@@ -5,10 +5,15 @@ uses for a step's saves. Each compared with the save it stands for; and, since t
 those on the models saved that way."""
 
 import datetime as dt
+import os
+import uuid
 
 import pytest
 from django.core.exceptions import FieldDoesNotExist
 from django.db import DatabaseError, connection, transaction
+from django.db.models import Value
+from django.db.models.expressions import DatabaseDefault
+from django.db.models.functions import Lower
 from django.db.models.signals import post_save, pre_save
 from django.test.utils import CaptureQueriesContext
 from simple_history.models import HistoricalRecords
@@ -102,8 +107,6 @@ def test_nothing_but_simple_history_listens_for_the_saves_written_as_statements(
 
 
 def test_an_insert_of_an_object_with_its_own_key_sends_the_key():
-    import os
-    import uuid
 
     made = make_case()
     own = uuid.uuid4()
@@ -130,11 +133,6 @@ def test_an_insert_of_an_object_with_its_own_key_sends_the_key():
 
 
 def test_a_field_left_to_its_database_default_gets_that_default():
-    import os
-    import uuid
-
-    from django.db.models.expressions import DatabaseDefault
-
     made = make_case()
     channel = Case._meta.get_field("channel")
     new = Case(
@@ -145,27 +143,22 @@ def test_a_field_left_to_its_database_default_gets_that_default():
         answers=made.answers,
         token_digest=os.urandom(32),
     )
-    new.channel = DatabaseDefault(channel.db_default, output_field=channel)  # as Django leaves it
+    # As Django leaves a field with a database default and no value.
+    new.channel = DatabaseDefault(Value(Channel.WEB), output_field=channel)
     row_insert(new)
     assert Case.objects.get(pk=new.pk).channel == new.channel == Channel.WEB
 
 
 def test_a_database_default_that_is_not_a_constant_is_refused(monkeypatch):
-    import os
-    import uuid
-
-    from django.db.models import Value
-    from django.db.models.expressions import DatabaseDefault
-    from django.db.models.functions import Lower
-
     made = make_case()
     channel = Case._meta.get_field("channel")
-    monkeypatch.setattr(channel, "db_default", Lower(Value("WEB")))
+    expression = Lower(Value("WEB"))
+    monkeypatch.setattr(channel, "db_default", expression)
     new = Case(
         id=uuid.uuid4(), case_type=made.case_type, reference="ROWWRITE3",
         received_on=made.received_on, answers=made.answers, token_digest=os.urandom(32),
     )  # fmt: skip
-    new.channel = DatabaseDefault(channel.db_default, output_field=channel)
+    new.channel = DatabaseDefault(expression, output_field=channel)
     with pytest.raises(ValueError, match="not a constant"):
         row_insert(new)
     assert not Case.objects.filter(pk=new.pk).exists()
