@@ -76,6 +76,17 @@ def with_owner(test: Callable[..., None]) -> Callable[..., None]:
     return marked
 
 
+def migrating(test: Callable[..., None]) -> Callable[..., None]:
+    """A test that migrates the database back and forth as the owner: as ``with_owner``, in a
+    transaction of its own on SQLite too, whose schema editor refuses to work inside the
+    test's (it must turn off the foreign keys' checks, which SQLite allows only outside a
+    transaction)."""
+    marked: Callable[..., None] = pytest.mark.usefixtures("two_roles")(
+        pytest.mark.django_db(transaction=True, databases=OWNER_DATABASES)(test)
+    )
+    return marked
+
+
 @contextmanager
 def tamperer() -> Iterator[CursorWrapper]:
     """A cursor as the owner of the tables, with the append-only triggers out of the way as

@@ -12,7 +12,7 @@ from cases.dbroles import app_role_grant, connected_as_owner
 from cases.models import CaseEvent
 from permissions.access import record_refusal
 from permissions.models import AccessRefusal
-from tests.cases.conftest import make_scene, with_owner
+from tests.cases.conftest import make_scene, migrating
 
 BEFORE_CHAINS = [
     ("cases", "0006_casetype_stage_limits_and_more"),
@@ -30,7 +30,7 @@ def _columns(connection, table: str) -> set[str]:
         return {c.name for c in connection.introspection.get_table_description(cursor, table)}
 
 
-@with_owner
+@migrating
 @pytest.mark.slow
 def test_records_made_before_the_chains_are_linked_in_order_by_the_migration(staff_user):
     make_scene(staff_user)

@@ -9,7 +9,7 @@ from django.db.migrations.executor import MigrationExecutor
 from cases.dbroles import app_role_grant, connected_as_owner
 from cases.models import CaseType
 from tests.builders import make_case_type
-from tests.cases.conftest import with_owner
+from tests.cases.conftest import migrating
 
 BEFORE = [("cases", "0016_welsh")]
 
@@ -19,7 +19,7 @@ def _migrate(connection, targets=None) -> None:
     executor.migrate(targets or executor.loader.graph.leaf_nodes())
 
 
-@with_owner
+@migrating
 @pytest.mark.slow
 def test_case_types_keep_anonymous_or_named_as_they_had_it():
     from django.db import connection

@@ -10,7 +10,7 @@ from django.db.migrations.executor import MigrationExecutor
 from cases.dbroles import app_role_grant
 from cases.models import Case, OutcomeCode
 from tests.builders import make_case, make_case_type
-from tests.cases.conftest import with_owner
+from tests.cases.conftest import migrating
 
 BEFORE = [("cases", "0019_case_links")]
 
@@ -20,7 +20,7 @@ def _migrate(connection, targets=None) -> None:
     executor.migrate(targets or executor.loader.graph.leaf_nodes())
 
 
-@with_owner
+@migrating
 @pytest.mark.slow
 def test_every_case_type_gets_the_seven_outcomes_and_odd_ones_are_kept_retired():
     from django.db import connection
