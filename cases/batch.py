@@ -254,25 +254,6 @@ def row_update(obj: models.Model, names: Sequence[str]) -> None:
             raise DatabaseError("Save with update_fields did not affect any rows.")
 
 
-@functools.cache
-def _insert_statement(
-    model: type[models.Model], alias: str
-) -> tuple[str, tuple[models.Field[Any, Any], ...], tuple[models.Field[Any, Any], ...]]:
-    """``INSERT INTO table (columns) VALUES (%s, ...) RETURNING ...`` for one row of
-    ``model``, as Django's insert writes it: every concrete field but an automatic key, and
-    the fields the database fills or defaults coming back; written once per model and
-    database. Returns it with the fields given and the fields returned."""
-    meta = model._meta
-    given = tuple(f for f in meta.concrete_fields if f is not meta.auto_field)
-    back = tuple(meta.db_returning_fields)
-    qn = connections[alias].ops.quote_name
-    columns = ", ".join(qn(str(field.column)) for field in given)
-    marks = ", ".join(["%s"] * len(given))
-    returning = f" RETURNING {', '.join(qn(str(field.column)) for field in back)}" if back else ""
-    sql = f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES ({marks}){returning}"  # noqa: S608 (names from the model)
-    return sql, given, back
-
-
 def _value_to_insert(field: models.Field[Any, Any], obj: models.Model) -> Any:
     """The value Django's insert sends for ``field`` of ``obj``: its ``pre_save``, or, where
     that is the database's default (a field with ``db_default`` and no value), that default's
@@ -292,18 +273,23 @@ def row_insert(obj: models.Model) -> None:
     """Insert the new row ``obj`` stands for, as ``obj.save(force_insert=True)`` does: each
     field's ``pre_save`` (``auto_now_add``), its value prepared for the database, an automatic
     key set on ``obj`` as the database gives it (a key of the object's own, a UUID, is sent
-    with the rest), and ``obj`` then marked saved. Like ``row_update`` it sends no
-    ``pre_save`` or ``post_save``, and writes its statement once (``_insert_statement``)."""
+    with the rest), and ``obj`` then marked saved. One row of ``rows_insert``, whose columns
+    are worked out once per model; like ``row_update`` it sends no ``pre_save`` or
+    ``post_save``."""
     model = type(obj)._meta.concrete_model
     assert model is not None  # noqa: S101 (a model class always has one)
     if not obj._state.adding or (model._meta.auto_field is not None and obj.pk is not None):
         raise ValueError("row_insert makes a new row, its key the database's or its own.")
-    sql, given, back = _insert_statement(model, connection.alias)
-    db = connections[connection.alias]  # not the proxy: it is asked once per value
-    values = [field.get_db_prep_save(_value_to_insert(field, obj), db) for field in given]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        returned = cursor.fetchone() if back else ()
+    meta = model._meta
+    given = [field for field in meta.concrete_fields if field is not meta.auto_field]
+    back = meta.db_returning_fields  # an automatic key, and fields with a database default
+    made = rows_insert(
+        model,
+        {field.attname: [_value_to_insert(field, obj)] for field in given},
+        returning=[field.attname for field in back],
+    )
+    returned = made[0] if back else ()
+    db = connections[connection.alias]
     for field, value in zip(back, returned, strict=True):
         column = field.get_col(model._meta.db_table)  # as Django's insert converts it
         for converter in db.ops.get_db_converters(column) + column.get_db_converters(db):
