@@ -58,6 +58,15 @@ ensure_venv() {
     local lock="requirements/$1"
     local stamp=".venv/.installed-${1%.txt}"
     [[ -f "$lock" ]] || die "$lock is missing."
+    # One script at a time sets the venv up: scripts/run and scripts/test started together in
+    # a new clone both made .venv and one failed ("File exists"). flock is util-linux's; where
+    # there is none (macOS), no lock. Released when this returns, or when the script exits.
+    local held=""
+    if command -v flock >/dev/null 2>&1; then
+        mkdir -p .local
+        exec {held}>.local/venv.lock
+        flock "$held"
+    fi
     if ! python_ok .venv/bin/python; then
         local py
         py="$(find_python)" || exit 1
@@ -74,6 +83,9 @@ ensure_venv() {
         .venv/bin/python -m pip install --disable-pip-version-check -q --require-hashes -r "$lock" ||
             die "installing $lock failed (see pip's message above)"
         printf '%s\n' "$sum" >"$stamp"
+    fi
+    if [[ -n "$held" ]]; then
+        exec {held}>&-
     fi
     export VIRTUAL_ENV="$REPO_ROOT/.venv"
     export PATH="$VIRTUAL_ENV/bin:$PATH"
